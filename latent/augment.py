@@ -1,0 +1,75 @@
+"""Random geometric and stroke-thickness changes to batches of images, on the fly, in torch.
+
+People draw digits thick or thin, a little rotated, off-centre even after preprocessing. Training the
+autoencoder to reconstruct the clean image from such a changed copy makes its latent code ignore
+those nuisances, which both tightens the per-class clusters (better mixtures, better accuracy) and
+makes canvas drawings land where their class lives.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class AugmentConfig:
+    rotate_deg: float = 12.0  # rotation drawn uniformly in +-rotate_deg
+    scale: float = 0.12  # isotropic scale drawn in 1 +- scale
+    shear: float = 0.15  # horizontal shear drawn in +-shear
+    shift_px: float = 2.0  # translation drawn in +-shift_px pixels along each axis
+    thickness_p: float = 0.5  # chance of thickening (half of that) or thinning (the other half) strokes
+    erase_p: float = 0.0  # chance of blanking one random 8x8 square (occlusion)
+    hflip_p: float = 0.0  # chance of a left-right mirror (sensible for clothes, not for digits)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Return a randomly changed copy of x, shape (B, 1, H, W), values in [0, 1]."""
+    b, _, h, w = x.shape
+    device = x.device
+
+    def uniform(lo, hi):
+        return torch.rand(b, generator=generator, device=device) * (hi - lo) + lo
+
+    out = x
+    if cfg.hflip_p > 0:
+        flip = (torch.rand(b, generator=generator, device=device) < cfg.hflip_p).view(b, 1, 1, 1)
+        out = torch.where(flip, out.flip(-1), out)
+    if cfg.thickness_p > 0:
+        pick = torch.rand(b, generator=generator, device=device)
+        thick = (pick < cfg.thickness_p / 2).view(b, 1, 1, 1)
+        thin = ((pick >= cfg.thickness_p / 2) & (pick < cfg.thickness_p)).view(b, 1, 1, 1)
+        dilated = F.max_pool2d(out, 3, stride=1, padding=1)
+        eroded = -F.max_pool2d(-out, 2, stride=1, padding=0)
+        eroded = F.pad(eroded, (0, 1, 0, 1))
+        # Soft versions keep anti-aliased edges: thicken by 1 px, thin where a stroke allows.
+        out = torch.where(thick, 0.5 * (out + dilated), out)
+        out = torch.where(thin, torch.maximum(eroded, 0.6 * out), out)
+    angle = uniform(-cfg.rotate_deg, cfg.rotate_deg) * math.pi / 180
+    scale = uniform(1 - cfg.scale, 1 + cfg.scale)
+    shear = uniform(-cfg.shear, cfg.shear)
+    tx = uniform(-cfg.shift_px, cfg.shift_px) * 2 / w
+    ty = uniform(-cfg.shift_px, cfg.shift_px) * 2 / h
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([
+        torch.stack([cos, -sin + shear * cos, tx], dim=1),
+        torch.stack([sin, cos + shear * sin, ty], dim=1),
+    ], dim=1)  # (B, 2, 3): output grid -> input sampling position
+    grid = F.affine_grid(theta, list(out.shape), align_corners=False)
+    out = F.grid_sample(out, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    if cfg.erase_p > 0:
+        hit = torch.rand(b, generator=generator, device=device) < cfg.erase_p
+        ys = torch.randint(0, h - 8, (b,), generator=generator, device=device)
+        xs = torch.randint(0, w - 8, (b,), generator=generator, device=device)
+        rows = torch.arange(h, device=device).view(1, h, 1)
+        cols = torch.arange(w, device=device).view(1, 1, w)
+        box = (rows >= ys.view(b, 1, 1)) & (rows < ys.view(b, 1, 1) + 8) & (cols >= xs.view(b, 1, 1)) & (
+            cols < xs.view(b, 1, 1) + 8)
+        out = out.masked_fill((box & hit.view(b, 1, 1)).unsqueeze(1), 0.0)
+    return out.clamp(0, 1)

@@ -1,0 +1,256 @@
+"""`python -m latent`: train, evaluate, classify, info.
+
+Every command has --help and sensible defaults. Failures the user can fix (missing data, a broken
+bundle, an unreadable image) print one line starting with "error:" and exit with status 1;
+wrong arguments exit with status 2, as argparse does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import LatentError
+
+EXIT_ERROR = 1
+
+
+def _components(value: str):
+    if value == "auto":
+        return "auto"
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}")
+    return n
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
+def _rate(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {value!r}") from None
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {value!r}")
+    return x
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m latent",
+        description="Latent Explorer: an autoencoder with one Gaussian mixture per class in its latent space.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+
+    train = sub.add_parser("train", help="train an autoencoder + per-class mixtures and write a model bundle",
+                           formatter_class=fmt, description="Train the whole pipeline and write a model bundle.")
+    train.add_argument("--dataset", default="mnist",
+                       help="mnist, fashion-mnist, digits (bundled, offline) or folder:PATH (one sub-folder per class)")
+    train.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    train.add_argument("--out", help="bundle directory to write (default: assets/<dataset>)")
+    train.add_argument("--latent-dim", type=_positive_int, default=None, help="size of the latent space (default: per dataset)")
+    train.add_argument("--epochs", type=_positive_int, default=None, help="training epochs (default: per dataset)")
+    train.add_argument("--components", type=_components, default=6, help="mixture components per class, or 'auto' (BIC)")
+    train.add_argument("--covariance", choices=["full", "diag", "tied", "spherical"], default="full",
+                       help="covariance type of the mixture components")
+    train.add_argument("--batch-size", type=_positive_int, default=128)
+    train.add_argument("--lr", type=float, default=None, help="peak learning rate (default: per dataset)")
+    train.add_argument("--no-augment", action="store_true",
+                       help="train a plain autoencoder (no thickness/placement augmentation)")
+    train.add_argument("--map-points", type=_positive_int, default=10000, help="test codes stored and laid out on the map")
+    train.add_argument("--reject-rate", type=_rate, default=0.01,
+                       help="share of validation images the default 'none' threshold rejects")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    train.add_argument("--threads", type=_positive_int, default=None, help="torch threads (default: torch's choice)")
+    train.add_argument("--quiet", action="store_true", help="print only the final line")
+
+    evaluate = sub.add_parser("evaluate", help="accuracy, reconstruction error and more for a bundle",
+                              formatter_class=fmt, description="Evaluate a model bundle on its dataset.")
+    evaluate.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    evaluate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    evaluate.add_argument("--dataset", help="dataset to evaluate on (default: the one the model was trained on)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    classify = sub.add_parser("classify", help="classify image files (PNG, JPEG, ...)", formatter_class=fmt,
+                              description="Classify images with the same preprocessing as the drawing canvas.")
+    classify.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    classify.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    classify.add_argument("--threshold", type=float, default=None,
+                          help="reject ('none') below this max class log-likelihood (default: the bundle's calibrated one)")
+    classify.add_argument("--no-reject", action="store_true", help="never answer 'none'")
+    classify.add_argument("--json", action="store_true", help="print one JSON object per image")
+
+    info = sub.add_parser("info", help="describe a model bundle", formatter_class=fmt,
+                          description="Print a bundle's dataset, config, metrics and files.")
+    info.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    info.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+    return parser
+
+
+# Per-dataset defaults (the settings the shipped bundles were built with).
+DEFAULTS = {
+    "mnist": {"latent_dim": 16, "epochs": 10, "lr": 3e-3},
+    "fashion-mnist": {"latent_dim": 32, "epochs": 10, "lr": 3e-3},
+}
+FALLBACK = {"latent_dim": 16, "epochs": 10, "lr": 3e-3}
+
+
+def pipeline_config(args):
+    from .autoencoder import AutoencoderConfig
+    from .pipeline import MapConfig, MixtureConfig, PipelineConfig
+    from .train import TrainConfig
+
+    defaults = DEFAULTS.get(args.dataset, FALLBACK)
+    training = TrainConfig(epochs=args.epochs or defaults["epochs"], batch_size=args.batch_size,
+                           lr=args.lr or defaults["lr"], denoise=not args.no_augment, seed=args.seed,
+                           device=args.device, threads=args.threads)
+    return PipelineConfig(
+        dataset=args.dataset,
+        autoencoder=AutoencoderConfig(latent_dim=args.latent_dim or defaults["latent_dim"]),
+        training=training,
+        mixture=MixtureConfig(n_components=args.components, covariance_type=args.covariance),
+        map=MapConfig(n_points=args.map_points),
+        reject_rate=args.reject_rate,
+    )
+
+
+def cmd_train(args) -> int:
+    from .artifacts import current_command
+    from .pipeline import train_bundle
+
+    cfg = pipeline_config(args)
+    out = Path(args.out) if args.out else Path("assets") / args.dataset.replace("folder:", "").strip("/").replace("/", "-")
+    log = (lambda _: None) if args.quiet else (lambda line: print(line, flush=True))
+    manifest = train_bundle(cfg, out, data_dir=args.data_dir, command=current_command(), log=log,
+                            progress=not args.quiet)
+    m = manifest["metrics"]
+    print(f"wrote {out}: test accuracy {m['test_accuracy']:.4f}, test reconstruction mse "
+          f"{m['test_reconstruction_mse']:.4f}, {m['train_seconds']:.0f}s")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data import load_dataset
+    from .model import LatentModel
+    from .pipeline import evaluate_bundle
+
+    model = LatentModel.load(args.model)
+    name = args.dataset or model.manifest["dataset"]["name"]
+    log = (lambda _: None) if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
+    dataset = load_dataset(name, args.data_dir, progress=not args.json)
+    metrics = evaluate_bundle(model, dataset, log=log)
+    if args.json:
+        print(json.dumps({"model": str(args.model), "dataset": name, **metrics}))
+        return 0
+    print(format_report(model, name, metrics))
+    return 0
+
+
+def format_report(model, dataset: str, m: dict) -> str:
+    ref = m.get("writeup_test_accuracy")
+    lines = [f"model {model.directory} on {dataset}", "",
+             f"{'':34}{'train':>8}{'test':>8}",
+             f"{'per-class mixtures (this model)':34}{m['train_accuracy']:>8.4f}{m['test_accuracy']:>8.4f}",
+             f"{'one mixture for all classes':34}{m['single_mixture_train_accuracy']:>8.4f}"
+             f"{m['single_mixture_test_accuracy']:>8.4f}"]
+    if ref is not None:
+        lines.append(f"{'original write-up':34}{'':>8}{ref:>8.4f}")
+    lines += ["", f"validation accuracy        {m['val_accuracy']:.4f}",
+              f"test reconstruction mse    {m['test_reconstruction_mse']:.4f}",
+              f"test answered 'none'       {m['test_rejection_rate']:.4f} (threshold {model.threshold:.2f})",
+              "", "per-class test accuracy:"]
+    lines += [f"  {name:<14}{acc:.4f}" for name, acc in m["per_class_test_accuracy"].items()]
+    return "\n".join(lines)
+
+
+def cmd_classify(args) -> int:
+    import numpy as np
+
+    from .model import LatentModel
+    from .preprocess import image_to_model_input
+
+    model = LatentModel.load(args.model)
+    threshold = None if args.no_reject else (args.threshold if args.threshold is not None else model.threshold)
+    failures = 0
+    for path in args.images:
+        try:
+            image, notes = image_to_model_input(path)
+        except LatentError as exc:
+            failures += 1
+            if args.json:
+                print(json.dumps({"file": path, "error": str(exc)}))
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        result = model.classify_images(image[None], reject_below=threshold)
+        proba = result.proba[0]
+        top = int(np.argmax(proba))
+        if args.json:
+            print(json.dumps({
+                "file": path, "label": result.names[0], "predicted_class": model.class_names[top],
+                "probability": float(proba[top]),
+                "probabilities": {name: float(p) for name, p in zip(model.class_names, proba)},
+                "log_likelihood": float(result.max_log_likelihood[0]), "threshold": threshold, "notes": notes,
+            }))
+        else:
+            answer = result.names[0]
+            detail = f"p={proba[top]:.3f}" if answer != "none" else f"closest {model.class_names[top]} p={proba[top]:.3f}"
+            print(f"{path}: {answer} ({detail}, log-likelihood {result.max_log_likelihood[0]:.1f})")
+    return EXIT_ERROR if failures else 0
+
+
+def cmd_info(args) -> int:
+    from .artifacts import load_manifest
+
+    manifest = load_manifest(args.model, verify=True)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    m, ds, cfg = manifest.get("metrics", {}), manifest["dataset"], manifest["config"]
+    print(f"bundle        {args.model} (schema {manifest['schema_version']}, created {manifest.get('created')})")
+    print(f"dataset       {ds['name']}: {', '.join(ds['class_names'])}")
+    print(f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, {cfg['training']['epochs']} epochs")
+    print(f"mixtures      {cfg['mixture']['n_components']} components per class, {cfg['mixture']['covariance_type']} covariance")
+    if m:
+        print(f"accuracy      train {m['train_accuracy']:.4f}, test {m['test_accuracy']:.4f} "
+              f"(one mixture for all: {m['single_mixture_test_accuracy']:.4f})")
+        print(f"recon. mse    test {m['test_reconstruction_mse']:.4f}")
+    print(f"'none' below  {manifest['calibration']['reject_below']:.2f} "
+          f"({manifest['calibration']['val_rejection_rate']:.0%} of validation images)")
+    print(f"built by      {manifest.get('command')}")
+    print("files:")
+    for name, f in manifest["files"].items():
+        print(f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}...")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "classify": cmd_classify, "info": cmd_info}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except LatentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,343 @@
+"""Datasets as 28x28 white-on-black uint8 images with integer labels and class names.
+
+Four sources share one `Dataset` shape so the rest of the pipeline never asks where data came from:
+
+- ``mnist`` and ``fashion-mnist``: the original IDX gzip files, found locally (``--data-dir``,
+  ``LATENT_DATA_DIR``, ``./data/<name>/``, Debian's ``/usr/share/datasets/fashion-mnist/``) or
+  downloaded from the usual public mirrors and verified against their published SHA-256;
+- ``digits``: scikit-learn's bundled 8x8 digits brought to MNIST format, so everything runs offline;
+- ``folder:PATH``: one sub-folder of images per class, for people's own images.
+
+A fixed validation split is carved from train (for thresholds and early stopping); test is untouched.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CorruptDataError, DatasetNotFoundError, ImageInputError
+from .progress import progress_bar
+
+ENV_VAR = "LATENT_DATA_DIR"
+VALIDATION_FRACTION = 0.1  # share of train held out as the validation split
+SPLIT_SEED = 0  # the validation split is the same for every model and every run
+
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+IDX_DATASETS = {
+    "mnist": {
+        "title": "MNIST",
+        "classes": [str(i) for i in range(10)],
+        "mirrors": [
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ],
+        "extra_dirs": [],
+        "sha256": {  # of the decompressed files
+            "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        },
+    },
+    "fashion-mnist": {
+        "title": "Fashion-MNIST",
+        "classes": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        "mirrors": [
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ],
+        "extra_dirs": ["/usr/share/datasets/fashion-mnist"],
+        "sha256": {
+            "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        },
+    },
+}
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+@dataclass
+class Dataset:
+    """Images are (n, 28, 28) uint8, white ink on black; labels are int64 indices into `class_names`."""
+
+    name: str
+    class_names: list[str]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str  # where the files were read from, for the manifest and messages
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
+        """(images, labels) of 'train', 'val' or 'test'."""
+        if which not in ("train", "val", "test"):
+            raise ValueError(f"split must be 'train', 'val' or 'test', got {which!r}")
+        return getattr(self, f"x_{which}"), getattr(self, f"y_{which}")
+
+
+def dataset_names() -> list[str]:
+    return [*IDX_DATASETS, "digits", "folder:PATH"]
+
+
+def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *, download: bool = True,
+                 progress: bool = True) -> Dataset:
+    """Load a dataset by name: 'mnist', 'fashion-mnist', 'digits' or 'folder:PATH'."""
+    if name in IDX_DATASETS:
+        return _load_idx_dataset(name, data_dir, download=download, progress=progress)
+    if name == "digits":
+        return _load_digits()
+    if name.startswith("folder:"):
+        return load_folder(name[len("folder:"):], progress=progress)
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
+
+
+# --------------------------------------------------------------------------- IDX files
+
+def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Where a dataset is looked for, in order. Each root is tried as `<root>/<name>` and `<root>`."""
+    roots: list[Path] = []
+    if data_dir is not None:
+        roots.append(Path(data_dir))
+    if os.environ.get(ENV_VAR):
+        roots.append(Path(os.environ[ENV_VAR]))
+    dirs: list[Path] = []
+    for root in roots:
+        dirs += [root / name, root]
+    dirs.append(Path("data") / name)
+    dirs += [Path(d) for d in IDX_DATASETS[name]["extra_dirs"]]
+    return dirs
+
+
+def _find_file(directory: Path, stem: str) -> Path | None:
+    for candidate in (directory / f"{stem}.gz", directory / stem):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _complete_dir(directory: Path) -> bool:
+    return all(_find_file(directory, stem) is not None for stem in FILES.values())
+
+
+def _download_dir(name: str, data_dir) -> Path:
+    if data_dir is not None:
+        return Path(data_dir) / name
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]) / name
+    return Path("data") / name
+
+
+def _load_idx_dataset(name: str, data_dir, *, download: bool, progress: bool) -> Dataset:
+    spec = IDX_DATASETS[name]
+    looked = candidate_dirs(name, data_dir)
+    found = next((d for d in looked if _complete_dir(d)), None)
+    if found is None:
+        target = _download_dir(name, data_dir)
+        reason = "download disabled"
+        if download:
+            try:
+                download_idx(name, target, progress=progress)
+                found = target
+            except DatasetNotFoundError as exc:
+                reason = str(exc)
+        if found is None:
+            places = "\n".join(f"  - {d.resolve()}" for d in dict.fromkeys(looked))
+            raise DatasetNotFoundError(
+                f"{spec['title']} was not found. Looked in:\n{places}\n"
+                f"and could not download it ({reason}).\n"
+                f"Fix: put the four files ({', '.join(f + '.gz' for f in FILES.values())}) into a folder "
+                f"and pass --data-dir FOLDER or set {ENV_VAR}=FOLDER (the folder may hold a '{name}/' "
+                f"sub-folder), or connect to the internet to download them into {target.resolve()}."
+            )
+    arrays = {}
+    for key, stem in FILES.items():
+        path = _find_file(found, stem)
+        arrays[key] = read_idx(path, expected_sha256=spec["sha256"][stem])
+    x_train, y_train = arrays["train_images"], arrays["train_labels"].astype(np.int64)
+    x_test, y_test = arrays["test_images"], arrays["test_labels"].astype(np.int64)
+    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if len(x) != len(y):
+            raise CorruptDataError(f"{found}: {split} has {len(x)} images but {len(y)} labels")
+    (xt, yt), (xv, yv) = split_validation(x_train, y_train)
+    return Dataset(name, list(spec["classes"]), xt, yt, xv, yv, x_test, y_test, source=str(found.resolve()))
+
+
+def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> np.ndarray:
+    """Read an IDX file (gzip or raw); raise `CorruptDataError` naming the file if it is damaged."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":  # gzip magic: decompress, whatever the file is called
+            data = gzip.decompress(data)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise CorruptDataError(f"{path} is truncated or not a valid gzip file ({exc}); "
+                               f"delete it and download it again") from None
+    if expected_sha256 is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != expected_sha256:
+            raise CorruptDataError(f"{path} is corrupt: its SHA-256 is {digest[:12]}..., expected "
+                                   f"{expected_sha256[:12]}...; delete it and download it again")
+    if len(data) < 8:
+        raise CorruptDataError(f"{path} is too short to be an IDX file")
+    magic = int.from_bytes(data[0:4], "big")
+    if magic not in (2049, 2051):
+        raise CorruptDataError(f"{path} is not an IDX file (magic number {magic}, expected 2049 or 2051)")
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    offset = 4 + 4 * ndim
+    expected = int(np.prod(dims)) if dims else 0
+    if len(data) - offset != expected:
+        raise CorruptDataError(f"{path} is truncated: header promises {expected} bytes, found {len(data) - offset}")
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
+
+
+def download_idx(name: str, target: Path, *, progress: bool = True, mirrors: list[str] | None = None,
+                 timeout: float = 20.0) -> None:
+    """Download the four files of `name` into `target`, verifying each SHA-256 after download."""
+    spec = IDX_DATASETS[name]
+    mirrors = mirrors if mirrors is not None else spec["mirrors"]
+    target.mkdir(parents=True, exist_ok=True)
+    for stem in FILES.values():
+        if _find_file(target, stem) is not None:
+            continue
+        errors = []
+        for mirror in mirrors:
+            url = f"{mirror}{stem}.gz"
+            try:
+                _fetch(url, target / f"{stem}.gz", expected_sha256=spec["sha256"][stem], progress=progress,
+                       timeout=timeout)
+                break
+            except (OSError, urllib.error.URLError, CorruptDataError) as exc:
+                errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
+        else:
+            raise DatasetNotFoundError("; ".join(errors))
+
+
+def _fetch(url: str, dest: Path, *, expected_sha256: str, progress: bool, timeout: float) -> None:
+    """Stream `url` to a temporary file, verify it, then move it into place (never a half file)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, suffix=".part") as tmp:
+            bar = _progress_bar(total, f"download {dest.name}", progress)
+            while chunk := response.read(1 << 16):
+                tmp.write(chunk)
+                bar.update(len(chunk))
+            bar.close()
+    tmp_path = Path(tmp.name)
+    try:
+        read_idx(tmp_path, expected_sha256=expected_sha256)
+    except CorruptDataError:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    shutil.move(tmp_path, dest)
+
+
+def _progress_bar(total: int, desc: str, enabled: bool):
+    return progress_bar(total=total or None, desc=desc, unit="B", unit_scale=True, enabled=enabled)
+
+
+# --------------------------------------------------------------------------- splits
+
+def split_validation(x: np.ndarray, y: np.ndarray, fraction: float = VALIDATION_FRACTION,
+                     seed: int = SPLIT_SEED) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A fixed, stratified split of (x, y) into (train, validation)."""
+    rng = np.random.default_rng(seed)
+    val_idx = []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        val_idx.append(idx[: max(1, round(fraction * len(idx)))])
+    val = np.sort(np.concatenate(val_idx))
+    keep = np.ones(len(y), dtype=bool)
+    keep[val] = False
+    return (x[keep], y[keep]), (x[val], y[val])
+
+
+# --------------------------------------------------------------------------- digits and folders
+
+def _load_digits() -> Dataset:
+    from sklearn.datasets import load_digits
+
+    from .preprocess import to_model_input
+
+    bunch = load_digits()
+    images = np.stack([to_model_input(img / 16.0) for img in bunch.images])
+    x = np.round(images * 255).astype(np.uint8)
+    y = bunch.target.astype(np.int64)
+    (rest_x, rest_y), (x_test, y_test) = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
+    (x_train, y_train), (x_val, y_val) = split_validation(rest_x, rest_y)
+    return Dataset("digits", [str(i) for i in range(10)], x_train, y_train, x_val, y_val, x_test, y_test,
+                   source="sklearn.datasets.load_digits (bundled with scikit-learn)")
+
+
+def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
+    """One sub-folder per class, any image format Pillow reads; `train/` and `test/` splits are used if present.
+
+    Every image goes through the same MNIST-style preprocessing as a drawing (dark-on-light images
+    are inverted). Without a `test/` folder, 20 % of each class is held out as test, with a fixed seed.
+    """
+    from .preprocess import image_to_model_input
+
+    root = Path(path)
+    if not root.is_dir():
+        raise DatasetNotFoundError(f"folder dataset {root.resolve()} does not exist; "
+                                   f"expected one sub-folder of images per class")
+    has_splits = (root / "train").is_dir() and (root / "test").is_dir()
+    train_root = root / "train" if has_splits else root
+    class_names = sorted(p.name for p in train_root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if len(class_names) < 2:
+        raise DatasetNotFoundError(f"{train_root.resolve()} needs at least two class sub-folders of images, "
+                                   f"found {len(class_names)}")
+
+    def read_split(split_root: Path) -> tuple[np.ndarray, np.ndarray]:
+        files = [(f, c) for c, name in enumerate(class_names) if (split_root / name).is_dir()
+                 for f in sorted((split_root / name).iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
+        images, labels, skipped = [], [], []
+        for f, c in progress_bar(files, desc=f"read {split_root.name}", enabled=progress):
+            try:
+                img, _ = image_to_model_input(f)
+            except ImageInputError as exc:
+                skipped.append(str(exc))
+                continue
+            images.append(np.round(img * 255).astype(np.uint8))
+            labels.append(c)
+        if skipped and progress:
+            print(f"skipped {len(skipped)} unreadable or blank images, e.g. {skipped[0]}")
+        if not images:
+            raise DatasetNotFoundError(f"no readable images under {split_root.resolve()}")
+        return np.stack(images), np.asarray(labels, dtype=np.int64)
+
+    x, y = read_split(train_root)
+    if has_splits:
+        x_test, y_test = read_split(root / "test")
+    else:
+        (x, y), (x_test, y_test) = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
+    (x_train, y_train), (x_val, y_val) = split_validation(x, y)
+    return Dataset(f"folder:{root}", class_names, x_train, y_train, x_val, y_val, x_test, y_test,
+                   source=str(root.resolve()))

@@ -1,0 +1,202 @@
+"""Turn any image (a file, an upload, a canvas drawing) into a 28x28 model input.
+
+MNIST was made by cropping each digit to its ink, scaling it into a 20x20 box (keeping its aspect
+ratio), and placing it in a 28x28 field so that its centre of mass sits in the middle. Doing the same
+to a drawing is what makes a 280x280 canvas stroke look like the data the model was trained on, so
+the CLI's `classify`, the Draw page and the upload box all go through `to_model_input` here.
+
+Reading is defensive because images come from strangers: `read_image` refuses non-images, damaged
+files and decompression bombs with an `ImageInputError`, and returns notes for what it had to adapt
+(animated GIFs, transparency, 16-bit samples) so a page can say what it did.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageInputError
+
+SIZE = 28  # side of a model input, pixels
+BOX = 20  # the ink is scaled to fit a BOX x BOX square, as in MNIST
+MAX_PIXELS = 25_000_000  # refuse larger images before decoding them (a 5000x5000 photo passes)
+MAX_BYTES = 50 * 1024 * 1024  # refuse larger uploads before reading them
+INK_FRACTION = 0.15  # a pixel is ink when brighter than this share of the brightest pixel
+
+# Pillow's own bomb guard raises at 2x its limit and only warns below; ours is stricter and earlier.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass
+class ImageRead:
+    """A decoded image as grayscale in [0, 1] (ink may be dark or light), plus what was adapted."""
+
+    gray: np.ndarray  # (H, W) float32 in [0, 1]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_image(source, *, name: str | None = None, max_pixels: int = MAX_PIXELS) -> ImageRead:
+    """Decode `source` (a path, bytes, or a binary file object) into grayscale.
+
+    Raises `ImageInputError` naming the input when it is not an image, is truncated, or is larger
+    than `max_pixels`. Animated images use their first frame; transparent pixels count as
+    background; 16-bit and float images are rescaled; each adaptation adds a note.
+    """
+    label = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the upload")
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            size = os.path.getsize(source)
+        except OSError as exc:
+            raise ImageInputError(f"cannot read {label}: {exc.strerror or exc}") from None
+        if size > MAX_BYTES:
+            raise ImageInputError(f"{label} is {size / 2**20:.0f} MB; images up to {MAX_BYTES // 2**20} MB are accepted")
+        with open(source, "rb") as fh:
+            data = fh.read()
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = source.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise ImageInputError(f"{label} is larger than {MAX_BYTES // 2**20} MB; please use a smaller image")
+    if not data:
+        raise ImageInputError(f"{label} is empty")
+    try:
+        img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise ImageInputError(f"{label} is too large: images up to {max_pixels:,} pixels are accepted") from None
+    except UnidentifiedImageError:
+        raise ImageInputError(f"{label} is not an image this tool can read (use PNG, JPEG, GIF, BMP or WebP)") from None
+    except OSError as exc:
+        raise ImageInputError(f"{label} could not be opened as an image ({exc})") from None
+    width, height = img.size
+    if width * height > max_pixels:
+        raise ImageInputError(
+            f"{label} is {width}x{height} pixels, too large: images up to {max_pixels:,} pixels are accepted"
+        )
+    if width < 1 or height < 1:
+        raise ImageInputError(f"{label} has no pixels")
+    notes: list[str] = []
+    if getattr(img, "n_frames", 1) > 1:
+        notes.append(f"{label} has {img.n_frames} frames; the first one is used")
+        img.seek(0)
+    try:
+        img.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageInputError(f"{label} is truncated or damaged and cannot be decoded ({exc})") from None
+    gray = _to_gray(img, notes)
+    return ImageRead(gray=gray, notes=notes)
+
+
+def _to_gray(img: Image.Image, notes: list[str]) -> np.ndarray:
+    """Grayscale in [0, 1] from any Pillow mode; transparency becomes background."""
+    img = ImageOps.exif_transpose(img) if img.mode not in ("I;16", "I;16B", "I;16L", "I", "F") else img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        if img.mode == "F":
+            top = max(float(arr.max()), 1.0) if arr.max() > 1 else 1.0
+        notes.append(f"{img.mode} samples rescaled to 0..1")
+        return np.clip(arr / top, 0, 1).astype(np.float32)
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+        return rgba_to_gray(rgba, notes)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def rgba_to_gray(rgba: np.ndarray, notes: list[str] | None = None) -> np.ndarray:
+    """Flatten an RGBA array (H, W, 4) in [0, 1] or uint8 onto a background opposite to its ink.
+
+    A drawing canvas gives light strokes on transparent pixels; a logo may give dark strokes. The
+    alpha-weighted brightness of the opaque pixels tells which, and the image is composited onto
+    black (light ink) or white (dark ink), so `to_model_input` then sees the usual two cases.
+    """
+    rgba = np.asarray(rgba)
+    if rgba.dtype == np.uint8:
+        rgba = rgba.astype(np.float32) / 255.0
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ImageInputError(f"expected an RGBA array of shape (H, W, 4), got {rgba.shape}")
+    lum = rgba[..., 0] * 0.299 + rgba[..., 1] * 0.587 + rgba[..., 2] * 0.114
+    alpha = rgba[..., 3]
+    if alpha.min() >= 0.999:
+        return lum.astype(np.float32)
+    if notes is not None:
+        notes.append("transparent pixels are treated as background")
+    weight = alpha.sum()
+    ink_is_light = weight == 0 or (lum * alpha).sum() / weight >= 0.5
+    background = 0.0 if ink_is_light else 1.0
+    return (lum * alpha + background * (1 - alpha)).astype(np.float32)
+
+
+def has_ink(gray: np.ndarray) -> bool:
+    """True when the image holds any mark at all (used to skip an empty canvas)."""
+    gray = np.asarray(gray, dtype=np.float32)
+    return gray.size > 0 and float(gray.max() - gray.min()) > 0.05
+
+
+def to_model_input(gray: np.ndarray) -> np.ndarray:
+    """MNIST-style normalisation of one grayscale image to a (28, 28) float32 array in [0, 1].
+
+    Dark-on-light images (bright border) are inverted to white ink on black; the background level
+    is subtracted; the ink is cropped, scaled to fit 20x20 keeping its aspect ratio, and placed so
+    that its centre of mass is at the centre of the 28x28 field. Raises `ImageInputError` when
+    there is no ink.
+    """
+    gray = np.asarray(gray, dtype=np.float32)
+    if gray.ndim == 3 and gray.shape[2] == 4:
+        gray = rgba_to_gray(gray)
+    elif gray.ndim == 3:
+        gray = gray[..., :3].mean(axis=2)
+    if gray.ndim != 2 or gray.size == 0:
+        raise ImageInputError(f"expected a 2-D grayscale image, got shape {gray.shape}")
+    if gray.max() > 1.0:
+        gray = gray / 255.0
+    if not has_ink(gray):
+        raise ImageInputError("the image is blank: there is nothing to classify")
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    if background > 0.5:
+        gray = 1.0 - gray
+        background = 1.0 - background
+    ink = np.clip((gray - background) / max(1.0 - background, 1e-6), 0, 1)
+    peak = float(ink.max())
+    if peak < 0.05:
+        raise ImageInputError("the image is blank: there is nothing to classify")
+    rows = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=1))
+    cols = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    patch = np.asarray(
+        Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), Image.Resampling.LANCZOS),
+        dtype=np.float32,
+    )
+    patch = np.clip(patch, 0, None)
+    if patch.max() > 0:
+        patch /= patch.max()
+    return center_by_mass(patch)
+
+
+def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
+    """Place `patch` in a size x size field with its centre of mass at the centre (kept inside)."""
+    h, w = patch.shape
+    mass = patch.sum()
+    yy, xx = np.mgrid[:h, :w]
+    cy = (patch * yy).sum() / mass if mass > 0 else (h - 1) / 2
+    cx = (patch * xx).sum() / mass if mass > 0 else (w - 1) / 2
+    top = int(np.clip(round(size / 2 - cy), 0, size - h))
+    left = int(np.clip(round(size / 2 - cx), 0, size - w))
+    out = np.zeros((size, size), dtype=np.float32)
+    out[top : top + h, left : left + w] = patch
+    return out
+
+
+def image_to_model_input(source, *, name: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests."""
+    read = read_image(source, name=name)
+    return to_model_input(read.gray), read.notes

@@ -1,0 +1,35 @@
+"""Digits drawn the way people draw them on a 280x280 canvas: polylines with a round brush."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Stroke paths of a few digits in a unit box (x right, y down).
+STROKES = {
+    "0": [[(0.5, 0.05), (0.2, 0.2), (0.12, 0.5), (0.2, 0.8), (0.5, 0.95), (0.8, 0.8), (0.88, 0.5), (0.8, 0.2),
+           (0.5, 0.05)]],
+    "1": [[(0.35, 0.2), (0.55, 0.05), (0.55, 0.95)]],
+    "7": [[(0.15, 0.08), (0.85, 0.08), (0.45, 0.95)]],
+    "4": [[(0.6, 0.05), (0.12, 0.65), (0.88, 0.65)], [(0.65, 0.35), (0.65, 0.95)]],
+}
+
+
+def draw_digit(digit: str, *, size: int = 280, box: tuple[float, float, float, float] = (0.2, 0.1, 0.8, 0.9),
+               width: int = 18, ink: int = 255, paper: int = 0, rgba: bool = False) -> np.ndarray:
+    """The digit drawn inside `box` (left, top, right, bottom as fractions of the canvas)."""
+    img = Image.new("RGBA" if rgba else "L", (size, size), (0, 0, 0, 0) if rgba else paper)
+    pen = ImageDraw.Draw(img)
+    left, top, right, bottom = (v * size for v in box)
+    fill = (ink, ink, ink, 255) if rgba else ink
+    for stroke in STROKES[digit]:
+        points = [(left + x * (right - left), top + y * (bottom - top)) for x, y in stroke]
+        pen.line(points, fill=fill, width=width, joint="curve")
+        r = width / 2
+        for x, y in points:
+            pen.ellipse((x - r, y - r, x + r, y + r), fill=fill)
+    return np.asarray(img)
+
+
+def save_png(array: np.ndarray, path) -> None:
+    Image.fromarray(array).save(path)

@@ -1,0 +1,150 @@
+"""Dataset loading: the bundled digits, IDX files, corrupt files, the missing-data message, folders."""
+
+import gzip
+import http.server
+import shutil
+import threading
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import shared_data_dir
+from latent import data as D
+from latent.errors import CorruptDataError, DatasetNotFoundError
+
+
+def test_digits_are_mnist_shaped(digits):
+    assert digits.class_names == [str(i) for i in range(10)]
+    for split in ("train", "val", "test"):
+        x, y = digits.split(split)
+        assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y)
+    total = len(digits.x_train) + len(digits.x_val) + len(digits.x_test)
+    assert total == 1797
+    # white ink on black, scaled into the central 20x20 box like MNIST
+    mean_image = digits.x_train.mean(axis=0)
+    assert mean_image[14, 14] > 40 and mean_image[0].max() < 1 and mean_image[:, 0].max() < 1
+    assert set(np.unique(digits.y_test)) == set(range(10))
+
+
+def test_validation_split_is_fixed_stratified_and_disjoint():
+    x = np.arange(1000)
+    y = np.repeat(np.arange(10), 100)
+    (xt, yt), (xv, yv) = D.split_validation(x, y)
+    (xt2, _), (xv2, _) = D.split_validation(x, y)
+    assert np.array_equal(xv, xv2) and np.array_equal(xt, xt2)
+    assert len(xv) == 100 and np.all(np.bincount(yv) == 10)
+    assert not set(xv) & set(xt)
+
+
+def _write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_read_idx_round_trip_and_damage(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28))
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    _write_idx(path, images, 2051)
+    np.testing.assert_array_equal(D.read_idx(path), images)
+
+    truncated = tmp_path / "truncated.gz"
+    truncated.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(CorruptDataError, match="truncated.gz"):
+        D.read_idx(truncated)
+
+    garbage = tmp_path / "garbage.gz"
+    garbage.write_bytes(b"this is not an idx file at all")
+    with pytest.raises(CorruptDataError, match="garbage.gz.*not an IDX file"):
+        D.read_idx(garbage)
+
+    with pytest.raises(CorruptDataError, match="SHA-256"):
+        D.read_idx(path, expected_sha256="0" * 64)
+
+
+def test_missing_dataset_says_where_it_looked_and_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(D.ENV_VAR, raising=False)
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_dataset("mnist", tmp_path / "nowhere", download=False)
+    message = str(info.value)
+    assert str(tmp_path / "nowhere" / "mnist") in message
+    assert str(tmp_path / "data" / "mnist") in message
+    assert "--data-dir" in message and D.ENV_VAR in message
+
+
+def test_failed_download_is_reported_not_raised_raw(tmp_path):
+    # Port 9 (discard) refuses connections here: the message names the URL tried.
+    with pytest.raises(DatasetNotFoundError, match="127.0.0.1:9"):
+        D.download_idx("mnist", tmp_path / "mnist", mirrors=["http://127.0.0.1:9/"], progress=False, timeout=2)
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
+def test_download_verifies_checksums(tmp_path):
+    """Serve the real files over local HTTP: a good mirror works, a corrupt one is refused."""
+    src = shared_data_dir() / "mnist"
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    for name in D.FILES.values():
+        shutil.copy(src / f"{name}.gz", good / f"{name}.gz")
+        (bad / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00" * 8))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(DatasetNotFoundError, match="SHA-256"):
+            D.download_idx("mnist", tmp_path / "out-bad", mirrors=[f"{url}/bad/"], progress=False)
+        assert not list((tmp_path / "out-bad").glob("*.gz"))  # nothing half-verified is left behind
+        D.download_idx("mnist", tmp_path / "out", mirrors=[f"{url}/bad/", f"{url}/good/"], progress=False)
+    finally:
+        server.shutdown()
+    ds = D.load_dataset("mnist", tmp_path / "out", download=False)
+    assert len(ds.x_test) == 10000
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
+def test_real_mnist_and_fashion_load_with_class_names():
+    mnist = D.load_dataset("mnist", shared_data_dir())
+    assert len(mnist.x_train) + len(mnist.x_val) == 60000 and len(mnist.x_test) == 10000
+    assert abs(mnist.x_test.mean() / 255 - 0.1325) < 0.002
+    fashion = D.load_dataset("fashion-mnist", shared_data_dir())
+    assert fashion.class_names[0] == "T-shirt/top" and fashion.class_names[9] == "Ankle boot"
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
+def test_corrupt_local_copy_names_the_file(tmp_path):
+    folder = tmp_path / "mnist"
+    shutil.copytree(shared_data_dir() / "mnist", folder)
+    victim = folder / "t10k-labels-idx1-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:100])
+    with pytest.raises(CorruptDataError, match="t10k-labels-idx1-ubyte.gz"):
+        D.load_dataset("mnist", tmp_path, download=False)
+
+
+def test_folder_dataset_reads_class_subfolders(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, draw in (("bars", lambda a: a.__setitem__((slice(10, 50), slice(28, 36)), 0)),
+                       ("blocks", lambda a: a.__setitem__((slice(15, 45), slice(15, 45)), 0))):
+        (tmp_path / name).mkdir()
+        for i in range(10):
+            img = np.full((64, 64), 255, np.uint8)  # dark ink on white paper: must be inverted
+            draw(img)
+            img = np.clip(img.astype(int) + rng.integers(-5, 5, img.shape), 0, 255).astype(np.uint8)
+            Image.fromarray(img).save(tmp_path / name / f"{i}.png")
+    (tmp_path / "bars" / "notes.txt").write_text("not an image")
+    ds = D.load_dataset(f"folder:{tmp_path}", progress=False)
+    assert ds.class_names == ["bars", "blocks"]
+    assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 20
+    x = np.concatenate([ds.x_train, ds.x_val, ds.x_test])
+    assert x[:, 14, 14].min() > 200 and x[:, 0, 0].max() == 0  # inverted: ink is white, centred
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        D.load_dataset("cifar")
