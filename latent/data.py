@@ -167,13 +167,12 @@ def _load_idx_dataset(name: str, data_dir, *, download: bool, progress: bool) ->
             except DatasetNotFoundError as exc:
                 reason = str(exc)
         if found is None:
-            places = "\n".join(f"  - {d.resolve()}" for d in dict.fromkeys(looked))
+            places = ", ".join(str(d.resolve()) for d in dict.fromkeys(looked))
             raise DatasetNotFoundError(
-                f"{spec['title']} was not found. Looked in:\n{places}\n"
-                f"and could not download it ({reason}).\n"
-                f"Fix: put the four files ({', '.join(f + '.gz' for f in FILES.values())}) into a folder "
-                f"and pass --data-dir FOLDER or set {ENV_VAR}=FOLDER (the folder may hold a '{name}/' "
-                f"sub-folder), or connect to the internet to download them into {target.resolve()}."
+                f"{spec['title']} was not found (looked in {places}) and could not be downloaded ({reason}). "
+                f"Put the four files {', '.join(f + '.gz' for f in FILES.values())} in a folder and pass "
+                f"--data-dir FOLDER or set {ENV_VAR}=FOLDER (a '{name}/' sub-folder of it also works), "
+                f"or go online to download them into {target.resolve()}."
             )
     arrays = {}
     for key, stem in FILES.items():
@@ -222,7 +221,18 @@ def download_idx(name: str, target: Path, *, progress: bool = True, mirrors: lis
     """Download the four files of `name` into `target`, verifying each SHA-256 after download."""
     spec = IDX_DATASETS[name]
     mirrors = mirrors if mirrors is not None else spec["mirrors"]
+    created = [p for p in (target, *target.parents) if not p.exists()]
     target.mkdir(parents=True, exist_ok=True)
+    try:
+        _download_missing(spec, target, mirrors, progress=progress, timeout=timeout)
+    except DatasetNotFoundError:
+        for folder in created:  # leave no empty folders behind a failed download
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+
+
+def _download_missing(spec: dict, target: Path, mirrors: list[str], *, progress: bool, timeout: float) -> None:
     for stem in FILES.values():
         if _find_file(target, stem) is not None:
             continue
@@ -241,21 +251,21 @@ def download_idx(name: str, target: Path, *, progress: bool = True, mirrors: lis
 
 def _fetch(url: str, dest: Path, *, expected_sha256: str, progress: bool, timeout: float) -> None:
     """Stream `url` to a temporary file, verify it, then move it into place (never a half file)."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, suffix=".part") as tmp:
-            bar = _progress_bar(total, f"download {dest.name}", progress)
-            while chunk := response.read(1 << 16):
-                tmp.write(chunk)
-                bar.update(len(chunk))
-            bar.close()
-    tmp_path = Path(tmp.name)
+    tmp_path = None
     try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, suffix=".part") as tmp:
+                tmp_path = Path(tmp.name)
+                with _progress_bar(total, f"download {dest.name}", progress) as bar:
+                    while chunk := response.read(1 << 16):
+                        tmp.write(chunk)
+                        bar.update(len(chunk))
         read_idx(tmp_path, expected_sha256=expected_sha256)
-    except CorruptDataError:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    shutil.move(tmp_path, dest)
+        shutil.move(tmp_path, dest)
+    finally:
+        if tmp_path is not None and tmp_path.exists():
+            tmp_path.unlink()
 
 
 def _progress_bar(total: int, desc: str, enabled: bool):

@@ -43,7 +43,8 @@ class LatentMap:
             d2 = np.einsum("ij,ij->i", block, block)[:, None] - 2 * block @ self.codes.T + self._sq_norms[None, :]
             np.maximum(d2, 0, out=d2)
             idx = np.argpartition(d2, k - 1, axis=1)[:, :k]  # (b, k) nearest, unordered
-            near = np.take_along_axis(d2, idx, axis=1)
+            diff = block[:, None, :].astype(np.float64) - self.codes[idx]  # exact distances for the k chosen
+            near = np.einsum("bkd,bkd->bk", diff, diff)
             w = 1.0 / (np.sqrt(near) + 1e-6)
             exact = near.min(axis=1) < 1e-10  # a stored point maps to exactly its own coordinates
             w[exact] = (near[exact] < 1e-10).astype(np.float32)
