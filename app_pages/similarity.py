@@ -1,0 +1,81 @@
+"""Class similarity: KL divergence between class mixtures, entropy per class, and the confusion matrix."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from latent import plots
+from latent.similarity import confusion_kl_agreement, most_confused_pairs
+from ui import cached, common
+
+path, model = common.require_model()
+names = model.class_names
+
+st.title("Class similarity")
+st.markdown("How alike are two classes, as the model sees them? And are the alike ones the ones it mixes up?")
+common.explain("""
+Each class is a probability cloud in latent space (its mixture). Two numbers describe such clouds:
+
+- **KL divergence** KL(p ‖ q) measures how surprised you would be, on average, to meet codes of
+  class p if you expected class q. It is 0 for identical clouds and grows as they separate. It is
+  **not symmetric**: a wide class can cover a narrow one (small KL one way) without the narrow one
+  covering it (large KL the other way). Read the heatmap by rows: *from* p, *to* q.
+- **Entropy** measures how spread out one class is: a class written in many different ways takes
+  up more room, so its entropy is higher. (For continuous spaces entropy can be negative; compare
+  classes with each other, not with zero.)
+
+Both are **Monte Carlo** estimates: averages over random samples from the mixtures, so they carry a
+small error, shown as ± on hover. The closed-form option uses an approximation instead (no error
+bars, but not exact either).
+
+The **confusion matrix** counts the classifier's mistakes on test images (correct answers hidden).
+If the model's picture of the classes is faithful, the pairs it confuses should be close in KL.
+""")
+
+c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
+method = c1.radio("Estimate", ["mc", "variational"], horizontal=True, key="sim_method",
+                  format_func=lambda m: {"mc": "Monte Carlo", "variational": "closed form (approximate)"}[m])
+n_samples = c2.select_slider("Samples per class", [500, 1000, 2000, 4000], value=2000, key="sim_samples",
+                             disabled=method != "mc")
+
+data = cached.similarity_data(path, method, n_samples if method == "mc" else 0)
+
+left, right = st.columns(2, gap="medium")
+with left:
+    st.markdown("##### KL divergence between classes")
+    st.plotly_chart(plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430), key="sim_kl",
+                    config=common.STATIC_PLOT_CONFIG, width="stretch")
+    if method == "mc":
+        st.caption(f"Monte Carlo with {n_samples} samples per class; hover a cell for the value ± its standard error.")
+confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
+has_confusion = confusion.shape == (len(names), len(names))
+with right:
+    st.markdown("##### Mistakes on test images")
+    if has_confusion:
+        st.plotly_chart(plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430), key="sim_confusion",
+                        config=common.STATIC_PLOT_CONFIG, width="stretch")
+        st.caption("Rows: true class; columns: the class predicted. Colour: share of the true class.")
+    else:
+        st.info("This bundle's manifest has no confusion matrix.")
+
+st.markdown("##### Entropy per class")
+st.plotly_chart(plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260), key="sim_entropy",
+                config=common.STATIC_PLOT_CONFIG, width="stretch")
+wide, narrow = int(np.argmax(data["entropy"])), int(np.argmin(data["entropy"]))
+st.caption(f"Most spread out: **{names[wide]}**; most compact: **{names[narrow]}**.")
+
+st.markdown("##### Reading guide: do confused classes sit close in KL?")
+if has_confusion and confusion.sum() > np.trace(confusion):
+    rho = confusion_kl_agreement(confusion, data["kl"])
+    rows = most_confused_pairs(confusion, data["kl"], names, top=5)
+    verdict = ("largely yes" if rho >= 0.5 else "partly" if rho >= 0.2 else "not really")
+    st.markdown(f"Rank correlation between *how often two classes are confused* and *how close they are "
+                f"in KL*: **{rho:+.2f}** ({verdict}). The most confused pairs, with the rank of their "
+                f"(symmetrised) KL among all {rows[0]['n_pairs'] if rows else 0} pairs (1 = the closest pair):")
+    table = pd.DataFrame([{"pair": r["pair"], "confused": r["confused"], "KL (symmetrised)": r["kl"],
+                           "KL rank": int(round(r["kl_rank"]))} for r in rows])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "confused": st.column_config.NumberColumn("confused", format="percent", help="mean share of the two classes mistaken for each other"),
+        "KL (symmetrised)": st.column_config.NumberColumn(format="%.1f nats")})
+else:
+    st.info("The model makes no mistakes on the test images, so there is nothing to compare.")

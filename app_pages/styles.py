@@ -1,0 +1,48 @@
+"""Styles: one row per mixture component of a class — its decoded mean, samples and weight."""
+
+import numpy as np
+import streamlit as st
+
+from ui import cached, common
+
+path, model = common.require_model()
+names = model.class_names
+
+st.title("Styles")
+st.markdown("A class is not one shape but several. Each row is one **component** of the class's "
+            "mixture: one way of drawing it.")
+common.explain("""
+The model describes each class with a **mixture of Gaussians**: a handful of bell-shaped clouds in
+latent space. Nobody told it which styles exist; fitting the mixture found clusters in the codes of
+the training images, and each cluster became a component.
+
+In each row, the **first picture** is the decoded centre (mean) of the component, the typical member
+of that style. The others are **random samples**: codes drawn from that component's bell curve and
+decoded. They vary around the mean, but stay within the style. The **weight** is the share of the
+class that the style explains: a common way of drawing gets a big weight, a rare one a small weight.
+
+Try a class with many ways of being written (2, 4, 7) and compare its rows.
+""")
+
+if "styles_seed" not in st.session_state:
+    st.session_state.styles_seed = 0
+
+controls = st.columns([2, 2, 1], vertical_alignment="bottom")
+c = controls[0].selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="styles_class",
+                            persist_state="session")
+n = controls[1].slider("Samples per style", 4, 12, 8, key="styles_n")
+controls[2].button("Resample", key="styles_resample", icon=":material/refresh:",
+                   on_click=lambda: st.session_state.update(styles_seed=st.session_state.styles_seed + 1))
+
+weights = model.mixture.weights_[c, : int(model.mixture.n_components_[c])]
+order = np.argsort(-weights)
+st.caption(f"Class **{names[c]}** has {len(weights)} styles, heaviest first.")
+for rank, k in enumerate(order):
+    mean_image, samples = cached.component_images(path, c, int(k), n, st.session_state.styles_seed)
+    with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium"):
+        with st.container(width=120):
+            st.markdown(f"**Style {k + 1}**")
+            st.progress(float(weights[k]), text=f"weight {weights[k]:.0%}")
+        common.show_images([mean_image], width=84, captions=["mean"])
+        with st.container(width="stretch"):
+            common.show_images(samples, width=56)

@@ -1,0 +1,487 @@
+"""Plotly figures for the dashboard: pure functions from arrays to `plotly.graph_objects.Figure`.
+
+Every function takes data first, keyword options after, and returns a new figure; showing it is the
+caller's job (the pages pass it to `st.plotly_chart`). Nothing here imports torch, scikit-learn or
+streamlit, so figures can be built and tested anywhere.
+
+Clickable things are markers that carry their identity in `customdata` as `[kind, index]`
+(`POINT` for a stored map point, `COMPONENT` for a mixture component's centre marker):
+plotly numbers points within a trace, and colouring by class splits points into traces, so the
+trace-local index alone cannot say what was clicked. `selected_items` reads a selection event back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .projection import ellipse_points
+
+# Tableau 10, then a longer qualitative palette for datasets with more classes.
+TABLEAU10 = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6",
+             "#9D755D", "#BAB0AC"]
+EXTRA = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
+         "#17BECF", "#AEC7E8", "#FFBB78", "#98DF8A", "#FF9896", "#C5B0D5", "#C49C94"]
+NONE_COLOR = "#7F7F7F"
+HOVER_FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
+
+POINT, COMPONENT = 0, 1  # kinds of clickable marker, first entry of `customdata`
+
+_MAP_MARGIN = dict(l=8, r=8, t=28, b=8)
+
+
+def class_colors(n_classes: int) -> list[str]:
+    """One distinct colour per class (hex strings), stable for a given number of classes."""
+    palette = TABLEAU10 if n_classes <= len(TABLEAU10) else TABLEAU10 + EXTRA
+    return [palette[i % len(palette)] for i in range(n_classes)]
+
+
+def _copy(fig: go.Figure) -> go.Figure:
+    """A copy of a figure to add traces to, without re-validating its (possibly 10k-point) traces."""
+    return go.Figure(fig.to_dict(), _validate=False)
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# --------------------------------------------------------------------------- the latent map
+
+
+@dataclass
+class Ellipses:
+    """Where each mixture component lands on the map, as 2-D Gaussians.
+
+    index : int array of shape (m, 2), (class index, component) per ellipse
+    centers : array of shape (m, 2)
+    covariances : array of shape (m, 2, 2)
+    weights : array of shape (m,), the component's weight within its class
+    """
+
+    index: np.ndarray
+    centers: np.ndarray
+    covariances: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def from_model(cls, model) -> "Ellipses":
+        """The ellipses stored in a loaded `LatentModel` bundle, with their mixture weights."""
+        index = np.asarray(model.ellipse_index, dtype=np.int64)
+        weights = model.mixture.weights_[index[:, 0], index[:, 1]]
+        return cls(index, np.asarray(model.ellipse_centers), np.asarray(model.ellipse_covariances), weights)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
+    """Sorted indices of at most `max_points` of n items (all of them when max_points is None)."""
+    if max_points is None or max_points >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
+
+
+def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *,
+               ellipses: Ellipses | None = None, hover_images: Sequence[str] | None = None,
+               max_points: int | None = None, n_std: float = 1.5, point_size: float | None = None,
+               opacity: float = 0.55, height: int = 560, title: str | None = None) -> go.Figure:
+    """The 2-D map of stored latent codes, coloured by class, with the mixture components on top.
+
+    Parameters
+    ----------
+    coords : array of shape (n, 2)
+        Map positions of the stored codes.
+    labels : int array of shape (n,)
+        True class index of each code.
+    class_names : sequence of str, length n_classes
+    ellipses : Ellipses, optional
+        One outline (`n_std` standard deviations) and one clickable centre marker per component.
+    hover_images : sequence of n str, optional
+        Text thumbnails (`latent.imaging.text_thumbnails`) shown when hovering a point.
+    n_std : float
+        Size of the ellipses in standard deviations (1.5 holds about two thirds of a 2-D Gaussian).
+    point_size : float, optional
+        Marker size; by default smaller as there are more points.
+    max_points : int, optional
+        Show a fixed random subset of at most this many points (lighter pages, same picture).
+
+    Returns
+    -------
+    Figure with traces, in order: one marker trace per class (legend entry; customdata
+    [POINT, global index]), one line trace per ellipse, one marker trace per class of component
+    centres (customdata [COMPONENT, ellipse row]). A class's ellipses and centres share its legend
+    group, so clicking a class in the legend hides all of it.
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    labels = np.asarray(labels)
+    if coords.ndim != 2 or coords.shape[1] != 2 or labels.shape != (len(coords),):
+        raise ValueError(f"coords must be (n, 2) and labels (n,), got {coords.shape} and {labels.shape}")
+    if hover_images is not None and len(hover_images) != len(coords):
+        raise ValueError(f"hover_images must have one entry per point ({len(coords)}), got {len(hover_images)}")
+    colors = class_colors(len(class_names))
+    keep = subsample(len(coords), max_points)
+    if point_size is None:
+        point_size = 7 if len(keep) <= 1000 else 5 if len(keep) <= 4000 else 4
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        idx = keep[labels[keep] == c]
+        custom = np.stack([np.full(len(idx), POINT), idx], axis=1)
+        trace = dict(
+            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=str(name), legendgroup=f"class{c}",
+            marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
+            customdata=custom, unselected=dict(marker=dict(opacity=opacity)),
+        )
+        if hover_images is not None:
+            trace["hovertext"] = [hover_images[i] for i in idx]
+            trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<br>%{{hovertext}}<extra></extra>"
+        else:
+            trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<extra></extra>"
+        fig.add_trace(go.Scatter(**trace))
+    if ellipses is not None and len(ellipses):
+        _add_ellipses(fig, ellipses, class_names, colors, n_std)
+    _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
+    return fig
+
+
+def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float) -> None:
+    for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
+        outline = ellipse_points(center, cov, n_std)
+        fig.add_trace(go.Scatter(
+            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {k + 1}",
+            legendgroup=f"class{c}", showlegend=False, hoverinfo="skip",
+            line=dict(color=_rgba(colors[c], 0.8), width=1.2), meta=dict(kind="ellipse", row=j)))
+    for c, name in enumerate(class_names):
+        rows = np.flatnonzero(ellipses.index[:, 0] == c)
+        if len(rows) == 0:
+            continue
+        comps = ellipses.index[rows, 1]
+        fig.add_trace(go.Scatter(
+            x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers",
+            name=f"{name} · styles", legendgroup=f"class{c}", showlegend=False,
+            customdata=np.stack([np.full(len(rows), COMPONENT), rows, comps + 1, ellipses.weights[rows] * 100], axis=1),
+            hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
+                           "<br><i>click to see its samples</i><extra></extra>"),
+            marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.5)),
+            selected=dict(marker=dict(size=17, opacity=1)), unselected=dict(marker=dict(opacity=1)),
+            meta=dict(kind="centres")))
+
+
+def _map_layout(fig: go.Figure, *, height: int, title: str | None, hover_font: str | None = None) -> None:
+    fig.update_layout(
+        height=height, margin=_MAP_MARGIN if title is None else dict(_MAP_MARGIN, t=48),
+        title=dict(text=title) if title else None,
+        legend=dict(orientation="h", yanchor="top", y=-0.01, xanchor="left", x=0, itemsizing="constant",
+                    title=dict(text="")),
+        xaxis=dict(visible=False), yaxis=dict(visible=False), uirevision="map", clickmode="event+select",
+        dragmode="pan", hovermode="closest", plot_bgcolor="rgba(0,0,0,0)",
+        hoverlabel=dict(font=dict(family=hover_font), align="left") if hover_font else dict(align="left"),
+    )
+
+
+def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", symbol: str = "star",
+                size: float = 18, text: Sequence[str] | None = None) -> go.Figure:
+    """A copy of a map figure with extra markers on top (a drawing, a sample...).
+
+    xy : array of shape (m, 2). `text` (m strings) is shown on hover.
+    """
+    xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+    out = _copy(fig)
+    out.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=list(text) if text is not None else None,
+        hovertemplate="%{text}<extra></extra>" if text is not None else f"{name}<extra></extra>",
+        marker=dict(symbol=symbol, size=size, color=color, line=dict(color="white", width=1.5)),
+        meta=dict(kind="overlay")))
+    return out
+
+
+def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", current: np.ndarray | None = None,
+             text: Sequence[str] | None = None) -> go.Figure:
+    """A copy of a map figure with a path drawn on it (start ●, end ■) and optionally the current point ★.
+
+    xy : array of shape (m, 2), the path's map positions in order; current : array of shape (2,).
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    out = _copy(fig)
+    out.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=list(text) if text is not None else None,
+        hovertemplate="%{text}<extra></extra>" if text is not None else None, hoverinfo=None if text else "skip",
+        line=dict(color=color, width=2.5), marker=dict(size=4, color=color), meta=dict(kind="path")))
+    out.add_trace(go.Scatter(
+        x=xy[[0, -1], 0], y=xy[[0, -1], 1], mode="markers", name=f"{name}: start / end", hoverinfo="skip",
+        showlegend=False, marker=dict(symbol=["circle", "square"], size=12, color=color,
+                                      line=dict(color="white", width=1.5)), meta=dict(kind="ends")))
+    if current is not None:
+        cur = np.asarray(current, dtype=np.float64).reshape(2)
+        out.add_trace(go.Scatter(
+            x=[cur[0]], y=[cur[1]], mode="markers", name="now", hoverinfo="skip",
+            marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
+            meta=dict(kind="current")))
+    return out
+
+
+def selected_items(event) -> list[tuple[int, int]]:
+    """(kind, index) of each clicked marker in a Streamlit plotly selection event.
+
+    Accepts the event as `st.plotly_chart(..., on_select="rerun")` returns it, or as a test injects
+    it (`{"selection": {"points": [{"customdata": ...}]}}`); customdata may come back as a list or as
+    a dict with string keys ({"0": 1, "1": 15}). Points without customdata are skipped.
+    """
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    items = []
+    for point in points or []:
+        custom = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(custom, dict):
+            custom = [custom[k] for k in sorted(custom, key=int)]
+        if not isinstance(custom, (list, tuple)) or len(custom) < 2:
+            continue
+        try:
+            items.append((int(custom[0]), int(custom[1])))
+        except (TypeError, ValueError):
+            continue
+    return items
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted: int | None = None,
+                     height: int = 300) -> go.Figure:
+    """Horizontal bars of p(class | z) for one input, the predicted class highlighted.
+
+    proba : array of shape (n_classes,); predicted : class index, or None/-1 for "none" (all grey).
+    """
+    proba = np.asarray(proba, dtype=np.float64).reshape(-1)
+    if len(proba) != len(class_names):
+        raise ValueError(f"proba has {len(proba)} entries for {len(class_names)} classes")
+    colors = class_colors(len(class_names))
+    bar_colors = [colors[i] if predicted is not None and i == predicted else "#C9CED6" for i in range(len(proba))]
+    names = [str(n) for n in class_names]
+    fig = go.Figure(go.Bar(
+        x=proba, y=names, orientation="h", marker_color=bar_colors, text=[f"{p:.0%}" for p in proba],
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=8, r=40, t=8, b=8), showlegend=False,
+                      xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True, title=None),
+                      yaxis=dict(autorange="reversed", type="category", title=None), bargap=0.25)
+    return fig
+
+
+def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[str], *,
+                       current_t: float | None = None, rejected: np.ndarray | None = None,
+                       min_peak: float = 0.05, height: int = 300) -> go.Figure:
+    """p(class | z) along a path, one line per class that reaches `min_peak` somewhere.
+
+    t : array of shape (n,) in [0, 1]; proba : array of shape (n, n_classes);
+    rejected : bool array of shape (n,), where the "none" threshold rejects (shaded grey).
+    current_t draws a vertical marker line.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape != (len(t), len(class_names)):
+        raise ValueError(f"proba must be ({len(t)}, {len(class_names)}), got {proba.shape}")
+    colors = class_colors(len(class_names))
+    fig = go.Figure()
+    for c in np.flatnonzero(proba.max(axis=0) >= min_peak):
+        fig.add_trace(go.Scatter(x=t, y=proba[:, c], mode="lines", name=str(class_names[c]),
+                                 line=dict(color=colors[c], width=3),
+                                 hovertemplate=f"{class_names[c]}: %{{y:.0%}} at t=%{{x:.2f}}<extra></extra>"))
+    if rejected is not None:
+        for start, stop in _runs(np.asarray(rejected, dtype=bool)):
+            fig.add_vrect(x0=t[start], x1=t[min(stop, len(t) - 1)], fillcolor=NONE_COLOR, opacity=0.15, line_width=0,
+                          annotation_text="none", annotation_position="top left")
+    if current_t is not None:
+        fig.add_vline(x=float(current_t), line=dict(color="#111111", width=1.5, dash="dot"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
+                      xaxis=dict(title="t (0 = source, 1 = target)", range=[0, 1]),
+                      yaxis=dict(title="p(class | z)", range=[0, 1.02], tickformat=".0%"),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs of a bool array (stop exclusive)."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def kl_heatmap(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str], *, height: int = 460) -> go.Figure:
+    """KL(row class || column class) in nats as a heatmap; hover shows value ± Monte Carlo error.
+
+    value, stderr : arrays of shape (n_classes, n_classes). KL is asymmetric, so the matrix is too.
+    Colour follows log10(1 + KL) so that small and large divergences both read; cells show values.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    stderr = np.asarray(stderr, dtype=np.float64)
+    n = len(class_names)
+    if value.shape != (n, n) or stderr.shape != (n, n):
+        raise ValueError(f"value and stderr must be ({n}, {n}), got {value.shape} and {stderr.shape}")
+    names = [str(c) for c in class_names]
+    shown = np.maximum(value, 0.0)
+    z = np.log10(1.0 + shown)
+    ticks = [v for v in (0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000) if v <= max(shown.max(), 1)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=names, customdata=np.stack([value, stderr], axis=-1), colorscale="Viridis",
+        reversescale=True, text=[[_short(v) for v in row] for row in value],
+        texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11),
+        hovertemplate="KL(%{y} ‖ %{x}) = %{customdata[0]:.2f} ± %{customdata[1]:.2f} nats<extra></extra>",
+        colorbar=dict(title=dict(text="KL, nats"), tickvals=[np.log10(1 + v) for v in ticks],
+                      ticktext=[str(v) for v in ticks], thickness=12)))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8),
+                      xaxis=dict(title="to class q", type="category", side="bottom", constrain="domain"),
+                      yaxis=dict(title="from class p", type="category", autorange="reversed", scaleanchor="x"))
+    return fig
+
+
+def _short(v: float) -> str:
+    if not np.isfinite(v):
+        return "∞"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def entropy_chart(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str], *, height: int = 300) -> go.Figure:
+    """Differential entropy per class (nats) as dots with ±2 standard-error bars.
+
+    value, stderr : arrays of shape (n_classes,). Dots rather than bars: differential entropy can be
+    negative, and only differences between classes mean something.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    stderr = np.asarray(stderr, dtype=np.float64)
+    if value.shape != (len(class_names),) or stderr.shape != value.shape:
+        raise ValueError(f"value and stderr must have {len(class_names)} entries")
+    names = [str(c) for c in class_names]
+    fig = go.Figure(go.Scatter(
+        x=names, y=value, mode="markers", marker=dict(size=14, color=class_colors(len(names)),
+                                                      line=dict(color="white", width=1.5)),
+        error_y=dict(type="data", array=2 * stderr, visible=bool(np.any(stderr > 0)), thickness=1.5, width=6,
+                     color="#555555"),
+        customdata=stderr, hovertemplate="H(%{x}) = %{y:.2f} ± %{customdata:.2f} nats<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
+                      xaxis=dict(title=None, type="category"), yaxis=dict(title="entropy, nats", zeroline=False))
+    return fig
+
+
+def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normalize: bool = True,
+                      hide_diagonal: bool = False, height: int = 460) -> go.Figure:
+    """Confusion matrix, rows = true class, columns = predicted class.
+
+    matrix : int array of shape (n_classes, n_classes) of counts. With `normalize`, colour is the
+    share of each true class (row); cells show counts. `hide_diagonal` blanks the correct answers so
+    that the mistakes get the whole colour range.
+    """
+    counts = np.asarray(matrix, dtype=np.float64)
+    n = len(class_names)
+    if counts.shape != (n, n):
+        raise ValueError(f"matrix must be ({n}, {n}), got {counts.shape}")
+    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts.copy()
+    z = rates.copy()
+    if hide_diagonal:
+        np.fill_diagonal(z, np.nan)
+    names = [str(c) for c in class_names]
+    text = [[f"{int(v)}" if (v or i == j) else "" for j, v in enumerate(row)] for i, row in enumerate(counts)]
+    unit = "of the true class" if normalize else "images"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=names, customdata=np.stack([counts, rates], axis=-1), colorscale="Blues",
+        text=text, texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11),
+        hovertemplate=("true %{y}, predicted %{x}: %{customdata[0]:.0f} images"
+                       + (" (%{customdata[1]:.1%} " + unit + ")" if normalize else "") + "<extra></extra>"),
+        colorbar=dict(tickformat=".0%" if normalize else None, thickness=12), hoverongaps=False))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8),
+                      xaxis=dict(title="predicted class", type="category", constrain="domain"),
+                      yaxis=dict(title="true class", type="category", autorange="reversed", scaleanchor="x"))
+    return fig
+
+
+def accuracy_bars(per_class: dict[str, float], *, height: int = 300) -> go.Figure:
+    """Test accuracy per class (a dict class name -> accuracy in [0, 1])."""
+    names = [str(k) for k in per_class]
+    values = [float(v) for v in per_class.values()]
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color=class_colors(len(names)),
+                           text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=16, b=8), showlegend=False,
+                      xaxis=dict(title=None, type="category"), yaxis=dict(range=[0, 1.08], tickformat=".0%"))
+    return fig
+
+
+def training_curves(history: Sequence[dict], *, height: int = 300) -> go.Figure:
+    """Loss per epoch from a manifest's `history` (dicts with epoch, train_loss, val_loss, val_mse)."""
+    epochs = [h.get("epoch", i + 1) for i, h in enumerate(history)]
+    fig = go.Figure()
+    series = [("train_loss", "training loss", "#4C78A8", "solid"), ("val_loss", "validation loss", "#F58518", "solid"),
+              ("val_mse", "validation MSE", "#54A24B", "dot")]
+    for key, label, color, dash in series:
+        ys = [h.get(key) for h in history]
+        if any(y is not None for y in ys):
+            fig.add_trace(go.Scatter(x=epochs, y=ys, mode="lines+markers", name=label,
+                                     line=dict(color=color, dash=dash), yaxis="y2" if key == "val_mse" else "y"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
+                      xaxis=dict(title="epoch", dtick=1 if len(epochs) <= 20 else None),
+                      yaxis=dict(title="loss"), yaxis2=dict(title="MSE", overlaying="y", side="right", showgrid=False),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+def log_density_trace(log_density: np.ndarray, *, threshold: float | None = None, height: int = 220) -> go.Figure:
+    """log p(z | class) at each step of a walk, with the "none" threshold as a dashed line."""
+    log_density = np.asarray(log_density, dtype=np.float64)
+    fig = go.Figure(go.Scatter(x=np.arange(len(log_density)), y=log_density, mode="lines", name="log p(z | class)",
+                               line=dict(color="#4C78A8", width=2),
+                               hovertemplate="step %{x}: %{y:.1f}<extra></extra>"))
+    if threshold is not None:
+        fig.add_hline(y=float(threshold), line=dict(color=NONE_COLOR, dash="dash"),
+                      annotation_text="“none” below this", annotation_position="bottom right")
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
+                      xaxis=dict(title="step"), yaxis=dict(title="log p(z | class)"))
+    return fig
+
+
+# --------------------------------------------------------------------------- images
+
+
+def _image_heatmap(image: np.ndarray) -> go.Heatmap:
+    return go.Heatmap(z=np.asarray(image, dtype=np.float64), colorscale="gray", zmin=0, zmax=1, showscale=False,
+                      hoverinfo="skip")
+
+
+def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int = 360,
+                     frame_ms: int = 120) -> go.Figure:
+    """Images played as an animation in the browser: play / pause buttons and a slider under the image.
+
+    images : array of shape (n, H, W) in [0, 1]; labels : n captions, the current one shown above the slider.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 3 or len(images) != len(labels) or len(images) == 0:
+        raise ValueError(f"need images (n, H, W) and n labels, got {images.shape} and {len(labels)} labels")
+    fig = go.Figure(data=[_image_heatmap(images[0])],
+                    frames=[go.Frame(data=[_image_heatmap(img)], name=str(i)) for i, img in enumerate(images)])
+    play = dict(label="▶ play", method="animate",
+                args=[None, dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
+                                 transition=dict(duration=0), mode="immediate")])
+    pause = dict(label="❚❚ pause", method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+    steps = [dict(method="animate", label=str(lab),
+                  args=[[str(i)], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
+             for i, lab in enumerate(labels)]
+    fig.update_layout(
+        height=height, margin=dict(l=4, r=4, t=4, b=96),
+        xaxis=dict(visible=False, constrain="domain"), yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+        updatemenus=[dict(type="buttons", direction="left", buttons=[play, pause], x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=6), showactive=False)],
+        sliders=[dict(steps=steps, x=0, len=1, y=0, yanchor="top", pad=dict(t=44, b=0), ticklen=0, minorticklen=0,
+                      font=dict(color="rgba(0,0,0,0)", size=8),  # per-step labels would overlap: hidden
+                      currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color="#555")))],
+    )
+    return fig

@@ -1,0 +1,163 @@
+"""What a bundle's manifest says, in the words the dashboard shows: headline numbers, tables, a diagram.
+
+Everything here reads the manifest dict only (`latent.artifacts.load_manifest(dir, verify=False)`),
+so the home page can describe a model without importing torch, scikit-learn or even numpy maths.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Headline:
+    """One number for the home page: label, formatted value, optional delta and help text."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
+
+
+def dataset_title(manifest: dict) -> str:
+    names = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "digits": "scikit-learn digits"}
+    name = manifest.get("dataset", {}).get("name", "?")
+    return names.get(name, name)
+
+
+def bundle_label(manifest: dict, path: str | Path) -> str:
+    """Short name for a model picker: 'mnist (MNIST, 16-d)'."""
+    latent = manifest.get("config", {}).get("autoencoder", {}).get("latent_dim")
+    name = manifest.get("name") or Path(path).name
+    extra = f", {latent}-d" if latent else ""
+    return f"{name} ({dataset_title(manifest)}{extra})"
+
+
+def components_per_class(manifest: dict) -> str:
+    n = manifest.get("config", {}).get("mixture", {}).get("n_components")
+    return "chosen by BIC" if n == "auto" else str(n) if n is not None else "?"
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{100 * float(x):.2f}%"
+
+
+def headline_numbers(manifest: dict) -> list[Headline]:
+    """The few numbers that say how good a model is, with the write-up's figure as the delta."""
+    m = manifest.get("metrics", {})
+    cfg = manifest.get("config", {})
+    out = []
+    acc, ref = m.get("test_accuracy"), m.get("writeup_test_accuracy")
+    delta = None if acc is None or ref is None else f"{100 * (acc - ref):+.2f} pts vs write-up ({_pct(ref)})"
+    out.append(Headline("Test accuracy", _pct(acc), delta,
+                        "Share of test images whose most likely class mixture is the true class."))
+    single = m.get("single_mixture_test_accuracy")
+    out.append(Headline("One mixture for all classes", _pct(single), None,
+                        "Baseline: one Gaussian mixture fitted without labels, its components labelled afterwards."))
+    mse = m.get("test_reconstruction_mse")
+    out.append(Headline("Reconstruction error", "–" if mse is None else f"{mse:.4f}", None,
+                        "Mean squared pixel error of decode(encode(image)) on test images (pixels in 0..1)."))
+    latent = cfg.get("autoencoder", {}).get("latent_dim")
+    out.append(Headline("Latent size", "–" if latent is None else f"{latent} numbers", None,
+                        "Each image is compressed to this many numbers by the encoder."))
+    out.append(Headline("Styles per class", components_per_class(manifest), None,
+                        "Gaussian components in each class's mixture: each one is a 'style' of the class."))
+    rate = manifest.get("calibration", {}).get("val_rejection_rate")
+    out.append(Headline("Answered “none” (validation)", "–" if rate is None else f"{100 * rate:.0f}%", None,
+                        "The 'none' threshold is set so that this share of validation images is refused: an "
+                        "image whose best class log-likelihood is below it gets the answer 'none'."))
+    return out
+
+
+def accuracy_table(manifest: dict) -> list[dict]:
+    """Rows comparing this model with the original write-up: method, split, accuracy (or None)."""
+    m = manifest.get("metrics", {})
+    rows = [
+        {"model": "one mixture per class (this model)", "train": m.get("train_accuracy"),
+         "validation": m.get("val_accuracy"), "test": m.get("test_accuracy")},
+        {"model": "one mixture for all (this model)", "train": m.get("single_mixture_train_accuracy"),
+         "validation": None, "test": m.get("single_mixture_test_accuracy")},
+    ]
+    if m.get("writeup_test_accuracy") is not None:
+        rows.append({"model": "original write-up", "train": None, "validation": None,
+                     "test": m.get("writeup_test_accuracy")})
+    return rows
+
+
+def manifest_facts(manifest: dict) -> list[tuple[str, str]]:
+    """(label, value) pairs describing where a bundle came from, for the report page."""
+    ds = manifest.get("dataset", {})
+    cfg = manifest.get("config", {})
+    ae, mix, train = cfg.get("autoencoder", {}), cfg.get("mixture", {}), cfg.get("training", {})
+    m = manifest.get("metrics", {})
+    facts = [
+        ("dataset", f"{dataset_title(manifest)} — {ds.get('n_train', '?')} train / {ds.get('n_val', '?')} validation "
+                    f"/ {ds.get('n_test', '?')} test images"),
+        ("classes", ", ".join(map(str, ds.get("class_names", [])))),
+        ("data source", str(ds.get("source", "?"))),
+        ("autoencoder", f"latent {ae.get('latent_dim', '?')}, conv channels {ae.get('channels', '?')}, "
+                        f"hidden {ae.get('hidden', '?')}"),
+        ("training", f"{train.get('epochs', '?')} epochs, batch {train.get('batch_size', '?')}, "
+                     f"lr {train.get('lr', '?')}, seed {train.get('seed', '?')}"),
+        ("mixtures", f"{components_per_class(manifest)} components per class, {mix.get('covariance_type', '?')} "
+                     f"covariance, {mix.get('class_prior', '?')} class prior"),
+        ("“none” threshold", f"{manifest.get('calibration', {}).get('reject_below', float('nan')):.2f} "
+                             "(max class log-likelihood)"),
+        ("map points", str(cfg.get("map", {}).get("n_points", "?"))),
+        ("trained in", f"{m['train_seconds']:.0f} s" if "train_seconds" in m else "?"),
+        ("created", str(manifest.get("created", "?"))),
+        ("built by", str(manifest.get("command", "?"))),
+        ("versions", ", ".join(f"{k} {v}" for k, v in manifest.get("versions", {}).items())),
+    ]
+    return facts
+
+
+def file_table(manifest: dict) -> list[dict]:
+    """One row per bundle file: name, size, SHA-256 (shortened)."""
+    return [{"file": name, "size": _size(info.get("bytes", 0)), "sha256": str(info.get("sha256", ""))[:16] + "…"}
+            for name, info in manifest.get("files", {}).items()]
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def pipeline_diagram_html(manifest: dict | None = None) -> str:
+    """The method as a row of boxes and arrows (HTML/CSS, wraps on narrow screens).
+
+    image → encoder → latent z → one Gaussian mixture per class (→ class / "none") → decoder → image
+    """
+    latent = (manifest or {}).get("config", {}).get("autoencoder", {}).get("latent_dim", "d")
+    k = components_per_class(manifest or {}) if manifest else "k"
+    n_classes = len((manifest or {}).get("dataset", {}).get("class_names", [])) or "C"
+    boxes = [
+        ("image", "28×28 pixels", "img"),
+        ("encoder", "a neural network", "net"),
+        ("latent code z", f"{latent} numbers", "z"),
+        ("a mixture per class", f"{n_classes} × {k} styles → class or “none”", "gmm"),
+        ("decoder", "the way back", "net"),
+        ("image", "rebuilt or brand new", "img"),
+    ]
+    parts = []
+    for i, (title, sub, kind) in enumerate(boxes):
+        if i:
+            parts.append('<div class="le-arrow">→</div>')
+        parts.append(f'<div class="le-box le-{kind}"><b>{html.escape(title)}</b><span>{html.escape(sub)}</span></div>')
+    style = (
+        "<style>"
+        ".le-flow{display:flex;flex-wrap:wrap;align-items:center;gap:4px;margin:4px 0 8px 0}"
+        ".le-box{border-radius:10px;padding:6px 10px;display:flex;flex-direction:column;"
+        "border:1px solid rgba(128,128,128,.35);background:rgba(128,128,128,.06);font-size:0.85rem;line-height:1.25}"
+        ".le-box span{font-size:0.72rem;opacity:.75}"
+        ".le-z{background:rgba(76,120,168,.14);border-color:rgba(76,120,168,.6)}"
+        ".le-gmm{background:rgba(245,133,24,.13);border-color:rgba(245,133,24,.6)}"
+        ".le-arrow{font-size:1.2rem;opacity:.6}"
+        "</style>"
+    )
+    return style + '<div class="le-flow">' + "".join(parts) + "</div>"

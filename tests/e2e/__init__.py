@@ -1,0 +1,1 @@
+"""Real-browser tests (marker: e2e)."""

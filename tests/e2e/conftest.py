@@ -1,0 +1,100 @@
+"""Real-browser tests: one `streamlit run app.py` per session, driven by Playwright + Debian's chromium.
+
+The server runs against the session's tiny digits bundle (LATENT_MODEL) on a free localhost port.
+Chromium is the system one (/usr/bin/chromium, `apt-get install chromium`); `playwright install`
+is never needed. Screenshots of every page go to screenshots/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ROOT / "screenshots"
+STARTUP_TIMEOUT = 60  # seconds for the server to answer its health check
+
+# What a page may log without it being a bug: opening a sub-page URL directly makes the frontend probe
+# /<page>/_stcore/health and /<page>/_stcore/host-config first (404), then the right URLs.
+HARMLESS_CONSOLE = ("/_stcore/health", "/_stcore/host-config")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` to run the browser tests")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tiny_bundle, tmp_path_factory):
+    """Start the dashboard once for the session; yields its base URL ("http://127.0.0.1:PORT/")."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "LATENT_MODEL": str(tiny_bundle)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + STARTUP_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture()
+def console(page):
+    """Console errors and uncaught page errors seen by `page`, minus the known harmless ones."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} ({m.location.get('url', '')})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+
+    def real() -> list[str]:
+        return [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
+
+    return real

@@ -1,0 +1,174 @@
+"""What only a real browser can check: drawing with the mouse, clicking chart markers, dragging a
+slider, every page free of exceptions and console errors, and screenshots at two widths."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from drawing import STROKES
+
+PAGES = {  # sidebar label -> url path
+    "Home": "",
+    "Latent map": "latent_map",
+    "Styles": "styles",
+    "Morph": "morph",
+    "Sampling & manifold": "sampling",
+    "Class similarity": "similarity",
+    "Draw": "draw",
+    "Model report": "report",
+}
+WIDE = {"width": 1280, "height": 800}
+NARROW = {"width": 400, "height": 800}
+
+
+def wait_idle(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the script run triggered by the last action has finished and nothing is spinning."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => { const app = document.querySelector('[data-testid=stApp]');"
+        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector('[data-testid=stSpinner]'); }", timeout=timeout)
+    page.wait_for_timeout(400)  # let charts and images paint
+
+
+def open_page(page: Page, app_url: str, label: str) -> None:
+    """Open the home page, then the page by its sidebar link (as a visitor would)."""
+    page.goto(app_url)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for()
+    if label != "Home":
+        nav.get_by_role("link", name=label, exact=True).click()
+    wait_idle(page)
+
+
+def assert_healthy(page: Page, console) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert console() == []
+
+
+def full_screenshot(page: Page, path, viewport: dict) -> None:
+    """The whole page at this width (the viewport grown to the content's height), then restored."""
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], int(height))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(viewport)
+
+
+# --------------------------------------------------------------------------- every page, two widths
+
+
+def test_every_page_opens_cleanly_and_is_screenshotted(page: Page, app_url, console, screenshots):
+    page.set_viewport_size(WIDE)
+    for label, slug in PAGES.items():
+        open_page(page, app_url, label)
+        expect(page.locator("h1").first).to_be_visible()
+        assert_healthy(page, console)
+        name = slug or "home"
+        page.screenshot(path=str(screenshots / f"{name}-1280x800.png"))
+        full_screenshot(page, screenshots / f"{name}-1280-full.png", WIDE)
+
+
+def test_every_page_reads_at_400px(page: Page, app_url, console, screenshots):
+    page.set_viewport_size(NARROW)
+    for label, slug in PAGES.items():
+        page.goto(app_url + slug)
+        wait_idle(page)
+        expect(page.locator("h1").first).to_be_visible()
+        assert_healthy(page, console)
+        # nothing wider than the screen: no horizontal scrolling of the page itself
+        overflow = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
+        assert overflow <= NARROW["width"] + 1, f"{label} is {overflow}px wide at 400px"
+        full_screenshot(page, screenshots / f"{slug or 'home'}-400w.png", NARROW)
+
+
+def test_model_choice_stays_across_pages(page: Page, app_url, console):
+    label = "digits (scikit-learn digits, 8-d)"
+    open_page(page, app_url, "Morph")
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(label)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Styles", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(label)
+    assert_healthy(page, console)
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+def test_drawing_a_digit_with_the_mouse_shows_its_class(page: Page, app_url, console):
+    open_page(page, app_url, "Draw")
+    canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    left, top, right, bottom = 0.25, 0.12, 0.75, 0.88  # where the digit goes, as fractions of the canvas
+    for stroke in STROKES["4"]:
+        points = [(box["x"] + (left + x * (right - left)) * box["width"],
+                   box["y"] + (top + y * (bottom - top)) * box["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(200)
+    result = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"It's a|none of these"))
+    expect(result.first).to_contain_text("It's a 4", timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("model input (28×28)")).to_be_visible()
+    assert_healthy(page, console)
+    page.get_by_role("button", name="Clear").click()
+    wait_idle(page)
+    expect(page.get_by_text("the result appears here")).to_be_visible()
+
+
+def test_clicking_a_component_marker_opens_its_samples(page: Page, app_url, console):
+    open_page(page, app_url, "Latent map")
+    traces = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace')
+    expect(traces.first).to_be_visible(timeout=30_000)
+    # trace order (latent.plots.latent_map): 10 class traces, one ellipse per component, 10 centre traces
+    n = traces.count()
+    centres_of_class_3 = traces.nth(n - 10 + 3).locator("path.point")
+    expect(centres_of_class_3.first).to_be_attached()
+    target = centres_of_class_3.nth(1).bounding_box()
+    page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
+    panel = page.get_by_text(re.compile(r"Class 3, style \d"))
+    expect(panel).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("16 samples from this style, decoded")).to_be_visible()
+    images = page.get_by_test_id("stImage")
+    before = page.locator('[data-testid="stImage"] img').last.get_attribute("src")
+    page.get_by_role("button", name="Resample").click()
+    wait_idle(page)
+    assert page.locator('[data-testid="stImage"] img').last.get_attribute("src") != before
+    assert images.count() >= 2
+    assert_healthy(page, console)
+
+
+def test_moving_the_morph_slider_changes_the_frame(page: Page, app_url, console):
+    open_page(page, app_url, "Morph")
+    frame = page.locator('[data-testid="stImage"] img').first
+    expect(frame).to_be_visible()
+    before = frame.get_attribute("src")
+    expect(page.get_by_text("Frame at t = 0.50")).to_be_visible()
+    slider = page.get_by_role("slider", name=re.compile("Mix t"))
+    slider.focus()
+    page.keyboard.press("End")
+    expect(page.get_by_text("Frame at t = 1.00")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stImage"] img').first.get_attribute("src") != before
+    assert_healthy(page, console)
+
+
+def test_a_bad_upload_gets_a_message_and_the_page_keeps_working(page: Page, app_url, console, tmp_path):
+    open_page(page, app_url, "Draw")
+    page.get_by_role("radio", name="Upload").click()
+    wait_idle(page)
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"this is not an image at all")
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(bad))
+    expect(page.get_by_text(re.compile("not an image this tool can read"))).to_be_visible(timeout=30_000)
+    page.get_by_role("radio", name="Draw").click()
+    wait_idle(page)
+    expect(page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')).to_be_visible()
+    assert_healthy(page, console)

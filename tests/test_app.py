@@ -1,0 +1,387 @@
+"""Every dashboard page under streamlit's AppTest: it renders without exception, its widgets change
+what is shown, and injected canvas drawings, uploads and chart clicks work.
+
+The pages run against the session's tiny digits bundle (LATENT_MODEL), with assets/ pointed at an
+empty folder so that the suite never depends on the shipped models.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from drawing import draw_digit
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = os.path.join(ROOT, "app.py")
+PAGES = ["home", "latent_map", "styles", "morph", "sampling", "similarity", "draw", "report"]
+TIMEOUT = 120  # the first page that loads the model also imports torch
+
+
+@pytest.fixture()
+def app_env(tiny_bundle, tmp_path, monkeypatch):
+    """The tiny bundle as the requested model, and an empty assets/ folder."""
+    import ui.common
+
+    monkeypatch.setenv("LATENT_MODEL", str(tiny_bundle))
+    empty = tmp_path / "assets"
+    empty.mkdir()
+    monkeypatch.setattr(ui.common, "ASSETS", empty)
+    return tiny_bundle
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    if page != "home":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything written as markdown, captions, titles, alerts and metrics on the page."""
+    parts = [e.value for kind in ("title", "markdown", "caption", "info", "warning", "error", "success")
+             for e in getattr(at, kind)]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def image_urls(at: AppTest) -> list[str]:
+    """Media URLs of every st.image on the page (they change when the pictures change)."""
+    return [url for e in at.get("image") for url in e.value]
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [c for e in at.get("image") for c in e.captions]
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_its_explanation(app_env, page):
+    at = open_page(page)
+    assert at.title, f"{page} has no title"
+    labels = [e.label for e in at.expander]
+    if page == "home":
+        assert "digits" in texts(at)
+    else:
+        assert "What am I looking at?" in labels
+    assert not at.error
+
+
+def test_home_shows_headline_numbers_from_the_manifest(app_env):
+    at = open_page("home")
+    manifest = json.loads((app_env / "manifest.json").read_text())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test accuracy"] == f"{100 * manifest['metrics']['test_accuracy']:.2f}%"
+    assert metrics["Latent size"] == "8 numbers" and metrics["Styles per class"] == "2"
+    assert [s.label for s in at.sidebar.selectbox] == ["Model"]
+    assert at.sidebar.selectbox[0].value == str(app_env.resolve())
+
+
+def test_home_does_not_import_torch_or_sklearn_and_no_page_imports_umap(tiny_bundle, tmp_path):
+    script = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+import ui.common
+ui.common.ASSETS = ui.common.Path({str(tmp_path)!r})
+at = AppTest.from_file({APP!r}, default_timeout={TIMEOUT}).run()
+assert not at.exception, at.exception
+print("home", "torch" in sys.modules, "sklearn" in sys.modules)
+for page in {PAGES[1:]!r}:
+    at.switch_page(f"app_pages/{{page}}.py").run()
+    assert not at.exception, (page, at.exception)
+print("pages", "umap" in sys.modules)
+"""
+    env = {**os.environ, "LATENT_MODEL": str(tiny_bundle), "PYTHONPATH": ROOT}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "home False False" in out.stdout
+    assert "pages False" in out.stdout
+
+
+def test_without_any_bundle_the_app_says_how_to_build_one(tmp_path, monkeypatch):
+    import ui.common
+
+    monkeypatch.delenv("LATENT_MODEL", raising=False)
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path)
+    for page in ("home", "latent_map", "draw"):
+        at = open_page(page)
+        assert "python -m latent train --dataset digits" in texts(at), page
+
+
+def test_a_broken_bundle_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
+    import ui.common
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    monkeypatch.setenv("LATENT_MODEL", str(broken))
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "none")
+    for page in ("home", "morph"):
+        at = open_page(page)
+        assert at.error and "not valid JSON" in at.error[0].value, page
+
+
+def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, monkeypatch):
+    import shutil
+
+    import ui.common
+
+    assets = tmp_path / "more_assets"
+    shutil.copytree(app_env, assets / "other")
+    monkeypatch.setattr(ui.common, "ASSETS", assets)
+    at = open_page("home")
+    picker = at.sidebar.selectbox[0]
+    assert picker.options == ["digits (scikit-learn digits, 8-d)"] * 2
+    assert picker.value == str(app_env.resolve())  # the one asked for comes first
+    at = picker.select_index(1).run()
+    assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
+    at.switch_page("app_pages/report.py").run()  # the choice stays across pages
+    assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
+    assert f"`{(assets / 'other').resolve()}`" in texts(at)
+    assert not at.exception
+
+
+# --------------------------------------------------------------------------- latent map
+
+
+def _click(customdata) -> dict:
+    return {"selection": {"points": [{"customdata": customdata, "curve_number": 0, "point_number": 0,
+                                      "point_index": 0}], "point_indices": [0], "box": [], "lasso": []}}
+
+
+def test_map_click_on_a_component_opens_its_panel(app_env):
+    from latent.model import LatentModel
+
+    model = LatentModel.load(app_env)
+    at = open_page("latent_map")
+    assert "Class 0, style" in texts(at)
+    row = int(np.flatnonzero((model.ellipse_index[:, 0] == 7) & (model.ellipse_index[:, 1] == 1))[0])
+    at.session_state["map_chart"] = _click({"0": 1, "1": row, "2": 2, "3": 50})
+    at.run()
+    assert not at.exception
+    assert "Class 7, style 2" in texts(at)
+    assert at.selectbox(key="map_class").value == 7 and at.selectbox(key="map_style").value == 1
+    before = image_urls(at)
+    at.button(key="map_resample").click().run()
+    assert "Class 7, style 2" in texts(at) and image_urls(at) != before
+
+
+def test_map_click_on_a_point_shows_the_test_image(app_env):
+    at = open_page("latent_map")
+    at.session_state["map_chart"] = _click({"0": 0, "1": 5})
+    at.run()
+    assert "Test image 5" in texts(at) and "true class" in texts(at)
+    at.button(key="map_close").click().run()
+    assert "Test image 5" not in texts(at)
+
+
+def test_map_toggle_and_class_picker(app_env):
+    at = open_page("latent_map")
+    at.toggle(key="map_ellipses").set_value(False).run()
+    assert not at.exception
+    at.selectbox(key="map_class").select_index(3).run()
+    assert "Class 3, style" in texts(at)
+
+
+# --------------------------------------------------------------------------- other pages
+
+
+def test_styles_shows_one_row_per_component(app_env):
+    at = open_page("styles")
+    assert "Class **0** has 2 styles" in texts(at)
+    assert len(at.get("progress")) == 2
+    at.selectbox(key="styles_class").select_index(4).run()
+    assert "Class **4** has 2 styles" in texts(at)
+    before = image_urls(at)
+    at.slider(key="styles_n").set_value(5).run()
+    assert image_urls(at) != before and not at.exception
+
+
+def test_morph_slider_changes_the_frame_and_the_answer(app_env):
+    at = open_page("morph")
+    assert "Frame at t = 0.50" in texts(at)
+    at.slider(key="morph_t").set_value(0.0).run()
+    start = {m.label: m.value for m in at.metric}["Frame at t = 0.00"]
+    source = at.selectbox(key="morph_source").value
+    assert start == str(source)
+    at.slider(key="morph_t").set_value(1.0).run()
+    end = {m.label: m.value for m in at.metric}["Frame at t = 1.00"]
+    assert end == str(at.selectbox(key="morph_target").value)
+    assert "The answer changes" in texts(at)
+    at.selectbox(key="morph_target").select_index(0).run()
+    at.selectbox(key="morph_source_style").select_index(2).run()
+    assert not at.exception
+
+
+def test_sampling_contrasts_the_sources_and_walks(app_env):
+    at = open_page("sampling")
+    shares = [m.value for m in at.metric if m.label == "Recognised"]
+    assert len(shares) == 3
+    class_share, _, uniform_share = (int(s.rstrip("%")) for s in shares)
+    assert class_share > uniform_share
+    def accepted() -> int:
+        return int({m.label: m.value for m in at.metric}["Accepted moves"].rstrip("%"))
+
+    gentle = accepted()
+    at.slider(key="walk_step_size").set_value(1.5).run()
+    at.radio(key="walk_method").set_value("mh").run()
+    assert accepted() < gentle  # big random-walk steps are rejected more often
+    at.toggle(key="samp_via_image").set_value(True).run()
+    at.button(key="samp_resample").click().run()
+    at.button(key="walk_new").click().run()
+    assert not at.exception
+
+
+def test_similarity_methods_and_reading_guide(app_env):
+    at = open_page("similarity")
+    assert "Monte Carlo with 2000 samples" in texts(at)
+    assert "Rank correlation" in texts(at) or "no mistakes" in texts(at)
+    at.radio(key="sim_method").set_value("variational").run()
+    assert not at.exception and "Monte Carlo with" not in texts(at)
+
+
+def test_report_shows_accuracy_and_bundle_details(app_env):
+    at = open_page("report")
+    assert len(at.table) == 2 and at.table[0].value.loc["one mixture per class (this model)", "test"].endswith("%")
+    assert at.table[1].value.loc["built by", "value"] == "python -m latent train --dataset digits (test fixture)"
+    assert "Rows 1 and 3: test images" in texts(at)  # digits ships with scikit-learn, so the originals are shown
+
+
+# --------------------------------------------------------------------------- draw
+
+
+def _canvas_state(rgba: np.ndarray) -> dict:
+    buf = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG")
+    data = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": data}, "backgroundFit": None}
+
+
+def test_empty_canvas_is_not_classified(app_env):
+    at = open_page("draw")
+    assert "the result appears here" in texts(at)
+    blank = np.zeros((280, 280, 4), np.uint8)
+    blank[..., 3] = 255
+    at.session_state["draw_canvas_0"] = _canvas_state(blank)
+    at.run()
+    assert "the result appears here" in texts(at) and not at.exception
+
+
+def test_drawing_is_classified_and_the_threshold_can_refuse_it(app_env):
+    at = open_page("draw")
+    at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("1", rgba=True))
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "It's a **" in shown or "none of these" in shown
+    assert "log-likelihood" in shown
+    assert any(c.startswith("nearest style:") for c in image_captions(at))
+    assert "validation images get “none”" in shown
+    at.slider(key="draw_threshold").set_value(at.slider(key="draw_threshold").max).run()
+    assert "none of these" in texts(at)
+    assert "of validation images get" in texts(at)
+    # "Clear" gives a fresh canvas: nothing to classify
+    at.button(key="draw_clear").click().run()
+    assert "the result appears here" in texts(at)
+
+
+def _png(img: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=kw.pop("format", "PNG"), **kw)
+    return buf.getvalue()
+
+
+def bad_uploads() -> dict[str, tuple[bytes, str]]:
+    """Each bad input from the issue, with the words its message must contain."""
+    good = _png(Image.fromarray(draw_digit("7")))
+    frames = [Image.fromarray(draw_digit(d)) for d in "71"]
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
+    rgba = Image.fromarray(draw_digit("4", rgba=True), mode="RGBA")
+    deep = Image.fromarray(draw_digit("0").astype(np.uint16) * 257)  # 16-bit grayscale
+    huge = Image.new("1", (20000, 20000))  # a tiny file, but 400 M pixels
+    return {
+        "notes.txt": (b"hello, this is not an image", "not an image"),
+        "truncated.png": (good[: len(good) // 2], "truncated"),
+        "huge.png": (_png(huge), "too large"),
+        "animated.gif": (gif.getvalue(), "first one is used"),
+        "transparent.png": (_png(rgba), "transparent"),
+        "deep.png": (_png(deep), "rescaled"),
+    }
+
+
+BAD_UPLOADS = ["notes.txt", "truncated.png", "huge.png", "animated.gif", "transparent.png", "deep.png"]
+
+
+@pytest.fixture(scope="module")
+def bad_upload_files():
+    return bad_uploads()
+
+
+@pytest.mark.parametrize("name", BAD_UPLOADS)
+def test_bad_uploads_get_a_clear_message_and_the_page_keeps_working(app_env, bad_upload_files, name):
+    data, words = bad_upload_files[name]
+    at = open_page("draw")
+    at.segmented_control(key="draw_mode").set_value("Upload").run()
+    at.file_uploader(key="draw_upload").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception
+    messages = " ".join(e.value for e in list(at.error) + list(at.info))
+    assert words in messages, messages
+    # the page still works: switch back to drawing and classify a digit
+    at.segmented_control(key="draw_mode").set_value("Draw").run()
+    at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("7", rgba=True))
+    at.run()
+    assert not at.exception and ("It's a **" in texts(at) or "none of these" in texts(at))
+
+
+def test_a_good_upload_is_classified(app_env):
+    at = open_page("draw")
+    at.segmented_control(key="draw_mode").set_value("Upload").run()
+    dark_on_light = 255 - draw_digit("1")
+    at.file_uploader(key="draw_upload").set_value(("one.png", _png(Image.fromarray(dark_on_light)), "image/png")).run()
+    assert not at.exception and not at.error
+    assert "It's a **" in texts(at) or "none of these" in texts(at)
+
+
+def test_page_choices_are_kept_when_coming_back(app_env):
+    at = open_page("morph")
+    at.selectbox(key="morph_source").select_index(6).run()
+    at.slider(key="morph_t").set_value(0.8).run()
+    at.switch_page("app_pages/styles.py").run()
+    at.selectbox(key="styles_class").select_index(2).run()
+    at.switch_page("app_pages/morph.py").run()
+    assert not at.exception
+    assert at.selectbox(key="morph_source").value == 6 and at.slider(key="morph_t").value == 0.8
+    at.switch_page("app_pages/styles.py").run()
+    assert at.selectbox(key="styles_class").value == 2
+
+
+def test_a_bundle_rebuilt_while_the_app_runs_is_reloaded(tiny_bundle, tmp_path, monkeypatch):
+    import shutil
+
+    import ui.common
+    from latent import artifacts
+
+    bundle = tmp_path / "rebuilt"
+    shutil.copytree(tiny_bundle, bundle)
+    monkeypatch.setenv("LATENT_MODEL", str(bundle))
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "none")
+    at = open_page("styles")
+    artifacts.update_manifest(bundle, created="2030-01-01T00:00:00+00:00", name="rebuilt-later")
+    ui.common.manifest.clear()  # (its 5 s time-to-live, skipped)
+    at.run()
+    assert not at.exception
+    assert ui.common.load_model(str(bundle.resolve())).manifest["name"] == "rebuilt-later"

@@ -1,0 +1,81 @@
+"""`python -m latent`: help, exit codes, one-line errors, JSON output, classify on drawn images."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drawing import draw_digit, save_png
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "latent", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "classify", "info"])
+def test_every_command_has_help(command):
+    result = run(*([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "usage: python -m latent" in result.stdout
+
+
+def test_bad_arguments_exit_2():
+    assert run("train", "--epochs", "0").returncode == 2
+    assert run("train", "--components", "many").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_errors_are_one_line_and_exit_1(tmp_path, monkeypatch):
+    result = run("info", "--model", tmp_path / "missing")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert "rebuild it with" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    offline = run("train", "--dataset", "fashion-mnist", "--data-dir", tmp_path / "empty", env=env)
+    assert offline.returncode == 1
+    last = offline.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: Fashion-MNIST was not found") and "--data-dir" in last
+    assert "Traceback" not in offline.stderr
+
+
+def test_info_and_evaluate_json(tiny_bundle):
+    info = run("info", "--model", tiny_bundle)
+    assert info.returncode == 0 and "digits" in info.stdout and "sha256" in info.stdout
+    result = run("evaluate", "--model", tiny_bundle, "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    for key in ("train_accuracy", "test_accuracy", "test_reconstruction_mse", "single_mixture_test_accuracy",
+                "per_class_test_accuracy"):
+        assert key in metrics
+    manifest = json.loads((tiny_bundle / "manifest.json").read_text())
+    assert metrics["test_accuracy"] == pytest.approx(manifest["metrics"]["test_accuracy"])
+    table = run("evaluate", "--model", tiny_bundle)
+    assert table.returncode == 0 and "one mixture for all classes" in table.stdout
+
+
+def test_classify_drawn_images_and_refuse_bad_ones(tiny_bundle, tmp_path):
+    good = tmp_path / "seven.png"
+    save_png(draw_digit("7", box=(0.05, 0.5, 0.35, 0.95), width=24), good)  # small, off-centre, thick
+    paper = tmp_path / "one-on-paper.jpg"
+    save_png(255 - draw_digit("1"), paper)  # dark ink on white paper
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    result = run("classify", "--model", tiny_bundle, "--json", good, paper, bad)
+    assert result.returncode == 1  # one image failed
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["file"] for r in rows] == [str(good), str(paper), str(bad)]
+    for row in rows[:2]:
+        assert row["label"] in [str(i) for i in range(10)] + ["none"]
+        assert sum(row["probabilities"].values()) == pytest.approx(1.0)
+    assert "not an image" in rows[2]["error"]
+    plain = run("classify", "--model", tiny_bundle, good)
+    assert plain.returncode == 0 and plain.stdout.startswith(f"{good}: ")
+    # a threshold above any likelihood answers "none"
+    never = run("classify", "--model", tiny_bundle, "--threshold", "1e9", "--json", good)
+    assert json.loads(never.stdout)["label"] == "none"

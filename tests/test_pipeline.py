@@ -1,0 +1,81 @@
+"""End to end: a tiny bundle trained on digits, walks, morphs; and a slice of real MNIST when present."""
+
+import numpy as np
+import pytest
+
+from conftest import shared_data_dir
+from latent.model import LatentModel
+from latent.walks import interpolate, mcmc_walk, point_at
+
+
+@pytest.fixture(scope="module")
+def model(tiny_bundle):
+    return LatentModel.load(tiny_bundle)
+
+
+def test_tiny_training_learns_digits(model):
+    m = model.metrics
+    assert m["test_accuracy"] > 0.8, m
+    assert m["test_accuracy"] > m["single_mixture_test_accuracy"]
+    assert m["test_reconstruction_mse"] < 0.06
+    history = model.manifest["history"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_class_samples_decode_to_their_class_and_uniform_noise_does_not(model):
+    lo, hi = model.map.codes.min(axis=0), model.map.codes.max(axis=0)
+    rng = np.random.default_rng(0)
+    recognised, uniform_recognised = [], []
+    for c in range(model.n_classes):
+        Z, _ = model.mixture.sample(c, 20, random_state=c)
+        again = model.classify(model.encode(model.decode(Z))).labels
+        recognised.append(np.mean(again == c))
+        U = rng.uniform(lo, hi, size=(20, model.latent_dim))
+        uniform_recognised.append(np.mean(model.classify(U, reject_below=model.threshold).labels >= 0))
+    assert np.mean(recognised) > 0.6
+    assert np.mean(uniform_recognised) < np.mean(recognised)
+
+
+def test_calibrated_threshold_rejects_about_the_target_share(model):
+    assert model.rejection_rate(model.threshold) == pytest.approx(0.01, abs=0.01)
+    assert model.rejection_rate(model.threshold + 5) > model.rejection_rate(model.threshold)
+
+
+def test_mcmc_walk_stays_on_the_class_manifold(model):
+    for method in ("mh", "mala"):
+        walk = mcmc_walk(model.mixture, 3, 150, step_size=0.5, method=method, random_state=0)
+        assert walk.path.shape == (151, model.latent_dim)
+        assert 0.05 < walk.acceptance_rate < 1.0
+        assert np.mean(model.classify(walk.path).labels == 3) > 0.9
+        assert np.linalg.norm(walk.path[-1] - walk.path[0]) > 0  # it moved
+    with pytest.raises(ValueError, match="method"):
+        mcmc_walk(model.mixture, 3, 10, method="gibbs")
+
+
+def test_morph_frames_go_from_one_class_to_the_other(model):
+    z0 = model.mixture.components(0)[1][0]
+    z1 = model.mixture.components(1)[1][0]
+    frames = interpolate(z0, z1, 9)
+    labels = model.classify(frames).labels
+    assert labels[0] == 0 and labels[-1] == 1
+    np.testing.assert_allclose(point_at(frames, 0.5), (z0 + z1) / 2)
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
+def test_integration_on_a_slice_of_mnist(tmp_path):
+    """Two epochs on 6000 real MNIST images already beat 90 % on 2000 real test images."""
+    from dataclasses import replace
+
+    from latent.autoencoder import AutoencoderConfig
+    from latent.data import load_dataset
+    from latent.pipeline import MapConfig, PipelineConfig, train_bundle
+    from latent.train import TrainConfig
+
+    full = load_dataset("mnist", shared_data_dir())
+    ds = replace(full, x_train=full.x_train[:6000], y_train=full.y_train[:6000], x_val=full.x_val[:1000],
+                 y_val=full.y_val[:1000], x_test=full.x_test[:2000], y_test=full.y_test[:2000])
+    cfg = PipelineConfig(dataset="mnist", autoencoder=AutoencoderConfig(latent_dim=12),
+                         training=TrainConfig(epochs=2, seed=0), map=MapConfig(n_points=500))
+    manifest = train_bundle(cfg, tmp_path / "mnist-slice", dataset=ds, command="test")
+    assert manifest["metrics"]["test_accuracy"] > 0.9
+    assert manifest["metrics"]["writeup_test_accuracy"] == 0.9766

@@ -1,0 +1,153 @@
+"""Cached computations behind the pages, keyed by model path + parameters.
+
+Each function looks the (cached) model up by its path, calls into `latent/`, and returns plain
+arrays or figures, so a page rerun with the same parameters costs a dictionary lookup. Figures that
+are large and only read (the map) use `st.cache_resource`, which shares one object instead of
+copying a megabyte-sized figure on every rerun; everything else uses `st.cache_data`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ui.common import load_model
+
+LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
+
+
+@st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
+def map_thumbnails(path: str) -> list[str]:
+    """A text thumbnail of the decoded code of every stored map point (for hover labels)."""
+    from latent.imaging import text_thumbnails
+
+    model = load_model(path)
+    images = np.concatenate([model.decode(model.map.codes[i:i + 2000]) for i in range(0, len(model.map.codes), 2000)])
+    return text_thumbnails(images)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
+def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, max_points: int | None = None,
+               height: int = 560):
+    """The latent map of a model (shared, read-only figure)."""
+    from latent import plots
+
+    model = load_model(path)
+    return plots.latent_map(
+        model.map.coords, model.map_labels, model.class_names,
+        ellipses=plots.Ellipses.from_model(model) if ellipses else None,
+        hover_images=map_thumbnails(path) if thumbnails else None, max_points=max_points, height=height)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def component_images(path: str, class_index: int, component: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(decoded component mean (28, 28), n decoded samples (n, 28, 28)) of one mixture component."""
+    model = load_model(path)
+    c = model.mixture.classes_[class_index]
+    _, means, _ = model.mixture.components(c)
+    Z, _ = model.mixture.sample(c, n, component=component, random_state=seed)
+    images = model.decode(np.concatenate([means[component][None], Z]))
+    return images[0], images[1:]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def point_summary(path: str, index: int) -> dict:
+    """A stored map point: its decoded code, true class, and what the classifier says."""
+    model = load_model(path)
+    z = model.map.codes[index]
+    result = model.classify(z, reject_below=model.threshold)
+    return {"image": model.decode(z)[0], "true": model.class_names[int(model.map_labels[index])],
+            "predicted": result.names[0], "p": float(result.proba[0].max())}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def morph_data(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
+               n_points: int = 51, n_strip: int = 11) -> dict:
+    """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
+    from latent.morph import endpoint, morph
+    from latent.walks import interpolate
+
+    model = load_model(path)
+    classes = model.mixture.classes_
+    z0, z1 = endpoint(model.mixture, classes[source], source_style), endpoint(model.mixture, classes[target], target_style)
+    path_morph = morph(model, z0, z1, n_points=n_points, reject_below=model.threshold)
+    strip_z = interpolate(z0, z1, n_strip)
+    strip = model.classify(strip_z, reject_below=model.threshold)
+    return {"morph": path_morph, "xy": model.to_map(path_morph.path), "strip_images": model.decode(strip_z),
+            "strip_names": strip.names, "strip_p": strip.proba.max(axis=1)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: int = 16, n_score: int = 500) -> dict:
+    """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
+    from latent.sampling import draw_samples, recognise
+
+    model = load_model(path)
+    scored = draw_samples(model, source, n_score, random_state=seed)
+    rec = recognise(model, scored, model.threshold, via_image=via_image)
+    shown = scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
+    return {"images": model.decode(shown), "share": rec.share, "as_intended": rec.share_as_intended, "n": n_score}
+
+
+@st.cache_data(max_entries=32, show_spinner="Walking…")
+def walk_data(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int,
+              max_frames: int = 60) -> dict:
+    """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance."""
+    from latent.walks import mcmc_walk
+
+    model = load_model(path)
+    walk = mcmc_walk(model.mixture, model.mixture.classes_[class_index], n_steps, step_size=step_size, method=method,
+                     random_state=seed)
+    pick = np.unique(np.linspace(0, len(walk.path) - 1, min(max_frames, len(walk.path))).round().astype(int))
+    frames = model.decode(walk.path[pick])
+    names = model.classify(walk.path[pick], reject_below=model.threshold).names
+    return {"xy": model.to_map(walk.path), "frames": frames, "frame_steps": pick, "frame_names": names,
+            "log_density": walk.log_density, "acceptance": walk.acceptance_rate}
+
+
+@st.cache_data(max_entries=16, show_spinner="Estimating divergences…")
+def similarity_data(path: str, method: str, n_samples: int) -> dict:
+    """KL matrix and entropies (Monte Carlo with standard errors, or closed form)."""
+    model = load_model(path)
+    if method == "mc":
+        kl = model.mixture.kl_matrix(n_samples=n_samples, random_state=0)
+        ent = model.mixture.entropy(n_samples=n_samples, random_state=0)
+    else:
+        kl = model.mixture.kl_matrix(method="variational")
+        ent = model.mixture.entropy(method="bound")
+    return {"kl": kl.value, "kl_err": kl.stderr, "entropy": ent.value, "entropy_err": ent.stderr}
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading test images…")
+def test_reconstructions(path: str, n: int = 12) -> dict:
+    """n test images of the map with their reconstructions; originals are None without the dataset files."""
+    from latent.errors import LatentError
+
+    from pathlib import Path
+
+    model = load_model(path)
+    info = model.manifest.get("dataset", {})
+    dataset, source = info.get("name"), info.get("source")
+    originals = None
+    try:
+        test_index = _map_test_index(model)
+        if test_index is not None and dataset:
+            from latent.data import load_dataset
+
+            # Where the bundle was trained from (if that folder is still here), else the usual places.
+            data_dir = source if source and Path(source).is_dir() else None
+            ds = load_dataset(dataset, data_dir, download=False, progress=False)
+            if ds.class_names == model.class_names and test_index.max() < len(ds.x_test):
+                originals = ds.x_test[test_index[:n]].astype(np.float32) / 255.0
+    except (LatentError, OSError, ValueError, ImportError):
+        originals = None
+    if originals is not None:
+        return {"originals": originals, "reconstructions": model.decode(model.encode(originals))}
+    return {"originals": None, "reconstructions": model.decode(model.map.codes[:n])}
+
+
+def _map_test_index(model):
+    from latent import artifacts
+
+    data = artifacts.read_npz(model.directory, model.manifest, "map.npz")
+    return data.get("test_index")

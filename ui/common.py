@@ -1,0 +1,195 @@
+"""What every page of the dashboard shares: the model picker, the cached model, explanations, errors.
+
+This is the only place that knows how a model is chosen (bundles under `assets/`, plus one named
+by `--model PATH` after `--` on the `streamlit run` command line or by $LATENT_MODEL) and how it is
+cached: the bundle loads once per process with `st.cache_resource`; arrays and figures derived from
+it are cached per (model path, parameters) by the pages. Heavy imports stay inside functions, so the
+home page renders without importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from latent import artifacts
+from latent.errors import LatentError
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+ENV_VAR = "LATENT_MODEL"
+MODEL_KEY = "model"  # session-state key of the sidebar's model picker
+
+BUILD_HELP = """No model bundle was found, so there is nothing to explore yet. Build one (about a minute on a
+laptop, no download needed) and reload this page:
+
+```bash
+python -m latent train --dataset digits --out assets/digits --epochs 5 --latent-dim 8 --map-points 359
+```
+
+For the real thing, train on MNIST or Fashion-MNIST (the dataset files are downloaded or read from
+`$LATENT_DATA_DIR`):
+
+```bash
+python -m latent train --dataset mnist --out assets/mnist
+python -m latent train --dataset fashion-mnist --out assets/fashion-mnist
+```
+
+A bundle stored elsewhere can be opened with `streamlit run app.py -- --model PATH` or by setting
+`LATENT_MODEL=PATH`."""
+
+
+# --------------------------------------------------------------------------- choosing a model
+
+
+def requested_model(argv: list[str] | None = None) -> str | None:
+    """The bundle named by `--model PATH` (script arguments) or $LATENT_MODEL, resolved; else None."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--model")
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    value = args.model or os.environ.get(ENV_VAR)
+    return str(Path(value).expanduser().resolve()) if value else None
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
+    """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/."""
+    from latent.summary import bundle_label
+
+    paths = ([requested] if requested else []) + [str(p.resolve()) for p in artifacts.find_bundles(assets)]
+    choices: dict[str, str] = {}
+    for path in dict.fromkeys(paths):
+        try:
+            choices[path] = bundle_label(artifacts.load_manifest(path, verify=False), path)
+        except LatentError:
+            choices[path] = f"{Path(path).name} · (cannot be read)"
+    return choices
+
+
+def model_picker() -> str | None:
+    """The sidebar's model selectbox; returns the chosen bundle path (None when there is none)."""
+    choices = bundle_choices(requested_model(), str(ASSETS))
+    if not choices:
+        return None
+    if st.session_state.get(MODEL_KEY) not in choices:
+        st.session_state.pop(MODEL_KEY, None)
+    return st.sidebar.selectbox(
+        "Model", list(choices), format_func=lambda p: choices.get(p, p), key=MODEL_KEY,
+        help="Every bundle under assets/, plus one given with `streamlit run app.py -- --model PATH` "
+             "or the LATENT_MODEL environment variable.")
+
+
+def model_path() -> str | None:
+    """The chosen bundle path (the picker's value; its default when the picker has not run yet)."""
+    chosen = st.session_state.get(MODEL_KEY)
+    if chosen is not None:
+        return chosen
+    choices = bundle_choices(requested_model(), str(ASSETS))
+    return next(iter(choices), None)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def manifest(path: str) -> dict:
+    """The bundle's manifest without checking file hashes (cheap: JSON only)."""
+    return artifacts.load_manifest(path, verify=False)
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def load_model(path: str):
+    """The loaded bundle (autoencoder + mixtures + map), shared by all sessions. Never mutated."""
+    from latent.model import LatentModel
+
+    return LatentModel.load(path)
+
+
+def no_model_stop() -> None:
+    st.warning(BUILD_HELP, icon=":material/model_training:")
+    st.stop()
+
+
+def require_manifest() -> tuple[str, dict]:
+    """(path, manifest) of the chosen model, or a message and stop."""
+    path = model_path()
+    if path is None:
+        no_model_stop()
+    try:
+        return path, manifest(path)
+    except LatentError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+
+
+def require_model():
+    """(path, LatentModel) of the chosen model, or a clear message and stop (never a traceback)."""
+    path = model_path()
+    if path is None:
+        no_model_stop()
+    try:
+        model = load_model(path)
+        if model.manifest.get("created") != manifest(path).get("created"):
+            # The bundle was rebuilt while the app was running: drop everything computed from the old one.
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            model = load_model(path)
+        return path, model
+    except LatentError as exc:
+        st.error(f"This model cannot be opened: {exc}", icon=":material/error:")
+        st.stop()
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """A 64x64 icon (three overlapping class clouds) drawn in code: a material-icon or emoji favicon
+    would be fetched from a CDN, which fails offline and logs a console error."""
+    import numpy as np
+    from PIL import Image
+
+    yy, xx = np.mgrid[:64, :64].astype(np.float32)
+    img = np.zeros((64, 64, 4), dtype=np.float32)
+    for (cy, cx, r), color in zip([(24, 22, 15), (40, 26, 13), (30, 43, 14)],
+                                  [(76, 120, 168), (245, 133, 24), (228, 87, 86)]):
+        alpha = np.clip(1.2 - ((yy - cy) ** 2 + (xx - cx) ** 2) / r ** 2, 0, 1)[..., None]
+        img[..., :3] = img[..., :3] * (1 - alpha) + np.array(color, dtype=np.float32) * alpha
+        img[..., 3:] = np.maximum(img[..., 3:], alpha * 255)
+    return Image.fromarray(img.round().astype(np.uint8), mode="RGBA")
+
+
+def header(title: str, lead: str) -> None:
+    st.title(title)
+    st.markdown(lead)
+
+
+def explain(markdown: str, *, expanded: bool = False) -> None:
+    """The collapsible 'What am I looking at?' text of a page, written for a student."""
+    with st.expander("What am I looking at?", expanded=expanded, icon=":material/school:"):
+        st.markdown(markdown)
+
+
+def show_images(images, *, captions=None, width: int | str = 84) -> None:
+    """A row of images that wraps on narrow screens (float (n, H, W) in [0, 1] or uint8), crisp pixels.
+
+    `width` is in pixels per image, or "stretch" to fill the column.
+    """
+    from latent.imaging import to_uint8, upscale
+
+    scale = 8 if width == "stretch" else max(1, width // images[0].shape[-1])
+    st.image([upscale(to_uint8(img), scale) for img in images], caption=captions, width=width)
+
+
+def show_grid(images, n_cols: int, *, width: int | str = "content", scale: int = 3, caption: str | None = None) -> None:
+    """Images tiled on one grid picture (float (n, H, W) in [0, 1] or uint8), crisp pixels."""
+    from latent.imaging import tile, to_uint8, upscale
+
+    st.image(upscale(to_uint8(tile(images, n_cols)), scale), width=width, caption=caption)
+
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+               "scrollZoom": False}
+STATIC_PLOT_CONFIG = {"displayModeBar": False}
