@@ -1,0 +1,21 @@
+"""The latent-size sweep on scikit-learn's digits: the trade-off it exists to show, and its file."""
+
+from latent.autoencoder import AutoencoderConfig
+from latent.pipeline import MixtureConfig, PipelineConfig
+from latent.sweep import read_sweep, run_sweep, write_sweep
+from latent.train import TrainConfig
+
+
+def test_a_bigger_latent_space_reconstructs_better_and_the_file_round_trips(digits, tmp_path):
+    cfg = PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(channels=(8, 16), hidden=64),
+                         training=TrainConfig(epochs=15, batch_size=32, seed=0), mixture=MixtureConfig(n_components=2))
+    rows = run_sweep(digits, [2, 8], cfg)
+    assert [r["latent_dim"] for r in rows] == [2, 8]
+    assert rows[1]["test_reconstruction_mse"] < rows[0]["test_reconstruction_mse"]
+    assert all(0.1 < r["test_accuracy"] <= 1 for r in rows)
+    write_sweep(tmp_path / "digits.json", "digits", cfg, rows, "test")
+    doc = read_sweep(tmp_path / "digits.json")
+    assert doc["rows"] == rows and doc["command"] == "test"
+    (tmp_path / "broken.json").write_text("{not json")
+    assert read_sweep(tmp_path / "broken.json") is None
+    assert read_sweep(tmp_path / "missing.json") is None
