@@ -37,6 +37,11 @@ model answers **“none”**, because the line passes through empty space betwee
 
 The **map** shows the same path; it bends because the map is a squeezed picture of a space with
 more dimensions. The default pair is the two classes the model confuses most often.
+
+**Through the data** replaces the straight line by a route that hops from one real code to a nearby
+one (the shortest path in a neighbour graph of the stored test codes, where a long jump costs much
+more than several short ones). Its frames stay where real images live: fewer blends no one would draw,
+and a sharper change from one class to the other.
 """)
 
 s0, t0 = default_pair()
@@ -59,9 +64,13 @@ def style_picker(col, label: str, class_key: str, style_key: str) -> tuple[int, 
 pick = st.columns(2)
 source, source_style = style_picker(pick[0], "From class", "morph_source", "morph_source_style")
 target, target_style = style_picker(pick[1], "To class", "morph_target", "morph_target_style")
+route = st.radio("Path", ["straight line", "through the data"], horizontal=True, key="morph_route",
+                 persist_state="session",
+                 help="Straight: the line between the two codes. Through the data: the shortest route that hops "
+                      "between nearby real codes, so every frame stays where real images live.")
 t = st.slider("Mix t (0 = source, 1 = target)", 0.0, 1.0, 0.5, 0.01, key="morph_t", persist_state="session")
 
-data = cached.morph_data(path, source, source_style, target, target_style)
+data = cached.morph_data(path, source, source_style, target, target_style, dense=route == "through the data")
 m = data["morph"]
 
 # The slider's own work: one latent, one decode, one classification, one map position.

@@ -226,6 +226,17 @@ def test_morph_slider_changes_the_frame_and_the_answer(app_env):
     assert not at.exception
 
 
+def test_morph_through_the_data_keeps_its_ends_and_changes_the_path(app_env):
+    at = open_page("morph")
+    at.slider(key="morph_t").set_value(0.3).run()
+    strip = image_urls(at)
+    at.radio(key="morph_route").set_value("through the data").run()
+    assert not at.exception
+    assert image_urls(at) != strip  # other frames
+    at.slider(key="morph_t").set_value(1.0).run()
+    assert {m.label: m.value for m in at.metric}["Frame at t = 1.00"] == str(at.selectbox(key="morph_target").value)
+
+
 def test_sampling_contrasts_the_sources_and_walks(app_env):
     at = open_page("sampling")
     shares = [m.value for m in at.metric if m.label == "Recognised"]

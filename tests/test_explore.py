@@ -152,3 +152,25 @@ def test_read_input_classifies_reconstructs_and_places_a_drawing(model):
     assert strict.label == -1 and strict.name == "none"
     with pytest.raises(ValueError, match="28, 28"):
         read_input(model, np.zeros((8, 8)))
+
+
+# --------------------------------------------------------------------------- dense morphs
+
+
+def test_dense_morph_hops_between_real_codes_and_beats_the_straight_line(model):
+    from latent.morph import code_graph, compare_paths, endpoint, resample_polyline
+
+    graph = code_graph(model)
+    z0, z1 = endpoint(model.mixture, 0), endpoint(model.mixture, 1)
+    path = graph.path(z0, z1, 21, classes=(0, 1))
+    assert path.shape == (21, model.latent_dim)
+    labels = model.classify(path).labels
+    assert np.mean(np.isin(labels, [0, 1])) >= 0.8  # it hops through the two classes' codes
+    np.testing.assert_allclose(path[0], z0)
+    np.testing.assert_allclose(path[-1], z1)
+    result = compare_paths(model, graph, n_pairs=20, n_points=15)
+    assert result["morph_dense_log_likelihood"] > result["morph_straight_log_likelihood"]
+    assert result["morph_dense_confident_share"] > result["morph_straight_confident_share"]
+    # resampling keeps the ends and spaces points evenly along the polyline
+    square = resample_polyline(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), 5)
+    np.testing.assert_allclose(square, [[0, 0], [0.5, 0], [1, 0], [1, 0.5], [1, 1]])

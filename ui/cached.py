@@ -60,18 +60,26 @@ def point_summary(path: str, index: int) -> dict:
             "predicted": result.names[0], "p": float(result.proba[0].max())}
 
 
+@st.cache_resource(show_spinner="Linking the stored codes into a neighbour graph…", max_entries=4)
+def code_graph(path: str):
+    """The k-nearest-neighbour graph of the model's stored codes (dense morphs), built once per model."""
+    from latent.morph import code_graph as build
+
+    return build(load_model(path))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def morph_data(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
-               n_points: int = 51, n_strip: int = 11) -> dict:
+               dense: bool = False, n_points: int = 51, n_strip: int = 11) -> dict:
     """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
     from latent.morph import endpoint, morph
-    from latent.walks import interpolate
 
     model = load_model(path)
     classes = model.mixture.classes_
     z0, z1 = endpoint(model.mixture, classes[source], source_style), endpoint(model.mixture, classes[target], target_style)
-    path_morph = morph(model, z0, z1, n_points=n_points, reject_below=model.threshold)
-    strip_z = interpolate(z0, z1, n_strip)
+    path_morph = morph(model, z0, z1, n_points=n_points, reject_below=model.threshold,
+                       graph=code_graph(path) if dense else None, classes=(source, target))
+    strip_z = np.stack([path_morph.at(t) for t in np.linspace(0.0, 1.0, n_strip)])
     strip = model.classify(strip_z, reject_below=model.threshold)
     return {"morph": path_morph, "xy": model.to_map(path_morph.path), "strip_images": model.decode(strip_z),
             "strip_names": strip.names, "strip_p": strip.proba.max(axis=1)}
