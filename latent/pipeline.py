@@ -33,7 +33,10 @@ WRITEUP_TEST_ACCURACY = {"mnist": 0.9766, "fashion-mnist": 0.8538}
 class MixtureConfig:
     n_components: int | str = 6  # components per class, or "auto" (BIC)
     covariance_type: str = "full"  # full | diag | tied | spherical
-    reg_covar: float = 1e-4  # added to covariance diagonals, standardised latent units
+    # Added to covariance diagonals, in standardised latent units: 1 % of each direction's variance
+    # shrinks the full covariances a little; chosen on the validation split (MNIST 0.9828 -> 0.9830,
+    # Fashion-MNIST 0.8819 -> 0.8854 against 1e-4).
+    reg_covar: float = 1e-2
     class_prior: str = "uniform"  # uniform (the write-up's normalised likelihoods) or empirical
     max_components: int = 10  # upper end of the BIC search when n_components="auto"
 
@@ -91,7 +94,8 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         log(f"      epoch {r['epoch']:>2}/{cfg.training.epochs}  train loss {r['train_loss']:.4f}  "
             f"val loss {r['val_loss']:.4f}  val mse {r['val_mse']:.4f}  {r['seconds']:.0f}s")
 
-    history = train_autoencoder(model, ds.x_train, ds.x_val, cfg.training, on_epoch=on_epoch, progress=progress)
+    history = train_autoencoder(model, ds.x_train, ds.x_val, cfg.training, on_epoch=on_epoch, progress=progress,
+                                y_train=ds.y_train)
     model.cpu()
 
     log("[3/6] encoding and fitting one Gaussian mixture per class")
@@ -114,7 +118,10 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     pick = np.sort(np.random.default_rng(cfg.training.seed).choice(len(z_test), n_map, replace=False))
     coords = fit_umap(z_test[pick], n_neighbors=cfg.map.n_neighbors, min_dist=cfg.map.min_dist,
                       random_state=cfg.training.seed)
-    latent_map = LatentMap(z_test[pick], coords)
+    # Stored codes are float16 (half the bytes of a 64-d map, well inside the shipped 10 MB); the map,
+    # its ellipses and every later placement use exactly those stored values.
+    map_codes = z_test[pick].astype(np.float16)
+    latent_map = LatentMap(map_codes, coords)
     ell_index, ell_centers, ell_covs = component_ellipses(mixture, latent_map, random_state=cfg.training.seed)
 
     log("[6/6] evaluating and writing the bundle")
@@ -131,7 +138,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         artifacts.write_npz(tmp / MIXTURE_FILE, mixture.to_arrays())
         artifacts.write_npz(tmp / SINGLE_MIXTURE_FILE, single.to_arrays())
         artifacts.write_npz(tmp / MAP_FILE, {
-            "codes": z_test[pick].astype(np.float32), "coords": coords.astype(np.float32),
+            "codes": map_codes, "coords": coords.astype(np.float32),
             "labels": ds.y_test[pick].astype(np.int16), "test_index": pick.astype(np.int32),
             "ellipse_index": ell_index, "ellipse_centers": ell_centers, "ellipse_covariances": ell_covs})
         artifacts.write_npz(tmp / CALIBRATION_FILE, {"val_max_log_likelihood": np.sort(val_best).astype(np.float32)})
@@ -149,6 +156,9 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
+        out.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
+        for path in out.iterdir():
+            path.chmod(0o644)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

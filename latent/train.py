@@ -33,6 +33,14 @@ class TrainConfig:
     weight_decay: float = 1e-4  # AdamW weight decay
     denoise: bool = True  # reconstruct the clean image from an augmented copy (False: no augmentation)
     latent_noise: float = 0.0  # Gaussian noise added to codes before decoding, in units of their batch std
+    # Joint training (0 = the write-up's two-stage method, no labels): weight of a class-structure term
+    # that pulls each code towards a learned centre of its class (a Gaussian classifier on the codes:
+    # logits = -|z - mu_c|^2 / 2), so the latent space is shaped for the per-class mixtures fitted after.
+    joint_weight: float = 0.0
+    # Weight of an invariance term (no labels): two augmented copies of an image should get the same
+    # code. The squared distance is divided by the batch's code variance, so shrinking the codes does
+    # not pay; reconstruction keeps the codes informative. 0 turns it off (one augmented copy per image).
+    consistency: float = 0.0
     seed: int = 0  # seeds torch, numpy and the augmentation stream
     device: str = "auto"  # "auto" (cuda when available), "cpu" or "cuda"
     threads: int | None = None  # torch.set_num_threads; None keeps torch's default
@@ -73,12 +81,18 @@ def reconstruction_mse(model: Autoencoder, images: np.ndarray, batch_size: int =
 
 
 def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
-                      on_epoch: Callable[[dict], None] | None = None, progress: bool = True) -> list[dict]:
+                      on_epoch: Callable[[dict], None] | None = None, progress: bool = True,
+                      y_train: np.ndarray | None = None) -> list[dict]:
     """Train `model` in place on uint8 images; returns the per-epoch history.
 
-    The weights of the epoch with the lowest validation loss are kept. `on_epoch` gets a dict with
-    epoch, train_loss, val_loss, val_mse, seconds.
+    The weights of the epoch with the lowest validation loss are kept (for joint training: the last
+    epoch, since the validation reconstruction loss does not see the class term). `on_epoch` gets a
+    dict with epoch, train_loss, val_loss, val_mse, seconds. Labels `y_train` are used only when
+    `cfg.joint_weight > 0`.
     """
+    joint = cfg.joint_weight > 0
+    if joint and y_train is None:
+        raise ConfigError("joint training (joint_weight > 0) needs the training labels")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -88,8 +102,14 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     order_gen = torch.Generator().manual_seed(cfg.seed)
     x = to_tensor(x_train)
+    params = list(model.parameters())
+    if joint:
+        y = torch.as_tensor(np.asarray(y_train), dtype=torch.long)
+        centres = torch.nn.Parameter(torch.randn(int(y.max()) + 1, model.config.latent_dim, generator=order_gen,
+                                                 device=device))
+        params.append(centres)
     n_batches = max(1, len(x) // cfg.batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * n_batches,
                                                 pct_start=0.15)
     history, best_loss, best_state = [], math.inf, None
@@ -100,12 +120,22 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         running = 0.0
         bar = progress_bar(range(n_batches), desc=f"epoch {epoch + 1}/{cfg.epochs}", enabled=progress)
         for i in bar:
-            xb = x[perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]].to(device)  # (B, 1, 28, 28)
+            rows = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            xb = x[rows].to(device)  # (B, 1, 28, 28)
             xin = augment(xb, cfg.augment, gen) if cfg.denoise else xb
             z = model.encoder(xin)  # (B, d)
+            invariance = None
+            if cfg.consistency > 0:
+                z2 = model.encoder(augment(xb, cfg.augment, gen))
+                invariance = (z - z2).pow(2).sum(1).mean() / (2 * z.detach().var(0).sum() + 1e-8)
             if cfg.latent_noise > 0:
                 z = z + cfg.latent_noise * z.std(dim=0).detach() * torch.randn(z.shape, generator=gen, device=device)
             loss = F.binary_cross_entropy_with_logits(model.decoder(z), xb)
+            if invariance is not None:
+                loss = loss + cfg.consistency * invariance
+            if joint:
+                logits = -0.5 * torch.cdist(z, centres).pow(2)  # (B, n_classes)
+                loss = loss + cfg.joint_weight * F.cross_entropy(logits, y[rows].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -118,7 +148,7 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         record = {"epoch": epoch + 1, "train_loss": running / n_batches, "val_loss": val_loss,
                   "val_mse": reconstruction_mse(model, x_val), "seconds": time.time() - start}
         history.append(record)
-        if val_loss < best_loss:
+        if val_loss < best_loss or joint:
             best_loss, best_state = val_loss, copy.deepcopy(model.state_dict())
         if on_epoch is not None:
             on_epoch(record)
