@@ -7,7 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from latent import plots
-from latent.summary import accuracy_table, dataset_title, file_table, manifest_facts
+from latent.errors import LatentError
+from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
+                            ood_rows)
+from latent.sweep import read_sweep
 from ui import cached, common
 
 path, model = common.require_model()
@@ -75,6 +78,60 @@ if history:
     st.subheader("Training curves")
     st.plotly_chart(plots.training_curves(history, height=280), key="report_history",
                     config=common.STATIC_PLOT_CONFIG, width="stretch")
+
+st.subheader("Beyond the write-up")
+dataset_name = manifest.get("dataset", {}).get("name")
+same_data = {}
+for other in common.bundle_choices(common.requested_model(), str(common.ASSETS)):
+    try:
+        other_manifest = common.manifest(other)
+    except LatentError:
+        continue
+    if other_manifest.get("dataset", {}).get("name") == dataset_name:
+        same_data[other_manifest.get("name", other)] = other_manifest
+if len(same_data) > 1:
+    st.markdown("##### Two-stage vs joint training")
+    st.caption("The write-up trains the autoencoder first, without labels, and fits the class mixtures after. "
+               "Joint training adds a term that uses the labels to shape the latent space for the mixtures.")
+    st.table(pd.DataFrame(method_comparison(same_data)).set_index("measure"))
+
+evaluation = manifest.get("evaluation", {})
+ood = ood_rows(evaluation)
+if ood:
+    st.markdown(f"##### Out of distribution: {evaluation.get('ood_n', '?')} {evaluation.get('ood_dataset', '?')} "
+                "test images vs this model's own test images")
+    st.caption("AUROC: the chance that a random own image scores as more typical than a random foreign one "
+               "(1 = perfect separation, 0.5 = chance). Likelihoods of deep generative models famously rank "
+               "simple foreign images *above* their own data (AUROC ≈ 0.1 for Fashion-MNIST models on MNIST, "
+               "Nalisnick et al. 2019).")
+    st.table(pd.DataFrame(ood).set_index("score"))
+    st.caption(f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
+               f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "
+               "images).")
+morphs = morph_rows(evaluation)
+if morphs:
+    st.markdown(f"##### Morphs: straight line vs through the data ({evaluation['morph_pairs']} random pairs of styles)")
+    st.table(pd.DataFrame(morphs).set_index("path"))
+if "sample_fidelity" in evaluation:
+    st.markdown("##### Sample fidelity")
+    st.caption(f"An independent CNN (trained with labels on the real images, test accuracy "
+               f"{evaluation['judge_test_accuracy']:.2%}) names **{evaluation['sample_fidelity']:.1%}** of decoded "
+               f"class samples as the intended class. Its mean confidence: "
+               f"{evaluation['sample_judge_confidence']:.0%} on class samples, "
+               f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples (gibberish).")
+if evaluation.get("command"):
+    st.caption(f"Measured by `{evaluation['command']}`.")
+
+sweep = read_sweep(common.ASSETS / "sweeps" / f"{dataset_name}.json")
+if sweep:
+    st.markdown("##### The latent-size trade-off")
+    st.caption("The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
+               f"is easier for the mixtures. Measured by `{sweep.get('command', '?')}`.")
+    st.plotly_chart(plots.sweep_curves(sweep["rows"], height=280), key="report_sweep",
+                    config=common.STATIC_PLOT_CONFIG, width="stretch")
+if not (len(same_data) > 1 or ood or morphs or sweep):
+    st.caption("No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "
+               "stores them in its manifest.")
 
 st.subheader("The bundle")
 st.table(pd.DataFrame(manifest_facts(manifest), columns=["", "value"]).set_index(""))

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from latent import plots
 from ui import cached, common
 
 path, model = common.require_model()
@@ -46,3 +47,12 @@ for rank, k in enumerate(order):
         common.show_images([mean_image], width=84, captions=["mean"])
         with st.container(width="stretch"):
             common.show_images(samples, width=56)
+
+bic = model.mixture.bic_
+if bic is not None:
+    with st.expander("How many styles? The BIC curve", expanded=False):
+        st.markdown("This model chose the number of styles of each class itself: the one with the lowest "
+                    "**BIC** (Bayesian information criterion), which rewards fitting the codes well and "
+                    "penalises every extra component.")
+        st.plotly_chart(plots.bic_curve(bic[c], int(model.mixture.n_components_[c]), names[c]),
+                        key="styles_bic", config=common.STATIC_PLOT_CONFIG, width="stretch")

@@ -485,3 +485,39 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
                       currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color="#555")))],
     )
     return fig
+
+
+def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 260) -> go.Figure:
+    """BIC against the number of components of one class's mixture; the lowest (chosen) one is marked."""
+    ks = np.arange(1, len(bic) + 1)
+    fig = go.Figure(go.Scatter(x=ks, y=bic, mode="lines+markers", name="BIC", line=dict(color="#4C78A8"),
+                               hovertemplate="%{x} components: BIC %{y:,.0f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[chosen], y=[bic[chosen - 1]], mode="markers", name=f"chosen: {chosen}",
+                             marker=dict(size=14, color="#E45756", symbol="star"),
+                             hovertemplate=f"chosen: {chosen} components<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,
+                      title=dict(text=f"Class {class_name}: lower BIC = better trade-off of fit and size",
+                                 font=dict(size=13)),
+                      xaxis=dict(title="components", dtick=1), yaxis=dict(title="BIC"))
+    return fig
+
+
+SWEEP_PANELS = [("test_accuracy", "test accuracy"), ("test_reconstruction_mse", "reconstruction MSE"),
+                ("test_mean_log_likelihood", "mean log-likelihood"), ("sample_fidelity", "sample fidelity")]
+
+
+def sweep_curves(rows: Sequence[dict], *, height: int = 300) -> go.Figure:
+    """One small panel per measure against the latent size (rows: dicts with latent_dim and the measures)."""
+    from plotly.subplots import make_subplots
+
+    panels = [(k, t) for k, t in SWEEP_PANELS if any(r.get(k) is not None for r in rows)]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.07)
+    dims = [r["latent_dim"] for r in rows]
+    for col, (key, title) in enumerate(panels, start=1):
+        fig.add_trace(go.Scatter(x=dims, y=[r.get(key) for r in rows], mode="lines+markers", name=title,
+                                 line=dict(color=class_colors(len(panels))[col - 1]),
+                                 hovertemplate="latent size %{x}: %{y:.4g}<extra>" + title + "</extra>"),
+                      row=1, col=col)
+        fig.update_xaxes(type="log", tickvals=dims, title="latent size", row=1, col=col)
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=40, b=8), showlegend=False)
+    return fig

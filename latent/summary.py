@@ -86,6 +86,50 @@ def accuracy_table(manifest: dict) -> list[dict]:
     return rows
 
 
+def training_method(manifest: dict) -> str:
+    w = manifest.get("config", {}).get("training", {}).get("joint_weight") or 0
+    return f"joint (class term weight {w:g})" if w else "two-stage (autoencoder without labels)"
+
+
+def method_comparison(manifests: dict[str, dict]) -> list[dict]:
+    """One row per measure, one column per bundle (name -> manifest): two-stage vs joint side by side."""
+    measures = [
+        ("training", lambda m: training_method(m)),
+        ("test accuracy", lambda m: _pct(m.get("metrics", {}).get("test_accuracy"))),
+        ("test reconstruction MSE", lambda m: _num(m.get("metrics", {}).get("test_reconstruction_mse"), 4)),
+        ("training time", lambda m: _num(m.get("metrics", {}).get("train_seconds"), 0, " s")),
+        ("OOD AUROC (best score)", lambda m: _num(m.get("evaluation", {}).get("ood_auroc"), 4)),
+        ("OOD AUROC (likelihood)", lambda m: _num(m.get("evaluation", {}).get("ood_auroc_likelihood"), 4)),
+        ("sample fidelity", lambda m: _pct(m.get("evaluation", {}).get("sample_fidelity"))),
+    ]
+    return [{"measure": label, **{name: get(m) for name, m in manifests.items()}} for label, get in measures]
+
+
+def _num(x, digits: int, unit: str = "") -> str:
+    return "–" if x is None else f"{float(x):.{digits}f}{unit}"
+
+
+def ood_rows(evaluation: dict) -> list[dict]:
+    """The out-of-distribution results of a stored evaluation, one row per score."""
+    if "ood_auroc" not in evaluation:
+        return []
+    return [
+        {"score": "likelihood: max class log p(z | class)", "AUROC": _num(evaluation["ood_auroc_likelihood"], 4)},
+        {"score": "reconstruction error", "AUROC": _num(evaluation["ood_auroc_reconstruction"], 4)},
+        {"score": "combined (both, standardised on validation)", "AUROC": _num(evaluation["ood_auroc"], 4)},
+    ]
+
+
+def morph_rows(evaluation: dict) -> list[dict]:
+    if "morph_pairs" not in evaluation:
+        return []
+    e = evaluation
+    return [{"path": "straight line", "mean best log-likelihood per frame": _num(e["morph_straight_log_likelihood"], 2),
+             "frames clearly source or target": _pct(e["morph_straight_confident_share"])},
+            {"path": "through the data", "mean best log-likelihood per frame": _num(e["morph_dense_log_likelihood"], 2),
+             "frames clearly source or target": _pct(e["morph_dense_confident_share"])}]
+
+
 def manifest_facts(manifest: dict) -> list[tuple[str, str]]:
     """(label, value) pairs describing where a bundle came from, for the report page."""
     ds = manifest.get("dataset", {})

@@ -16,7 +16,7 @@ def run(*args, env=None):
                           text=True, timeout=300, env=env)
 
 
-@pytest.mark.parametrize("command", ["", "train", "evaluate", "classify", "info"])
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "sweep", "judge", "classify", "info"])
 def test_every_command_has_help(command):
     result = run(*([command] if command else []), "--help")
     assert result.returncode == 0
@@ -79,3 +79,37 @@ def test_classify_drawn_images_and_refuse_bad_ones(tiny_bundle, tmp_path):
     # a threshold above any likelihood answers "none"
     never = run("classify", "--model", tiny_bundle, "--threshold", "1e9", "--json", good)
     assert json.loads(never.stdout)["label"] == "none"
+
+
+def _squares_folder(root):
+    """A folder dataset of filled rectangles in two classes: images that are not digits at all."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls in ("wide", "tall"):
+        (root / cls).mkdir(parents=True)
+        for i in range(30):
+            img = np.zeros((28, 28), np.uint8)
+            h, w = (8, 20) if cls == "wide" else (20, 8)
+            top, left = rng.integers(2, 6, 2)
+            img[top:top + h, left:left + w] = 255
+            Image.fromarray(img).save(root / cls / f"{i}.png")
+    return root
+
+
+def test_evaluate_ood_and_save_into_the_manifest(tiny_bundle, tmp_path):
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    foreign = _squares_folder(tmp_path / "squares")
+    result = run("evaluate", "--model", bundle, "--ood", f"folder:{foreign}", "--save", "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["ood_auroc"] > 0.9 and 0 <= metrics["ood_auroc_likelihood"] <= 1
+    assert metrics["morph_dense_log_likelihood"] > metrics["morph_straight_log_likelihood"]
+    stored = json.loads((bundle / "manifest.json").read_text())["evaluation"]
+    assert stored["ood_auroc"] == pytest.approx(metrics["ood_auroc"]) and "--ood" in stored["command"]
+    assert run("info", "--model", bundle).returncode == 0  # the rewritten manifest still verifies
+    table = run("evaluate", "--model", bundle, "--ood", f"folder:{foreign}")
+    assert table.returncode == 0 and "AUROC, combined score" in table.stdout

@@ -217,3 +217,20 @@ def test_text_thumbnails_keep_the_shape_of_the_ink():
     assert all(line[6:8] == "@@" for line in lines[1:6])  # ink in the middle columns
     assert all(line[:5] == "     " for line in lines)  # blank background
     assert thumb.isascii()
+
+
+def test_bic_curve_marks_the_chosen_number_of_components():
+    fig = plots.bic_curve(np.array([500.0, 420.0, 430.0, 450.0]), 2, "7")
+    line, star = fig.data
+    assert list(line.x) == [1, 2, 3, 4]
+    assert list(star.x) == [2] and list(star.y) == [420.0]
+    assert "Class 7" in fig.layout.title.text
+
+
+def test_sweep_curves_draw_one_panel_per_measure_present():
+    rows = [{"latent_dim": 2, "test_accuracy": 0.8, "test_reconstruction_mse": 0.05, "test_mean_log_likelihood": -1.0},
+            {"latent_dim": 8, "test_accuracy": 0.95, "test_reconstruction_mse": 0.02, "test_mean_log_likelihood": -1.4}]
+    fig = plots.sweep_curves(rows)
+    assert len(fig.data) == 3  # no sample fidelity in these rows: no empty panel for it
+    assert [a.text for a in fig.layout.annotations] == ["test accuracy", "reconstruction MSE", "mean log-likelihood"]
+    assert list(fig.data[1].x) == [2, 8] and list(fig.data[1].y) == [0.05, 0.02]
