@@ -37,7 +37,7 @@ def tiny_bundle(tmp_path_factory, digits) -> Path:
     cfg = PipelineConfig(
         dataset="digits",
         autoencoder=AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64),
-        training=TrainConfig(epochs=6, batch_size=64, lr=3e-3, seed=0),
+        training=TrainConfig(epochs=30, batch_size=32, lr=3e-3, seed=0),
         mixture=MixtureConfig(n_components=2),
         map=MapConfig(n_points=300, n_neighbors=10),
     )

@@ -1,6 +1,7 @@
 """Real-browser tests: one `streamlit run app.py` per session, driven by Playwright + Debian's chromium.
 
-The server runs against the session's tiny digits bundle (LATENT_MODEL) on a free localhost port.
+The server runs against the shipped MNIST bundle (or, without it, the session's tiny digits bundle) on
+a free localhost port.
 Chromium is the system one (/usr/bin/chromium, `apt-get install chromium`); `playwright install`
 is never needed. Screenshots of every page go to screenshots/ (gitignored).
 """
@@ -49,11 +50,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tiny_bundle, tmp_path_factory):
+def e2e_model(request) -> Path:
+    """The shipped MNIST bundle (what visitors use: drawings must be read right), else the tiny one."""
+    shipped = ROOT / "assets" / "mnist"
+    return shipped if (shipped / "manifest.json").is_file() else request.getfixturevalue("tiny_bundle")
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_model, tmp_path_factory):
     """Start the dashboard once for the session; yields its base URL ("http://127.0.0.1:PORT/")."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "LATENT_MODEL": str(tiny_bundle)}
+    env = {**os.environ, "LATENT_MODEL": str(e2e_model)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
