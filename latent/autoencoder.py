@@ -23,6 +23,7 @@ class AutoencoderConfig:
     latent_dim: int = 16  # size of the latent space the mixtures live in
     channels: tuple[int, int] = (32, 64)  # conv channels at 14x14 and 7x7
     hidden: int = 256  # width of the MLP between the conv stack and the latent vector
+    blocks: int = 0  # extra residual 3x3 conv blocks after each downsampling of the encoder (better features)
     image_size: int = 28  # inputs are image_size x image_size, one channel
 
     def __post_init__(self):
@@ -44,6 +45,20 @@ class AutoencoderConfig:
         return cls(**d)
 
 
+class ResBlock(nn.Module):
+    """x + conv(gelu(bn(conv(x)))): more depth at one resolution, cheap to train."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.GELU(),
+            nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.gelu(x + self.body(x))
+
+
 class Encoder(nn.Module):
     def __init__(self, cfg: AutoencoderConfig):
         super().__init__()
@@ -51,7 +66,9 @@ class Encoder(nn.Module):
         side = cfg.image_size // 4
         self.conv = nn.Sequential(
             nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.GELU(),  # (B,1,28,28) -> (B,c1,14,14)
+            *[ResBlock(c1) for _ in range(cfg.blocks)],
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.GELU(),  # -> (B,c2,7,7)
+            *[ResBlock(c2) for _ in range(cfg.blocks)],
         )
         self.head = nn.Sequential(
             nn.Flatten(), nn.Linear(c2 * side * side, cfg.hidden), nn.GELU(),

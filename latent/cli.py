@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, digits or folder:PATH")
     judge.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
     judge.add_argument("--out", help="directory to write (default: assets/judges/<dataset>)")
-    judge.add_argument("--epochs", type=_positive_int, default=3)
+    judge.add_argument("--epochs", type=_positive_int, default=5)
 
     classify = sub.add_parser("classify", help="classify image files (PNG, JPEG, ...)", formatter_class=fmt,
                               description="Classify images with the same preprocessing as the drawing canvas.")
@@ -302,7 +302,7 @@ def cmd_judge(args) -> int:
     dataset = load_dataset(args.dataset, args.data_dir)
     out = Path(args.out) if args.out else JUDGES_ROOT / args.dataset
     print(f"training the judge CNN on {len(dataset.x_train)} labelled {args.dataset} images", flush=True)
-    judge = train_judge(dataset, out, JudgeConfig(epochs=args.epochs), command=current_command(),
+    judge = train_judge(dataset, out, JudgeConfig(epochs=args.epochs, clothes=args.dataset == "fashion-mnist"), command=current_command(),
                         log=lambda line: print(line, flush=True))
     print(f"wrote {out}: test accuracy {judge.manifest['metrics']['test_accuracy']:.4f}")
     return 0

@@ -1,9 +1,11 @@
 """The autoencoder's training loop: plain, seeded, one progress line per epoch.
 
-No labels are used here: the autoencoder learns from images alone. Each batch is randomly changed
-(`augment`) and the network reconstructs the *clean* image from the changed copy, a denoising
-objective that makes the latent code ignore stroke thickness, small rotations and shifts. The
-validation split (never trained on) picks the best epoch. A callback receives each epoch's metrics,
+No labels are used here (unless joint training is asked for): the autoencoder learns from images
+alone. About half of each batch is randomly changed (`augment`) and the network reconstructs the
+*clean* image from the changed copy, a denoising objective that makes the latent code ignore stroke
+thickness, small rotations and shifts. After each epoch the encoder's BatchNorm statistics are
+recomputed on clean images (what it will see at test time). The validation split (never trained on)
+picks the best epoch. A callback receives each epoch's metrics,
 so the CLI prints them and other callers can draw their own progress.
 """
 
@@ -38,8 +40,8 @@ class TrainConfig:
     # logits = -|z - mu_c|^2 / 2), so the latent space is shaped for the per-class mixtures fitted after.
     joint_weight: float = 0.0
     # Weight of an invariance term (no labels): two augmented copies of an image should get the same
-    # code. The squared distance is divided by the batch's code variance, so shrinking the codes does
-    # not pay; reconstruction keeps the codes informative. 0 turns it off (one augmented copy per image).
+    # code. The squared distance is divided by the codes' variance over the batch (with gradient), so
+    # shrinking all codes does not pay; reconstruction keeps them informative. 0 turns it off.
     consistency: float = 0.0
     seed: int = 0  # seeds torch, numpy and the augmentation stream
     device: str = "auto"  # "auto" (cuda when available), "cpu" or "cuda"
@@ -127,7 +129,8 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
             invariance = None
             if cfg.consistency > 0:
                 z2 = model.encoder(augment(xb, cfg.augment, gen))
-                invariance = (z - z2).pow(2).sum(1).mean() / (2 * z.detach().var(0).sum() + 1e-8)
+                both = torch.cat([z, z2])
+                invariance = (z - z2).pow(2).sum(1).mean() / (2 * both.var(0).sum() + 1e-8)
             if cfg.latent_noise > 0:
                 z = z + cfg.latent_noise * z.std(dim=0).detach() * torch.randn(z.shape, generator=gen, device=device)
             loss = F.binary_cross_entropy_with_logits(model.decoder(z), xb)
@@ -144,6 +147,8 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
             if i % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.4f}")
         bar.close()
+        if cfg.denoise:
+            recalibrate_batchnorm(model.encoder, x[:BN_CALIBRATION_IMAGES], device)
         val_loss = _val_loss(model, x_val, device)
         record = {"epoch": epoch + 1, "train_loss": running / n_batches, "val_loss": val_loss,
                   "val_mse": reconstruction_mse(model, x_val), "seconds": time.time() - start}
@@ -156,6 +161,33 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+BN_CALIBRATION_IMAGES = 10000
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(module: torch.nn.Module, x: torch.Tensor, device, batch_size: int = 1000) -> None:
+    """Recompute BatchNorm statistics on clean images.
+
+    Trained on augmented copies, the running statistics describe augmented images, but the encoder
+    is used on clean ones (test images, drawings): a shift that blurs the codes. One pass over clean
+    training images in train mode (cumulative average) fixes it.
+    """
+    norms = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average over the whole pass
+    was_training = module.training
+    module.train()
+    for start in range(0, len(x), batch_size):
+        module(x[start:start + batch_size].to(device))
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+    module.train(was_training)
 
 
 @torch.no_grad()
