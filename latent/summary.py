@@ -116,7 +116,8 @@ def ood_rows(evaluation: dict) -> list[dict]:
     return [
         {"score": "likelihood: max class log p(z | class)", "AUROC": _num(evaluation["ood_auroc_likelihood"], 4)},
         {"score": "reconstruction error", "AUROC": _num(evaluation["ood_auroc_reconstruction"], 4)},
-        {"score": "combined (both, standardised on validation)", "AUROC": _num(evaluation["ood_auroc"], 4)},
+        {"score": "combined (both, standardised on validation)",
+         "AUROC": _num(evaluation.get("ood_auroc_combined", evaluation["ood_auroc"]), 4)},
     ]
 
 

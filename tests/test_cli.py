@@ -113,3 +113,12 @@ def test_evaluate_ood_and_save_into_the_manifest(tiny_bundle, tmp_path):
     assert run("info", "--model", bundle).returncode == 0  # the rewritten manifest still verifies
     table = run("evaluate", "--model", bundle, "--ood", f"folder:{foreign}")
     assert table.returncode == 0 and "AUROC, combined score" in table.stdout
+
+
+def test_evaluate_compares_bic_chosen_components(tiny_bundle):
+    result = run("evaluate", "--model", tiny_bundle, "--compare-auto", "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    ks = metrics["components_auto_per_class"]
+    assert sorted(ks) == [str(i) for i in range(10)] and all(1 <= k <= 10 for k in ks.values())
+    assert 0.5 < metrics["components_auto_test_accuracy"] <= 1

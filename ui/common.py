@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 ENV_VAR = "LATENT_MODEL"
 MODEL_KEY = "model"  # session-state key of the sidebar's model picker
+DEFAULT_BUNDLE = "mnist"  # the bundle under assets/ that a visitor sees first (digits can be drawn)
 
 BUILD_HELP = """No model bundle was found, so there is nothing to explore yet. Build one (about a minute on a
 laptop, no download needed) and reload this page:
@@ -60,7 +61,8 @@ def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
     """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/."""
     from latent.summary import bundle_label
 
-    paths = ([requested] if requested else []) + [str(p.resolve()) for p in artifacts.find_bundles(assets)]
+    found = sorted(artifacts.find_bundles(assets), key=lambda p: p.name != DEFAULT_BUNDLE)  # mnist first: the canvas
+    paths = ([requested] if requested else []) + [str(p.resolve()) for p in found]
     choices: dict[str, str] = {}
     for path in dict.fromkeys(paths):
         try:

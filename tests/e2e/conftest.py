@@ -1,7 +1,6 @@
 """Real-browser tests: one `streamlit run app.py` per session, driven by Playwright + Debian's chromium.
 
-The server runs against the shipped MNIST bundle (or, without it, the session's tiny digits bundle) on
-a free localhost port.
+The server runs against the session's tiny digits bundle (LATENT_MODEL) on a free localhost port.
 Chromium is the system one (/usr/bin/chromium, `apt-get install chromium`); `playwright install`
 is never needed. Screenshots of every page go to screenshots/ (gitignored).
 """
@@ -50,10 +49,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def e2e_model(request) -> Path:
-    """The shipped MNIST bundle (what visitors use: drawings must be read right), else the tiny one."""
-    shipped = ROOT / "assets" / "mnist"
-    return shipped if (shipped / "manifest.json").is_file() else request.getfixturevalue("tiny_bundle")
+def e2e_model(tiny_bundle) -> Path:
+    """The session's tiny digits bundle: small and quick to draw. (The shipped MNIST bundle's reading
+    of drawn digits is checked without a browser in tests/test_shipped.py.)"""
+    return tiny_bundle
 
 
 @pytest.fixture(scope="session")

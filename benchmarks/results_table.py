@@ -1,0 +1,84 @@
+"""Print README's results table from the shipped bundles' manifests (metrics + stored evaluations).
+
+    python benchmarks/results_table.py
+
+Every figure comes from a manifest written by `python -m latent train` (metrics) or
+`python -m latent evaluate ... --save` (evaluation), so the table can be regenerated after a rebuild
+and pasted into README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["mnist", "fashion-mnist", "mnist-joint", "fashion-mnist-joint"]
+WRITEUP = {"mnist": 0.9766, "fashion-mnist": 0.8538}
+
+
+def load(name: str) -> dict | None:
+    path = ROOT / "assets" / name / "manifest.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def fmt(value, digits=4, pct=False) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * value:.2f} %" if pct else f"{value:.{digits}f}"
+
+
+def main() -> int:
+    bundles = {name: load(name) for name in COLUMNS}
+    bundles = {k: v for k, v in bundles.items() if v is not None}
+    if not bundles:
+        print("no bundles under assets/", file=sys.stderr)
+        return 1
+
+    def m(name, key):
+        return bundles[name].get("metrics", {}).get(key)
+
+    def e(name, key):
+        return bundles[name].get("evaluation", {}).get(key)
+
+    rows = [
+        ("original write-up, test accuracy", lambda n: fmt(WRITEUP.get(n.removesuffix("-joint")))),
+        ("**test accuracy** (per-class mixtures)", lambda n: f"**{fmt(m(n, 'test_accuracy'))}**"),
+        ("train accuracy", lambda n: fmt(m(n, "train_accuracy"))),
+        ("one mixture for all classes, test accuracy", lambda n: fmt(m(n, "single_mixture_test_accuracy"))),
+        ("test reconstruction MSE", lambda n: fmt(m(n, "test_reconstruction_mse"))),
+        ("latent size / epochs", lambda n: f"{bundles[n]['config']['autoencoder']['latent_dim']} / "
+                                           f"{bundles[n]['config']['training']['epochs']}"),
+        ("training time, whole `train` (2-core CPU)", lambda n: f"{m(n, 'train_seconds'):.0f} s"),
+        ("OOD AUROC, likelihood score", lambda n: fmt(e(n, "ood_auroc_likelihood"))),
+        ("OOD AUROC, reconstruction score", lambda n: fmt(e(n, "ood_auroc_reconstruction"))),
+        ("OOD AUROC, combined score", lambda n: fmt(e(n, "ood_auroc_combined"))),
+        ("OOD AUROC, best score (`ood_auroc`)", lambda n: f"{fmt(e(n, 'ood_auroc'))} ({e(n, 'ood_best_score')})"),
+        ("foreign images answered “none” at the stored threshold", lambda n: fmt(e(n, "ood_rejected_at_threshold"), pct=True)),
+        ("own test images answered “none”", lambda n: fmt(e(n, "test_rejected_at_threshold"), pct=True)),
+        ("sample fidelity (independent CNN)", lambda n: fmt(e(n, "sample_fidelity"))),
+        ("morph frames clearly source or target: straight / dense",
+         lambda n: f"{fmt(e(n, 'morph_straight_confident_share'), 3)} / {fmt(e(n, 'morph_dense_confident_share'), 3)}"),
+        ("morph mean best log-likelihood: straight / dense",
+         lambda n: f"{fmt(e(n, 'morph_straight_log_likelihood'), 1)} / {fmt(e(n, 'morph_dense_log_likelihood'), 1)}"),
+    ]
+    names = list(bundles)
+    print("| | " + " | ".join(f"`assets/{n}`" for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for label, get in rows:
+        print(f"| {label} | " + " | ".join(get(n) for n in names) + " |")
+    for sweep_path in sorted((ROOT / "assets" / "sweeps").glob("*.json")):
+        doc = json.loads(sweep_path.read_text())
+        print(f"\nLatent-size sweep, {doc['dataset']} ({doc['config']['training']['epochs']} epochs per size; "
+              f"`{doc['command']}`):\n")
+        print("| latent size | test accuracy | reconstruction MSE | mean log-likelihood per dimension | sample fidelity |")
+        print("|---:|---:|---:|---:|---:|")
+        for r in doc["rows"]:
+            print(f"| {r['latent_dim']} | {fmt(r['test_accuracy'])} | {fmt(r['test_reconstruction_mse'])} | "
+                  f"{fmt(r['test_mean_log_likelihood'], 2)} | {fmt(r.get('sample_fidelity'))} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

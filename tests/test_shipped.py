@@ -1,0 +1,58 @@
+"""The shipped bundles in assets/: intact, as good as README says, and they read digits as people draw them."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drawing import STROKES, draw_digit
+from latent.model import LatentModel
+from latent.preprocess import to_model_input
+
+SHIPPED = {"mnist": 0.985, "fashion-mnist": 0.875}  # issue 2's targets, measured on the full test sets
+MAX_BYTES = 10 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return LatentModel.load(ROOT / "assets" / "mnist")
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_bundle_is_intact_small_and_meets_its_target(name):
+    model = LatentModel.load(ROOT / "assets" / name)  # verifies every file's SHA-256
+    files = (ROOT / "assets" / name).iterdir()
+    assert sum(f.stat().st_size for f in files) <= MAX_BYTES
+    m = model.metrics
+    assert m["test_accuracy"] >= SHIPPED[name] > m["writeup_test_accuracy"]
+    assert len(model.map.codes) >= 10000 and model.map.coords.shape == (len(model.map.codes), 2)
+    assert model.manifest["command"].startswith("python -m latent train")
+
+
+def test_shipped_results_match_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in SHIPPED:
+        m = json.loads((ROOT / "assets" / name / "manifest.json").read_text())["metrics"]
+        assert f"{m['test_accuracy']:.4f}" in readme, f"README's table does not show {name}'s test accuracy"
+
+
+# How people draw on the 280x280 canvas: centred or off-centre, small or filling it, thin or thick pens.
+BOXES = {"centred": (0.2, 0.1, 0.8, 0.9), "small, top left": (0.05, 0.05, 0.35, 0.4),
+         "small, bottom right": (0.6, 0.55, 0.9, 0.95), "large": (0.02, 0.02, 0.98, 0.98)}
+WIDTHS = {"thin": 8, "medium": 18, "thick": 32}
+
+
+def test_mnist_reads_drawn_digits_in_many_sizes_places_and_pens(mnist):
+    cases = list(itertools.product(sorted(STROKES), BOXES, WIDTHS))
+    images = np.stack([to_model_input(draw_digit(d, box=BOXES[b], width=WIDTHS[w]) / 255.0) for d, b, w in cases])
+    result = mnist.classify_images(images)
+    predicted = [mnist.class_names[i] for i in result.proba.argmax(axis=1)]
+    wrong = [(case, p) for case, p in zip(cases, predicted) if p != case[0]]
+    assert len(wrong) <= 0.1 * len(cases), wrong
+    # thickness or placement alone never makes a digit unreadable: each digit is right in most variants
+    for digit in STROKES:
+        assert sum(case[0] == digit for case, _ in wrong) <= len(BOXES) * len(WIDTHS) // 3, (digit, wrong)
