@@ -163,6 +163,11 @@ DEFAULTS = {
 FALLBACK = {"latent_dim": 16, "epochs": 20, "lr": 3e-3, "batch_size": 64, "augment": True}
 
 
+def output_name(args) -> str:
+    """Default output name of a train/sweep run: the dataset (a folder's path, dashed), '-joint' for joint training."""
+    return args.dataset.replace("folder:", "").strip("/").replace("/", "-") + ("-joint" if args.joint else "")
+
+
 def pipeline_config(args):
     from .autoencoder import AutoencoderConfig
     from .pipeline import MapConfig, MixtureConfig, PipelineConfig
@@ -188,7 +193,7 @@ def cmd_train(args) -> int:
     from .pipeline import train_bundle
 
     cfg = pipeline_config(args)
-    name = args.dataset.replace("folder:", "").strip("/").replace("/", "-") + ("-joint" if args.joint else "")
+    name = output_name(args)
     out = Path(args.out) if args.out else Path("assets") / name
     log = (lambda _: None) if args.quiet else (lambda line: print(line, flush=True))
     manifest = train_bundle(cfg, out, data_dir=args.data_dir, command=current_command(), log=log,
@@ -312,7 +317,7 @@ def cmd_sweep(args) -> int:
         from .judge import Judge
 
         judge = Judge.load(judge_dir)
-    name = args.dataset.replace("folder:", "").strip("/").replace("/", "-") + ("-joint" if args.joint else "")
+    name = output_name(args)
     out = Path(args.out) if args.out else SWEEPS_ROOT / f"{name}.json"
     rows = run_sweep(dataset, args.dims, cfg, judge=judge, log=lambda line: print(line, flush=True))
     write_sweep(out, args.dataset, cfg, rows, current_command())
