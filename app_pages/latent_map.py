@@ -24,7 +24,9 @@ Its **weight** is the share of the class it explains. Sampling a code from the c
 **decoding** it (running the decoder, the encoder in reverse) draws a new image in that style.
 
 Hover a dot to see a tiny picture of its decoded code. Click a class in the legend to hide it;
-double-click to show only that class. Drag to pan, scroll or use the toolbar to zoom.
+double-click to show only that class. Drag to pan, scroll or use the toolbar to zoom. In a crowded
+island a click near a ◆ may pick a dot instead: choose **styles only** above the map, or pick the class
+and style in the panel.
 """)
 
 # ----------------------------------------------------------------------------- state
@@ -34,6 +36,9 @@ if "map_seed" not in st.session_state:
     st.session_state.map_last_event = []  # the selection already acted on
 
 
+SHOW = ["test images and styles", "test images", "styles only"]
+
+
 def style_options(class_index: int) -> list[int]:
     return list(range(int(model.mixture.n_components_[class_index])))
 
@@ -41,8 +46,10 @@ def style_options(class_index: int) -> list[int]:
 left, right = st.columns([3, 2], gap="medium")
 
 with left:
-    show_ellipses = st.toggle("Show the styles (ellipses)", value=True, key="map_ellipses")
-    fig = cached.map_figure(path, ellipses=show_ellipses, thumbnails=True)
+    show = st.radio("Show", SHOW, key="map_show", horizontal=True, label_visibility="collapsed",
+                    help="With the dots shown, a click near a ◆ can land on a dot; "
+                         "“styles only” makes every ◆ easy to click.")
+    fig = cached.map_figure(path, ellipses=show != "test images", thumbnails=True, points=show != "styles only")
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",
                             config=common.PLOT_CONFIG, width="stretch")
 

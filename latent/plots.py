@@ -88,7 +88,7 @@ def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
 def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *,
                ellipses: Ellipses | None = None, hover_images: Sequence[str] | None = None,
                max_points: int | None = None, n_std: float = 1.5, point_size: float | None = None,
-               opacity: float = 0.55, height: int = 560, title: str | None = None) -> go.Figure:
+               opacity: float = 0.55, height: int = 560, title: str | None = None, points: bool = True) -> go.Figure:
     """The 2-D map of stored latent codes, coloured by class, with the mixture components on top.
 
     Parameters
@@ -108,13 +108,16 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
         Marker size; by default smaller as there are more points.
     max_points : int, optional
         Show a fixed random subset of at most this many points (lighter pages, same picture).
+    points : bool
+        Draw the test points. Without them only the styles remain, and every click lands on a
+        centre marker (with points, plotly gives a click to a dot within ~3 px before a marker).
 
     Returns
     -------
-    Figure with traces, in order: one marker trace per class (legend entry; customdata
+    Figure with traces, in order: one marker trace per class (when `points`; legend entry; customdata
     [POINT, global index]), one line trace per ellipse, one marker trace per class of component
-    centres (customdata [COMPONENT, ellipse row]). A class's ellipses and centres share its legend
-    group, so clicking a class in the legend hides all of it.
+    centres (customdata [COMPONENT, ellipse row]; the legend entry when there are no points). A class's
+    ellipses and centres share its legend group, so clicking a class in the legend hides all of it.
     """
     coords = np.asarray(coords, dtype=np.float64)
     labels = np.asarray(labels)
@@ -127,7 +130,7 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     if point_size is None:
         point_size = 7 if len(keep) <= 1000 else 5 if len(keep) <= 4000 else 4
     fig = go.Figure()
-    for c, name in enumerate(class_names):
+    for c, name in enumerate(class_names if points else []):
         idx = keep[labels[keep] == c]
         custom = np.stack([np.full(len(idx), POINT), idx], axis=1)
         trace = dict(
@@ -142,12 +145,17 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
             trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<extra></extra>"
         fig.add_trace(go.Scatter(**trace))
     if ellipses is not None and len(ellipses):
-        _add_ellipses(fig, ellipses, class_names, colors, n_std)
+        _add_ellipses(fig, ellipses, class_names, colors, n_std, legend=not points)
     _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
+    if not points and len(coords):  # the frame the points would have: toggling them does not jump the view
+        lo, hi = coords.min(0), coords.max(0)
+        pad = 0.05 * np.maximum(hi - lo, 1e-9)
+        fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]])
+        fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
     return fig
 
 
-def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float) -> None:
+def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False) -> None:
     for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
         outline = ellipse_points(center, cov, n_std)
         fig.add_trace(go.Scatter(
@@ -161,7 +169,7 @@ def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std
         comps = ellipses.index[rows, 1]
         fig.add_trace(go.Scatter(
             x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers",
-            name=f"{name} · styles", legendgroup=f"class{c}", showlegend=False,
+            name=str(name) if legend else f"{name} · styles", legendgroup=f"class{c}", showlegend=legend,
             customdata=np.stack([np.full(len(rows), COMPONENT), rows, comps + 1, ellipses.weights[rows] * 100], axis=1),
             hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
                            "<br><i>click to see its samples</i><extra></extra>"),

@@ -157,6 +157,12 @@ def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, m
 # --------------------------------------------------------------------------- latent map
 
 
+def map_trace_kinds(at: AppTest) -> list[str]:
+    """Kinds of the map chart's traces as sent to the browser: points, ellipse or centres."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [(t.get("meta") or {}).get("kind", "points") for t in spec["data"]]
+
+
 def _click(customdata) -> dict:
     return {"selection": {"points": [{"customdata": customdata, "curve_number": 0, "point_number": 0,
                                       "point_index": 0}], "point_indices": [0], "box": [], "lasso": []}}
@@ -190,8 +196,13 @@ def test_map_click_on_a_point_shows_the_test_image(app_env):
 
 def test_map_toggle_and_class_picker(app_env):
     at = open_page("latent_map")
-    at.toggle(key="map_ellipses").set_value(False).run()
-    assert not at.exception
+    assert map_trace_kinds(at).count("points") == 10
+    at.radio(key="map_show").set_value("styles only").run()
+    kinds = map_trace_kinds(at)
+    assert "points" not in kinds and "centres" in kinds and not at.exception
+    at.radio(key="map_show").set_value("test images").run()
+    kinds = map_trace_kinds(at)
+    assert "ellipse" not in kinds and kinds.count("points") == 10
     at.selectbox(key="map_class").select_index(3).run()
     assert "Class 3, style" in texts(at)
 

@@ -56,6 +56,20 @@ def test_latent_map_has_a_trace_per_class_an_ellipse_per_component_and_clickable
     assert sum(bool(t.showlegend is not False) for t in fig.data) == 3
 
 
+def test_latent_map_without_points_keeps_the_styles_the_legend_and_the_frame():
+    coords, labels, ellipses = _map_data(k=2)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, points=False)
+    kinds = _kinds(fig)
+    assert "points" not in kinds and kinds.count("ellipse") == 6 and kinds.count("centres") == 3
+    centres = [t for t in fig.data if t.meta["kind"] == "centres"]
+    # the centre traces carry the legend now, one entry per class
+    assert [t.name for t in centres] == NAMES and all(t.showlegend for t in centres)
+    # the view spans the points' extent, so switching the points off does not move the map
+    x0, x1 = fig.layout.xaxis.range
+    assert x0 < coords[:, 0].min() < coords[:, 0].max() < x1
+    assert x1 - x0 < 1.2 * np.ptp(coords[:, 0])
+
+
 def test_ellipse_outlines_follow_their_covariance():
     coords, labels, ellipses = _map_data(k=1)
     ellipses.covariances[0] = np.diag([4.0, 1.0])

@@ -28,7 +28,7 @@ def map_thumbnails(path: str) -> list[str]:
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
 def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, max_points: int | None = None,
-               height: int = 560):
+               height: int = 560, points: bool = True):
     """The latent map of a model (shared, read-only figure)."""
     from latent import plots
 
@@ -36,7 +36,8 @@ def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, ma
     return plots.latent_map(
         model.map.coords, model.map_labels, model.class_names,
         ellipses=plots.Ellipses.from_model(model) if ellipses else None,
-        hover_images=map_thumbnails(path) if thumbnails else None, max_points=max_points, height=height)
+        hover_images=map_thumbnails(path) if thumbnails and points else None, max_points=max_points, height=height,
+        points=points)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
