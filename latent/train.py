@@ -39,6 +39,9 @@ class TrainConfig:
     # that pulls each code towards a learned centre of its class (a Gaussian classifier on the codes:
     # logits = -|z - mu_c|^2 / 2), so the latent space is shaped for the per-class mixtures fitted after.
     joint_weight: float = 0.0
+    # How many leading code dimensions the class-structure term sees (0 = all). The other dimensions
+    # stay free for what the classes share (texture, pose), so reconstruction pays less for the term.
+    joint_dims: int = 0
     # Weight of an invariance term (no labels): two augmented copies of an image should get the same
     # code. The squared distance is divided by the codes' variance over the batch (with gradient), so
     # shrinking all codes does not pay; reconstruction keeps them informative. 0 turns it off.
@@ -107,8 +110,11 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
     params = list(model.parameters())
     if joint:
         y = torch.as_tensor(np.asarray(y_train), dtype=torch.long)
-        centres = torch.nn.Parameter(torch.randn(int(y.max()) + 1, model.config.latent_dim, generator=order_gen,
-                                                 device=device))
+        joint_dims = cfg.joint_dims or model.config.latent_dim
+        if not 1 <= joint_dims <= model.config.latent_dim:
+            raise ConfigError(f"joint_dims must be between 1 and the latent size {model.config.latent_dim}, "
+                              f"got {cfg.joint_dims}")
+        centres = torch.nn.Parameter(torch.randn(int(y.max()) + 1, joint_dims, generator=order_gen).to(device))
         params.append(centres)
     n_batches = max(1, len(x) // cfg.batch_size)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -137,7 +143,7 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
             if invariance is not None:
                 loss = loss + cfg.consistency * invariance
             if joint:
-                logits = -0.5 * torch.cdist(z, centres).pow(2)  # (B, n_classes)
+                logits = -0.5 * torch.cdist(z[:, :joint_dims], centres).pow(2)  # (B, n_classes)
                 loss = loss + cfg.joint_weight * F.cross_entropy(logits, y[rows].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -122,3 +122,21 @@ def test_evaluate_compares_bic_chosen_components(tiny_bundle):
     ks = metrics["components_auto_per_class"]
     assert sorted(ks) == [str(i) for i in range(10)] and all(1 <= k <= 10 for k in ks.values())
     assert 0.5 < metrics["components_auto_test_accuracy"] <= 1
+
+
+def test_joint_without_a_weight_takes_the_datasets_recipe():
+    from latent.cli import build_parser, pipeline_config
+
+    def config(*argv):
+        return pipeline_config(build_parser().parse_args(["train", *argv]))
+
+    clothes = config("--dataset", "fashion-mnist", "--joint")
+    assert (clothes.autoencoder.latent_dim, clothes.autoencoder.hidden, clothes.training.epochs) == (80, 384, 16)
+    assert (clothes.training.joint_weight, clothes.training.joint_dims) == (0.07, 16)
+    digits = config("--dataset", "mnist", "--joint")  # the shipped mnist-joint recipe: every dimension shaped
+    assert (digits.autoencoder.latent_dim, digits.training.joint_weight, digits.training.joint_dims) == (16, 0.1, 0)
+    chosen = config("--dataset", "fashion-mnist", "--joint", "0.2", "--joint-dims", "8", "--hidden", "256")
+    assert (chosen.training.joint_weight, chosen.training.joint_dims, chosen.autoencoder.hidden) == (0.2, 8, 256)
+    plain = config("--dataset", "fashion-mnist")  # two-stage: the joint recipe does not leak in
+    assert (plain.autoencoder.latent_dim, plain.training.joint_weight, plain.autoencoder.hidden) == (64, 0.0, 256)
+    assert run("train", "--joint", "-1").returncode == 2

@@ -109,3 +109,34 @@ def test_joint_training_without_labels_is_refused(digits):
     with pytest.raises(ConfigError, match="labels"):
         train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
                           digits.x_val, TrainConfig(epochs=1, joint_weight=0.1), progress=False)
+
+
+def test_joint_dims_shape_only_the_leading_code_dimensions(digits):
+    """With joint_dims=2 the class term separates the classes along the first two dimensions only."""
+    import torch
+
+    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.train import TrainConfig, encode_images, train_autoencoder
+
+    torch.manual_seed(0)
+    ae = Autoencoder(AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64))
+    train_autoencoder(ae, digits.x_train, digits.x_val, TrainConfig(epochs=10, batch_size=32, joint_weight=1.0,
+                      joint_dims=2, denoise=False), progress=False, y_train=digits.y_train)
+    Z = encode_images(ae, digits.x_train)
+    means = np.stack([Z[digits.y_train == c].mean(0) for c in range(10)])
+    within = np.mean([Z[digits.y_train == c].var(0) for c in range(10)], axis=0)
+    separation = means.var(0) / within  # between-class over within-class variance, per dimension
+    # (the free dimensions carry class information too, as any autoencoder's codes do; were the term on
+    # all dimensions or none, the two groups would look alike)
+    assert separation[:2].mean() > 2 * separation[2:].mean(), separation
+
+
+def test_joint_dims_larger_than_the_code_is_refused(digits):
+    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.errors import ConfigError
+    from latent.train import TrainConfig, train_autoencoder
+
+    with pytest.raises(ConfigError, match="joint_dims"):
+        train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
+                          digits.x_val, TrainConfig(epochs=1, joint_weight=0.1, joint_dims=5), progress=False,
+                          y_train=digits.y_train)

@@ -1,0 +1,90 @@
+"""Search joint-training recipes: train, fit the per-class mixtures, report accuracy and reconstruction.
+
+Each recipe is a small JSON object of overrides (latent_dim, epochs, joint_weight, joint_dims,
+augment: "none" | "digits" | "clothes"). Recipes run in parallel worker processes (one GPU is
+shared well by several of these small networks; on a CPU use --workers 1). Choose on the
+validation columns; the test columns are for the record.
+
+    python benchmarks/joint_search.py --dataset fashion-mnist \\
+        --recipe '{"joint_weight": 0.1, "joint_dims": 16, "epochs": 16}' --out joint.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CLOTHES = dict(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
+
+
+def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
+    dataset_name, data_dir, recipe, threads = args
+    import numpy as np
+    import torch
+
+    from latent.augment import AugmentConfig
+    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.data import load_dataset
+    from latent.mixture import ClassGaussianMixture
+    from latent.train import TrainConfig, encode_images, reconstruction_mse, train_autoencoder
+
+    torch.set_num_threads(threads)
+    started = time.time()
+    ds = load_dataset(dataset_name, data_dir, download=False, progress=False)
+    aug = recipe.get("augment", "none")
+    augment = AugmentConfig(**CLOTHES) if aug == "clothes" else AugmentConfig()
+    cfg = TrainConfig(epochs=recipe.get("epochs", 10), batch_size=recipe.get("batch_size", 128),
+                      lr=recipe.get("lr", 3e-3), denoise=aug != "none", joint_weight=recipe.get("joint_weight", 0.0),
+                      joint_dims=recipe.get("joint_dims", 0), seed=recipe.get("seed", 0), threads=threads,
+                      augment=augment)
+    torch.manual_seed(cfg.seed)
+    ae = Autoencoder(AutoencoderConfig(latent_dim=recipe.get("latent_dim", 64), hidden=recipe.get("hidden", 256)))
+    train_autoencoder(ae, ds.x_train, ds.x_val, cfg, progress=False, y_train=ds.y_train)
+    train_s = time.time() - started
+    ae.cpu()
+    z_train, z_val, z_test = (encode_images(ae, x) for x in (ds.x_train, ds.x_val, ds.x_test))
+    mixture = ClassGaussianMixture(recipe.get("components", 6), reg_covar=1e-2, random_state=0).fit(z_train, ds.y_train)
+    return {"recipe": recipe,
+            "val_accuracy": float(np.mean(mixture.predict(z_val) == ds.y_val)),
+            "val_mse": reconstruction_mse(ae, ds.x_val),
+            "test_accuracy": float(np.mean(mixture.predict(z_test) == ds.y_test)),
+            "test_mse": reconstruction_mse(ae, ds.x_test),
+            "train_seconds": round(train_s, 1), "seconds": round(time.time() - started, 1),
+            "device": "cuda" if torch.cuda.is_available() else "cpu"}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"))
+    parser.add_argument("--recipe", action="append", default=[], help="JSON object of overrides (repeatable)")
+    parser.add_argument("--recipe-file", help="a file with one JSON recipe per line")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads per worker")
+    parser.add_argument("--out", help="append one JSON line per recipe here")
+    args = parser.parse_args(argv)
+    lines = list(args.recipe) + (Path(args.recipe_file).read_text().splitlines() if args.recipe_file else [])
+    recipes = [json.loads(r) for r in lines if r.strip()]
+    if not recipes:
+        parser.error("give at least one --recipe or a --recipe-file")
+    jobs = [(args.dataset, args.data_dir, r, args.threads) for r in recipes]
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(args.workers) as pool:
+        for row in pool.imap_unordered(run_recipe, jobs):
+            line = json.dumps(row)
+            print(line, flush=True)
+            if args.out:
+                with open(args.out, "a") as f:
+                    f.write(line + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
