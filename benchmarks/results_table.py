@@ -42,14 +42,28 @@ def main() -> int:
     def e(name, key):
         return bundles[name].get("evaluation", {}).get(key)
 
+    def mse_change(name):
+        base = bundles.get(name.removesuffix("-joint"))
+        if not name.endswith("-joint") or base is None:
+            return "–"
+        change = m(name, "test_reconstruction_mse") / base["metrics"]["test_reconstruction_mse"] - 1
+        return f"{100 * change:+.0f} %"
+
+    def shaped(name):
+        training = bundles[name]["config"]["training"]
+        if not training.get("joint_weight"):
+            return ""
+        return f" ({training.get('joint_dims') or 'all'})"
+
     rows = [
         ("original write-up, test accuracy", lambda n: fmt(WRITEUP.get(n.removesuffix("-joint")))),
         ("**test accuracy** (per-class mixtures)", lambda n: f"**{fmt(m(n, 'test_accuracy'))}**"),
         ("train accuracy", lambda n: fmt(m(n, "train_accuracy"))),
         ("one mixture for all classes, test accuracy", lambda n: fmt(m(n, "single_mixture_test_accuracy"))),
         ("test reconstruction MSE", lambda n: fmt(m(n, "test_reconstruction_mse"))),
-        ("latent size / epochs", lambda n: f"{bundles[n]['config']['autoencoder']['latent_dim']} / "
-                                           f"{bundles[n]['config']['training']['epochs']}"),
+        ("test reconstruction MSE vs the two-stage bundle", lambda n: mse_change(n)),
+        ("latent size (shaped by the class term) / epochs", lambda n: f"{bundles[n]['config']['autoencoder']['latent_dim']}"
+                                                                       f"{shaped(n)} / {bundles[n]['config']['training']['epochs']}"),
         ("training time, whole `train` (2-core CPU)", lambda n: f"{m(n, 'train_seconds'):.0f} s"),
         ("OOD AUROC, likelihood score", lambda n: fmt(e(n, "ood_auroc_likelihood"))),
         ("OOD AUROC, reconstruction score", lambda n: fmt(e(n, "ood_auroc_reconstruction"))),
@@ -58,6 +72,8 @@ def main() -> int:
         ("foreign images answered “none” at the stored threshold", lambda n: fmt(e(n, "ood_rejected_at_threshold"), pct=True)),
         ("own test images answered “none”", lambda n: fmt(e(n, "test_rejected_at_threshold"), pct=True)),
         ("sample fidelity (independent CNN)", lambda n: fmt(e(n, "sample_fidelity"))),
+        ("test accuracy with BIC-chosen components (1-10 per class) instead of 6",
+         lambda n: fmt(e(n, "components_auto_test_accuracy"))),
         ("morph frames clearly source or target: straight / dense",
          lambda n: f"{fmt(e(n, 'morph_straight_confident_share'), 3)} / {fmt(e(n, 'morph_dense_confident_share'), 3)}"),
         ("morph mean best log-likelihood: straight / dense",

@@ -9,7 +9,8 @@ classes, where frames decode to blends no one would draw. The *dense* path stays
 the shortest route through a nearest-neighbour graph of real codes whose edges cost their *squared*
 length, so many short hops between neighbours beat one long jump across a gap (a classic
 density-following geodesic: squared edge costs favour dense regions), using only codes that the
-classifier gives to the source or the target class.
+classifier gives to the source or the target class with confidence (p >= 0.9): the path then hops
+between clear examples of the two classes, and the one short hop between them is the crossing.
 """
 
 from __future__ import annotations
@@ -125,9 +126,14 @@ def resample_polyline(points: np.ndarray, n_points: int) -> np.ndarray:
     return np.stack([np.interp(targets, s, points[:, j]) for j in range(points.shape[1])], axis=1)
 
 
-def code_graph(model) -> CodeGraph:
-    """The graph of a model's stored codes, each labelled with the class the model gives it."""
-    return CodeGraph(model.map.codes, model.classify(model.map.codes).labels)
+def code_graph(model, confident: float = 0.9) -> CodeGraph:
+    """The graph of a model's stored codes, each labelled with the class the model gives it; codes it
+    gives no class with probability >= `confident` are left out of every class's graph. (Measured on
+    fashion-mnist-joint: with all codes the dense path's frames were clear examples 0.910 of the time,
+    below the straight line's 0.919; with the confident ones only, 0.929.)"""
+    result = model.classify(model.map.codes)
+    labels = np.where(result.proba.max(axis=1) >= confident, result.labels, -1)
+    return CodeGraph(model.map.codes, labels)
 
 
 def compare_paths(model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int = 31, confident: float = 0.9,

@@ -168,6 +168,9 @@ def test_dense_morph_hops_between_real_codes_and_beats_the_straight_line(model):
     assert np.mean(np.isin(labels, [0, 1])) >= 0.8  # it hops through the two classes' codes
     np.testing.assert_allclose(path[0], z0)
     np.testing.assert_allclose(path[-1], z1)
+    # codes the model is unsure of (p < 0.9 for every class) are in no class's graph
+    proba = model.classify(model.map.codes).proba.max(axis=1)
+    assert np.array_equal(graph.labels == -1, proba < 0.9) and 0 < np.mean(graph.labels == -1) < 0.5
     result = compare_paths(model, graph, n_pairs=20, n_points=15)
     assert result["morph_dense_log_likelihood"] > result["morph_straight_log_likelihood"]
     assert result["morph_dense_confident_share"] > result["morph_straight_confident_share"]
