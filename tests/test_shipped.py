@@ -40,6 +40,18 @@ def test_shipped_results_match_readme():
         assert f"{m['test_accuracy']:.4f}" in readme, f"README's table does not show {name}'s test accuracy"
 
 
+@pytest.mark.parametrize("name", ["mnist-joint", "fashion-mnist-joint"])
+def test_joint_bundles_are_intact_beat_their_two_stage_models_and_match_readme(name):
+    joint = LatentModel.load(ROOT / "assets" / name)  # verifies every file's SHA-256
+    base = json.loads((ROOT / "assets" / name.removesuffix("-joint") / "manifest.json").read_text())["metrics"]
+    m = joint.metrics
+    assert joint.manifest["config"]["training"]["joint_weight"] > 0
+    assert m["test_accuracy"] > base["test_accuracy"] and m["train_seconds"] <= 600
+    # issue 4's reconstruction budget: at most 15 % worse than the two-stage bundle
+    assert m["test_reconstruction_mse"] <= 1.15 * base["test_reconstruction_mse"]
+    assert f"{m['test_accuracy']:.4f}" in (ROOT / "README.md").read_text()
+
+
 # How people draw on the 280x280 canvas: centred or off-centre, small or filling it, thin or thick pens.
 BOXES = {"centred": (0.2, 0.1, 0.8, 0.9), "small, top left": (0.05, 0.05, 0.35, 0.4),
          "small, bottom right": (0.6, 0.55, 0.9, 0.95), "large": (0.02, 0.02, 0.98, 0.98)}
