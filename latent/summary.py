@@ -87,8 +87,14 @@ def accuracy_table(manifest: dict) -> list[dict]:
 
 
 def training_method(manifest: dict) -> str:
-    w = manifest.get("config", {}).get("training", {}).get("joint_weight") or 0
-    return f"joint (class term weight {w:g})" if w else "two-stage (autoencoder without labels)"
+    config = manifest.get("config", {})
+    w = config.get("training", {}).get("joint_weight") or 0
+    if not w:
+        return "two-stage (autoencoder without labels)"
+    dims = config.get("training", {}).get("joint_dims") or 0
+    latent = config.get("autoencoder", {}).get("latent_dim")
+    where = f" on {dims} of {latent} dimensions" if dims and latent and dims < latent else ""
+    return f"joint (class term weight {w:g}{where})"
 
 
 def method_comparison(manifests: dict[str, dict]) -> list[dict]:

@@ -46,6 +46,15 @@ def test_headline_numbers_and_tables_come_from_the_manifest(manifest):
     assert summary.bundle_label(manifest, "x") == "digits (scikit-learn digits, 8-d)"
 
 
+def test_training_method_says_how_the_latent_space_was_shaped(manifest):
+    assert summary.training_method(manifest) == "two-stage (autoencoder without labels)"
+    config = manifest["config"]
+    joint = {**manifest, "config": {**config, "training": {**config["training"], "joint_weight": 0.1}}}
+    assert summary.training_method(joint) == "joint (class term weight 0.1)"
+    part = {**manifest, "config": {**config, "training": {**config["training"], "joint_weight": 0.07, "joint_dims": 2}}}
+    assert summary.training_method(part) == "joint (class term weight 0.07 on 2 of 8 dimensions)"
+
+
 def test_pipeline_diagram_names_the_model_sizes(manifest):
     html = summary.pipeline_diagram_html(manifest)
     assert "8 numbers" in html and "10 × 2 styles" in html and html.count('class="le-arrow"') == 5
