@@ -22,9 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CLOTHES = dict(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
-
-
 def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     dataset_name, data_dir, recipe, threads = args
     import numpy as np
@@ -40,7 +37,7 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     started = time.time()
     ds = load_dataset(dataset_name, data_dir, download=False, progress=False)
     aug = recipe.get("augment", "none")
-    augment = AugmentConfig(**CLOTHES) if aug == "clothes" else AugmentConfig()
+    augment = AugmentConfig.clothes() if aug == "clothes" else AugmentConfig()
     cfg = TrainConfig(epochs=recipe.get("epochs", 10), batch_size=recipe.get("batch_size", 128),
                       lr=recipe.get("lr", 3e-3), denoise=aug != "none", joint_weight=recipe.get("joint_weight", 0.0),
                       joint_dims=recipe.get("joint_dims", 0), seed=recipe.get("seed", 0), threads=threads,

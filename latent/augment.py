@@ -31,6 +31,12 @@ class AugmentConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def clothes(cls) -> "AugmentConfig":
+        """Changes that keep a garment typical: a mirror image and small shifts, no rotation or stroke
+        thickness (a mirrored shirt is a shirt; a thickened or rotated one is not a typical shirt)."""
+        return cls(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
+
 
 def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
     """Return a randomly changed copy of x, shape (B, 1, H, W), values in [0, 1]."""

@@ -102,8 +102,8 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
     steps = cfg.epochs * (len(x) // cfg.batch_size)
     opt = torch.optim.AdamW(network.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps)
-    if cfg.clothes:  # a mirrored shirt is a shirt; a thickened or rotated one is not a typical shirt
-        mild = AugmentConfig(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
+    if cfg.clothes:
+        mild = AugmentConfig.clothes()
     else:
         mild = AugmentConfig(rotate_deg=8, scale=0.08, shear=0.1, shift_px=1.5, thickness_p=0.3)
     started = time.time()

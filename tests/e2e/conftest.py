@@ -28,7 +28,8 @@ STARTUP_TIMEOUT = 60  # seconds for the server to answer its health check
 # /<page>/_stcore/health and /<page>/_stcore/host-config first (404), then the right URLs.
 # And when a rerun replaces an image while the browser is still fetching the old one, streamlit has
 # already dropped that media file: a 404 for /media/<hash>.jpg|png, after which the new image loads.
-HARMLESS_CONSOLE = ("/_stcore/health", "/_stcore/host-config", "404 (Not Found) (http://127.0.0.1")
+HARMLESS_PROBES = ("/_stcore/health", "/_stcore/host-config")
+LOCAL_404 = "404 (Not Found) (http://127.0.0.1"
 
 
 def pytest_collection_modifyitems(items):
@@ -104,7 +105,7 @@ def console(page):
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
 
     def real() -> list[str]:
-        return [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE[:2])
-                and not (HARMLESS_CONSOLE[2] in e and "/media/" in e)]
+        return [e for e in errors if not any(h in e for h in HARMLESS_PROBES)
+                and not (LOCAL_404 in e and "/media/" in e)]
 
     return real
