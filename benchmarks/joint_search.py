@@ -1,7 +1,7 @@
 """Search joint-training recipes: train, fit the per-class mixtures, report accuracy and reconstruction.
 
 Each recipe is a small JSON object of overrides (latent_dim, epochs, joint_weight, joint_dims,
-hidden, augment: "none" | "digits" | "clothes"). Recipes run in worker processes: on this 2-core
+hidden, augment: "none" | "digits" | "clothes" | "mirror", target: "clean" | "augmented"). Recipes run in worker processes: on this 2-core
 CPU, --workers 2 --threads 1 runs two at once in about the time of two in a row (README's recipe
 table was measured so). On a GPU keep --workers 1: many processes time-slice one GPU badly, and each
 also fits its mixtures on the CPU. Choose on the validation columns; the test ones are for the record.
@@ -27,7 +27,7 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     import numpy as np
     import torch
 
-    from latent.augment import AugmentConfig
+    from latent.augment import PRESETS, AugmentConfig
     from latent.autoencoder import Autoencoder, AutoencoderConfig
     from latent.data import load_dataset
     from latent.mixture import ClassGaussianMixture
@@ -37,11 +37,11 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     started = time.time()
     ds = load_dataset(dataset_name, data_dir, download=False, progress=False)
     aug = recipe.get("augment", "none")
-    augment = AugmentConfig.clothes() if aug == "clothes" else AugmentConfig()
+    augment = PRESETS.get(aug, AugmentConfig)()
     cfg = TrainConfig(epochs=recipe.get("epochs", 10), batch_size=recipe.get("batch_size", 128),
                       lr=recipe.get("lr", 3e-3), denoise=aug != "none", joint_weight=recipe.get("joint_weight", 0.0),
                       joint_dims=recipe.get("joint_dims", 0), seed=recipe.get("seed", 0), threads=threads,
-                      augment=augment)
+                      augment=augment, target=recipe.get("target", "clean"))
     torch.manual_seed(cfg.seed)
     ae = Autoencoder(AutoencoderConfig(latent_dim=recipe.get("latent_dim", 64), hidden=recipe.get("hidden", 256)))
     train_autoencoder(ae, ds.x_train, ds.x_val, cfg, progress=False, y_train=ds.y_train)

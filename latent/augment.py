@@ -37,6 +37,11 @@ class AugmentConfig:
         thickness (a mirrored shirt is a shirt; a thickened or rotated one is not a typical shirt)."""
         return cls(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
 
+    @classmethod
+    def mirror(cls) -> "AugmentConfig":
+        """Left-right mirror images only: no resampling, so a mirrored garment is as sharp as the original."""
+        return cls(rotate_deg=0, scale=0, shear=0, shift_px=0, thickness_p=0, hflip_p=1.0)
+
 
 def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
     """Return a randomly changed copy of x, shape (B, 1, H, W), values in [0, 1]."""
@@ -86,3 +91,7 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | No
         keep = (torch.rand(b, generator=generator, device=device) >= cfg.p).view(b, 1, 1, 1)
         out = torch.where(keep, x, out)
     return out
+
+
+# Named sets of changes: digits (the default), clothes, mirror. The CLI picks one per dataset.
+PRESETS = {"digits": AugmentConfig, "clothes": AugmentConfig.clothes, "mirror": AugmentConfig.mirror}

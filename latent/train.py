@@ -34,6 +34,11 @@ class TrainConfig:
     lr: float = 3e-3  # peak learning rate of the one-cycle schedule
     weight_decay: float = 1e-4  # AdamW weight decay
     denoise: bool = True  # reconstruct the clean image from an augmented copy (False: no augmentation)
+    # With denoise: what the decoder must give back. "clean" (denoising) makes the code ignore the
+    # changes, which costs reconstruction where the changes carry detail (a mirrored coat loses which
+    # side its zip is on). "augmented" is plain data augmentation: the changed copy is a new training
+    # image, reconstructed as it is; only the class term (joint training) learns the invariance.
+    target: str = "clean"
     latent_noise: float = 0.0  # Gaussian noise added to codes before decoding, in units of their batch std
     # Joint training (0 = the write-up's two-stage method, no labels): weight of a class-structure term
     # that pulls each code towards a learned centre of its class (a Gaussian classifier on the codes:
@@ -96,6 +101,8 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
     `cfg.joint_weight > 0`.
     """
     joint = cfg.joint_weight > 0
+    if cfg.target not in ("clean", "augmented"):
+        raise ConfigError(f"target must be 'clean' or 'augmented', got {cfg.target!r}")
     if joint and y_train is None:
         raise ConfigError("joint training (joint_weight > 0) needs the training labels")
     if cfg.threads:
@@ -139,7 +146,7 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
                 invariance = (z - z2).pow(2).sum(1).mean() / (2 * both.var(0).sum() + 1e-8)
             if cfg.latent_noise > 0:
                 z = z + cfg.latent_noise * z.std(dim=0).detach() * torch.randn(z.shape, generator=gen, device=device)
-            loss = F.binary_cross_entropy_with_logits(model.decoder(z), xb)
+            loss = F.binary_cross_entropy_with_logits(model.decoder(z), xin if cfg.target == "augmented" else xb)
             if invariance is not None:
                 loss = loss + cfg.consistency * invariance
             if joint:

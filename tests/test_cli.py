@@ -133,10 +133,17 @@ def test_joint_without_a_weight_takes_the_datasets_recipe():
     clothes = config("--dataset", "fashion-mnist", "--joint")
     assert (clothes.autoencoder.latent_dim, clothes.autoencoder.hidden, clothes.training.epochs) == (80, 384, 16)
     assert (clothes.training.joint_weight, clothes.training.joint_dims) == (0.07, 16)
+    # mirror images and small shifts, each redrawn as it is (plain augmentation, not denoising)
+    assert clothes.training.denoise and clothes.training.target == "augmented"
+    assert clothes.training.augment.hflip_p > 0 and clothes.training.augment.rotate_deg == 0
     digits = config("--dataset", "mnist", "--joint")  # the shipped mnist-joint recipe: every dimension shaped
     assert (digits.autoencoder.latent_dim, digits.training.joint_weight, digits.training.joint_dims) == (16, 0.1, 0)
+    assert digits.training.target == "clean" and digits.training.augment.hflip_p == 0  # a mirrored 2 is no 2
     chosen = config("--dataset", "fashion-mnist", "--joint", "0.2", "--joint-dims", "8", "--hidden", "256")
     assert (chosen.training.joint_weight, chosen.training.joint_dims, chosen.autoencoder.hidden) == (0.2, 8, 256)
     plain = config("--dataset", "fashion-mnist")  # two-stage: the joint recipe does not leak in
     assert (plain.autoencoder.latent_dim, plain.training.joint_weight, plain.autoencoder.hidden) == (64, 0.0, 256)
+    assert not plain.training.denoise
+    denoised = config("--dataset", "fashion-mnist", "--joint", "--augment-target", "clean")
+    assert denoised.training.target == "clean"
     assert run("train", "--joint", "-1").returncode == 2

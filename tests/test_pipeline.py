@@ -140,3 +140,33 @@ def test_joint_dims_larger_than_the_code_is_refused(digits):
         train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
                           digits.x_val, TrainConfig(epochs=1, joint_weight=0.1, joint_dims=5), progress=False,
                           y_train=digits.y_train)
+
+
+def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits):
+    """Denoising (target "clean") learns to undo a change; plain augmentation learns to redraw it."""
+    import torch
+
+    from latent.augment import AugmentConfig
+    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.train import TrainConfig, reconstruction_mse, train_autoencoder
+
+    always_mirror = AugmentConfig(rotate_deg=0, scale=0, shear=0, shift_px=0, thickness_p=0, hflip_p=1.0, p=1.0)
+    mirrored_val = digits.x_val[:, :, ::-1].copy()
+    errors = {}
+    for target in ("clean", "augmented"):
+        torch.manual_seed(0)
+        ae = Autoencoder(AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64))
+        train_autoencoder(ae, digits.x_train, digits.x_val, TrainConfig(epochs=8, batch_size=32, augment=always_mirror,
+                          target=target), progress=False)
+        errors[target] = reconstruction_mse(ae, mirrored_val)
+    assert errors["augmented"] < 0.6 * errors["clean"], errors
+
+
+def test_unknown_reconstruction_target_is_refused(digits):
+    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.errors import ConfigError
+    from latent.train import TrainConfig, train_autoencoder
+
+    with pytest.raises(ConfigError, match="target"):
+        train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
+                          digits.x_val, TrainConfig(epochs=1, target="noisy"), progress=False)
