@@ -130,7 +130,7 @@ if sweep:
     st.markdown("##### The latent-size trade-off")
     st.caption("The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
                f"is easier for the mixtures. Measured by `{sweep.get('command', '?')}`.")
-    st.plotly_chart(plots.sweep_curves(sweep["rows"], height=280), key="report_sweep",
+    st.plotly_chart(plots.sweep_curves(sweep["rows"]), key="report_sweep",
                     config=common.STATIC_PLOT_CONFIG, width="stretch")
 if not (len(same_data) > 1 or ood or morphs or sweep):
     st.caption("No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "

@@ -514,18 +514,23 @@ SWEEP_PANELS = [("test_accuracy", "test accuracy"), ("test_reconstruction_mse", 
                 ("test_mean_log_likelihood", "mean log-likelihood"), ("sample_fidelity", "sample fidelity")]
 
 
-def sweep_curves(rows: Sequence[dict], *, height: int = 300) -> go.Figure:
-    """One small panel per measure against the latent size (rows: dicts with latent_dim and the measures)."""
+def sweep_curves(rows: Sequence[dict], *, height_per_row: int = 240) -> go.Figure:
+    """One small panel per measure against the latent size (rows: dicts with latent_dim and the measures).
+
+    Two panels a row, so the titles and ticks stay readable on a phone as on a wide screen."""
     from plotly.subplots import make_subplots
 
     panels = [(k, t) for k, t in SWEEP_PANELS if any(r.get(k) is not None for r in rows)]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.07)
+    n_cols = min(2, len(panels))
+    n_rows = -(-len(panels) // n_cols)
+    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=[t for _, t in panels], horizontal_spacing=0.12,
+                        vertical_spacing=0.4 / n_rows + 0.08)
     dims = [r["latent_dim"] for r in rows]
-    for col, (key, title) in enumerate(panels, start=1):
+    for i, (key, title) in enumerate(panels):
+        at = dict(row=i // n_cols + 1, col=i % n_cols + 1)
         fig.add_trace(go.Scatter(x=dims, y=[r.get(key) for r in rows], mode="lines+markers", name=title,
-                                 line=dict(color=class_colors(len(panels))[col - 1]),
-                                 hovertemplate="latent size %{x}: %{y:.4g}<extra>" + title + "</extra>"),
-                      row=1, col=col)
-        fig.update_xaxes(type="log", tickvals=dims, title="latent size", row=1, col=col)
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=40, b=8), showlegend=False)
+                                 line=dict(color=class_colors(len(panels))[i]),
+                                 hovertemplate="latent size %{x}: %{y:.4g}<extra>" + title + "</extra>"), **at)
+        fig.update_xaxes(type="log", tickvals=dims, title="latent size", **at)
+    fig.update_layout(height=height_per_row * n_rows, margin=dict(l=8, r=8, t=40, b=8), showlegend=False)
     return fig

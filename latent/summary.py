@@ -97,10 +97,27 @@ def training_method(manifest: dict) -> str:
     return f"joint (class term weight {w:g}{where})"
 
 
+def augmentation(manifest: dict) -> str:
+    """How the training images were changed, and what the decoder had to give back."""
+    training = manifest.get("config", {}).get("training", {})
+    if not training.get("denoise", False):
+        return "none"
+    aug = training.get("augment", {})
+    kinds = [name for name, on in (("mirror", aug.get("hflip_p")), ("rotation", aug.get("rotate_deg")),
+                                   ("scale", aug.get("scale")), ("shear", aug.get("shear")),
+                                   ("shift", aug.get("shift_px")), ("stroke thickness", aug.get("thickness_p")),
+                                   ("erasing", aug.get("erase_p"))) if on]
+    what = ", ".join(kinds) or "changed copies"
+    if training.get("target", "clean") == "augmented":
+        return f"{what}; copies redrawn as they are"
+    return f"{what}; denoising (copies redrawn clean)"
+
+
 def method_comparison(manifests: dict[str, dict]) -> list[dict]:
     """One row per measure, one column per bundle (name -> manifest): two-stage vs joint side by side."""
     measures = [
         ("training", lambda m: training_method(m)),
+        ("augmentation", augmentation),
         ("test accuracy", lambda m: _pct(m.get("metrics", {}).get("test_accuracy"))),
         ("test reconstruction MSE", lambda m: _num(m.get("metrics", {}).get("test_reconstruction_mse"), 4)),
         ("training time", lambda m: _num(m.get("metrics", {}).get("train_seconds"), 0, " s")),

@@ -55,6 +55,20 @@ def test_training_method_says_how_the_latent_space_was_shaped(manifest):
     assert summary.training_method(part) == "joint (class term weight 0.07 on 2 of 8 dimensions)"
 
 
+def test_augmentation_says_what_was_changed_and_what_the_decoder_gave_back():
+    from latent.augment import AugmentConfig
+
+    def manifest(denoise, target, augment):
+        return {"config": {"training": {"denoise": denoise, "target": target, "augment": augment.to_dict()}}}
+
+    assert summary.augmentation(manifest(False, "clean", AugmentConfig())) == "none"
+    digits = summary.augmentation(manifest(True, "clean", AugmentConfig()))
+    assert digits == "rotation, scale, shear, shift, stroke thickness; denoising (copies redrawn clean)"
+    clothes = summary.augmentation(manifest(True, "augmented", AugmentConfig.clothes()))
+    assert clothes == "mirror, scale, shift; copies redrawn as they are"
+    assert summary.augmentation({"config": {"training": {"denoise": True}}}).endswith("denoising (copies redrawn clean)")
+
+
 def test_pipeline_diagram_names_the_model_sizes(manifest):
     html = summary.pipeline_diagram_html(manifest)
     assert "8 numbers" in html and "10 × 2 styles" in html and html.count('class="le-arrow"') == 5

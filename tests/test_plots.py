@@ -248,3 +248,5 @@ def test_sweep_curves_draw_one_panel_per_measure_present():
     assert len(fig.data) == 3  # no sample fidelity in these rows: no empty panel for it
     assert [a.text for a in fig.layout.annotations] == ["test accuracy", "reconstruction MSE", "mean log-likelihood"]
     assert list(fig.data[1].x) == [2, 8] and list(fig.data[1].y) == [0.05, 0.02]
+    # two panels a row (readable on a phone): the third panel starts a second row
+    assert fig.data[2].xaxis == "x3" and fig.layout.yaxis3.domain[1] < fig.layout.yaxis.domain[0]
