@@ -1,10 +1,10 @@
 """Search joint-training recipes: train, fit the per-class mixtures, report accuracy and reconstruction.
 
 Each recipe is a small JSON object of overrides (latent_dim, epochs, joint_weight, joint_dims,
-hidden, augment: "none" | "digits" | "clothes" | "mirror", target: "clean" | "augmented"). Recipes run in worker processes: on this 2-core
-CPU, --workers 2 --threads 1 runs two at once in about the time of two in a row (README's recipe
-table was measured so). On a GPU keep --workers 1: many processes time-slice one GPU badly, and each
-also fits its mixtures on the CPU. Choose on the validation columns; the test ones are for the record.
+hidden, seed, augment: "none" | "digits" | "clothes" | "mirror", target: "clean" | "augmented").
+Recipes run in worker processes: on this 2-core CPU, --workers 2 --threads 1 runs two at once in
+about the time of two in a row (README's recipe table was measured so). On a GPU keep --workers 1:
+many processes time-slice one GPU badly, and each also fits its mixtures on the CPU. Choose on the validation columns; the test ones are for the record.
 
     python benchmarks/joint_search.py --dataset fashion-mnist \\
         --recipe '{"joint_weight": 0.1, "joint_dims": 16, "epochs": 16}' --out joint.jsonl

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from latent.data import load_dataset  # noqa: E402
 from latent.model import LatentModel  # noqa: E402
-from latent.ood import SCORES, evaluate_ood  # noqa: E402
+from latent.ood import SCORES, OODScorer, auroc  # noqa: E402
 
 
 def foreign_kinds(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
@@ -44,11 +44,13 @@ def main(argv=None) -> int:
     model = LatentModel.load(args.model)
     ds = load_dataset(model.manifest["dataset"]["name"], args.data_dir)
     print(f"{args.model}: own test images vs each foreign kind ({args.n} images), AUROC per score")
-    print(f"| foreign kind | " + " | ".join(SCORES) + " |")
+    print("| foreign kind | " + " | ".join(SCORES) + " |")
     print("|---|" + "---:|" * len(SCORES))
+    scorer = OODScorer().fit(model, ds.x_val)  # as `evaluate --ood` does
+    own = scorer.score(ds.x_test)
     for kind, images in foreign_kinds(ds.x_test[:args.n]).items():
-        result = evaluate_ood(model, ds.x_val, ds.x_test, images)
-        print(f"| {kind} | " + " | ".join(f"{result[f'ood_auroc_{s}']:.4f}" for s in SCORES) + " |", flush=True)
+        foreign = scorer.score(images)
+        print(f"| {kind} | " + " | ".join(f"{auroc(own[s], foreign[s]):.4f}" for s in SCORES) + " |", flush=True)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Out-of-distribution detection: how well does "none" separate foreign images from the model's own?
 
-Four scores, each "higher = more like the training data", computed per image:
+Five scores, each "higher = more like the training data", computed per image:
 
 - `likelihood`: max over classes of log p(z | class), the score the "none" threshold uses;
 - `reconstruction`: minus the per-pixel squared reconstruction error; the autoencoder only learned to
@@ -17,10 +17,9 @@ Four scores, each "higher = more like the training data", computed per image:
   it) -- and one Gaussian fitted to them on the validation split; the score is its log-density.
 
 No score is tuned on foreign images: each is fitted on the model's own validation images only.
-Why four: a model fails differently in each direction. An MNIST model puts many clothes on digit
-codes (likelihood AUROC 0.957) but cannot redraw them; a Fashion-MNIST model redraws digits well
-(simple images: reconstruction AUROC 0.925, and the raw cross-entropy ranks digits *above* clothes,
-the famous failure of Nalisnick et al. 2019) but gives them unlikely codes. A sum of two standardised
+Why typicality: a model fails differently in each direction. An MNIST model puts many clothes on
+digit codes (likelihood AUROC 0.957) but cannot redraw them; a Fashion-MNIST model redraws digits
+well (simple images: reconstruction AUROC 0.925) but gives them unlikely codes. A sum of two standardised
 scores dilutes the one that works by the one that does not (combined: 0.9993 / 0.9904); the Gaussian
 over the statistics learns how they vary together on ordinary images and flags an image that is
 unusual in any of them, given the others: 0.9998 (MNIST model) and 1.0000 (Fashion-MNIST model). Also
@@ -33,17 +32,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import gaussian as G
+
 SCORES = ("likelihood", "reconstruction", "combined", "pixel_likelihood", "typicality")
 STATISTICS = ("likelihood", "log_mse", "log_excess_bce", "log_complexity")
 _EPS = 1e-4  # probability clip for cross-entropies
 
 
-def reconstruction_errors(model, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
-    """Mean squared error per image (pixels in [0, 1]) of decode(encode(x)); shape (n,)."""
-    return image_statistics(model, images, batch_size)["mse"]
-
-
-def _binary_entropy(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _cross_entropy(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-image mean binary cross-entropy of pixels p (targets) under predictions q, in nats."""
     q = np.clip(q, _EPS, 1 - _EPS)
     return -(p * np.log(q) + (1 - p) * np.log(1 - q)).mean(axis=1)
@@ -66,8 +62,8 @@ def image_statistics(model, images: np.ndarray, batch_size: int = 2000) -> dict[
         likelihood.append(model.mixture.log_likelihoods(Z).max(axis=1))
         flat, rec = xb.reshape(len(xb), -1), model.decode(Z).reshape(len(xb), -1)
         mse.append(((rec - flat) ** 2).mean(axis=1))
-        bce.append(_binary_entropy(flat, rec))
-        entropy.append(_binary_entropy(flat, flat))
+        bce.append(_cross_entropy(flat, rec))
+        entropy.append(_cross_entropy(flat, flat))
     likelihood, mse, bce, entropy = (np.concatenate(v).astype(np.float64) for v in (likelihood, mse, bce, entropy))
     return {"likelihood": likelihood, "mse": mse, "bce": bce, "log_mse": np.log(mse + 1e-8),
             "log_excess_bce": np.log(np.maximum(bce - entropy, 1e-6)), "log_complexity": np.log(entropy + 1e-3)}
@@ -85,9 +81,7 @@ class OODScorer:
         self.scale_ = {k: float(np.subtract(*np.percentile(v, [75, 25])) or 1.0) for k, v in raw.items()}
         S = np.stack([stats[k] for k in STATISTICS], axis=1)
         self.stats_mean_ = S.mean(axis=0)
-        cov = np.cov(S, rowvar=False) + 1e-6 * np.eye(len(STATISTICS))
-        self.stats_precision_cholesky_ = np.linalg.cholesky(np.linalg.inv(cov))
-        self.stats_log_det_ = float(np.linalg.slogdet(cov)[1])
+        self.stats_precision_cholesky_ = G.precision_cholesky(np.cov(S, rowvar=False) + 1e-6 * np.eye(S.shape[1]))
         return self
 
     def score(self, images: np.ndarray) -> dict[str, np.ndarray]:
@@ -95,8 +89,7 @@ class OODScorer:
         raw = {"likelihood": stats["likelihood"], "reconstruction": -stats["mse"]}
         z = {k: (v - self.center_[k]) / self.scale_[k] for k, v in raw.items()}
         S = np.stack([stats[k] for k in STATISTICS], axis=1)
-        maha = (((S - self.stats_mean_) @ self.stats_precision_cholesky_) ** 2).sum(axis=1)
-        typicality = -0.5 * (maha + self.stats_log_det_ + len(STATISTICS) * np.log(2 * np.pi))
+        typicality = G.component_log_pdf(S, self.stats_mean_[None], self.stats_precision_cholesky_[None])[:, 0]
         return {**raw, "combined": z["likelihood"] + z["reconstruction"], "pixel_likelihood": -stats["bce"],
                 "typicality": typicality}
 
