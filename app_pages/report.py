@@ -9,7 +9,7 @@ import streamlit as st
 from latent import plots
 from latent.errors import LatentError
 from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
-                            ood_rows)
+                            ood_caption, ood_rows)
 from latent.sweep import read_sweep
 from ui import cached, common
 
@@ -100,13 +100,7 @@ ood = ood_rows(evaluation)
 if ood:
     st.markdown(f"##### Out of distribution: {evaluation.get('ood_n', '?')} {evaluation.get('ood_dataset', '?')} "
                 "test images vs this model's own test images")
-    st.caption("AUROC: the chance that a random own image scores as more typical than a random foreign one "
-               "(1 = perfect separation, 0.5 = chance). Likelihoods of deep generative models famously rank "
-               "simple foreign images *above* their own data (AUROC ≈ 0.1 for Fashion-MNIST models on MNIST, "
-               "Nalisnick et al. 2019): the *pixel likelihood* row shows it happen here too. This model's "
-               "latent likelihood does not fall for it, and the *typicality* score (how ordinary an image's "
-               "likelihood, reconstruction error and complexity are together, fitted on the model's own "
-               "validation images only) separates both ways.")
+    st.caption(ood_caption(evaluation))
     st.table(pd.DataFrame(ood).set_index("score"))
     st.caption(f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
                f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "

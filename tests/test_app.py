@@ -282,6 +282,32 @@ def test_report_shows_accuracy_and_bundle_details(app_env):
     assert "Rows 1 and 3: test images" in texts(at)  # digits ships with scikit-learn, so the originals are shown
 
 
+def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits, tmp_path, monkeypatch):
+    """After `evaluate --ood --save`: one row per score, typicality among them, and the "none" share."""
+    import shutil
+
+    import ui.common
+    from latent.artifacts import update_manifest
+    from latent.model import LatentModel
+    from latent.ood import SCORES, evaluate_ood
+    from test_ood import _foreign
+
+    bundle = tmp_path / "evaluated"
+    shutil.copytree(tiny_bundle, bundle)
+    result = evaluate_ood(LatentModel.load(bundle), digits.x_val, digits.x_test, _foreign())
+    update_manifest(bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits"})
+    monkeypatch.setenv("LATENT_MODEL", str(bundle))
+    (tmp_path / "assets").mkdir()
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "assets")
+    at = open_page("report")
+    ood = next(t.value for t in at.table if t.value.index.name == "score")
+    assert len(ood) == len(SCORES) and any(name.startswith("typicality") for name in ood.index)
+    assert ood.loc[next(n for n in ood.index if n.startswith("typicality")), "AUROC"] == f"{result['ood_auroc']:.4f}"
+    shown = texts(at)
+    assert "Out of distribution: 200 squares test images" in shown and "*typicality* score" in shown
+    assert f"{result['ood_rejected_at_threshold']:.1%}" in shown
+
+
 # --------------------------------------------------------------------------- draw
 
 

@@ -200,3 +200,11 @@ def test_dense_morph_hops_between_real_codes_and_beats_the_straight_line(model):
     # resampling keeps the ends and spaces points evenly along the polyline
     square = resample_polyline(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), 5)
     np.testing.assert_allclose(square, [[0, 0], [0.5, 0], [1, 0], [1, 0.5], [1, 1]])
+
+
+def test_ood_caption_says_whether_the_pixel_likelihood_fails_here():
+    fails = summary.ood_caption({"ood_auroc_pixel_likelihood": 0.05, "ood_auroc_typicality": 0.9997})
+    assert "happen here too" in fails and "typicality" in fails
+    holds = summary.ood_caption({"ood_auroc_pixel_likelihood": 0.9999})
+    assert "even the *pixel likelihood* separates them" in holds and "happen here" not in holds
+    assert "typicality" not in holds  # an evaluation stored before the score existed
