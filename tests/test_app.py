@@ -1,8 +1,8 @@
 """Every dashboard page under streamlit's AppTest: it renders without exception, its widgets change
 what is shown, and injected canvas drawings, uploads and chart clicks work.
 
-The pages run against the session's tiny digits bundle (LATENT_MODEL), with assets/ pointed at an
-empty folder so that the suite never depends on the shipped models.
+The pages run against the session's tiny digits bundle (LATENT_MODEL), with assets/ pointed at a
+folder that does not exist, so that the suite never depends on the shipped models.
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ PAGES = ["home", "latent_map", "styles", "morph", "sampling", "similarity", "dra
 TIMEOUT = 120  # the first page that loads the model also imports torch
 
 
-@pytest.fixture()
-def app_env(tiny_bundle, tmp_path, monkeypatch):
-    """The tiny bundle as the requested model, and an empty assets/ folder."""
+def serve_only(bundle, tmp_path, monkeypatch) -> None:
+    """Make `bundle` the requested model and point assets/ at a folder that does not exist."""
     import ui.common
 
-    monkeypatch.setenv("LATENT_MODEL", str(tiny_bundle))
-    empty = tmp_path / "assets"
-    empty.mkdir()
-    monkeypatch.setattr(ui.common, "ASSETS", empty)
+    monkeypatch.setenv("LATENT_MODEL", str(bundle))
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "none")
+
+
+@pytest.fixture()
+def app_env(tiny_bundle, tmp_path, monkeypatch):
+    """The tiny bundle as the requested model, and no shipped models."""
+    serve_only(tiny_bundle, tmp_path, monkeypatch)
     return tiny_bundle
 
 
@@ -122,13 +125,10 @@ def test_without_any_bundle_the_app_says_how_to_build_one(tmp_path, monkeypatch)
 
 
 def test_a_broken_bundle_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
-    import ui.common
-
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
-    monkeypatch.setenv("LATENT_MODEL", str(broken))
-    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "none")
+    serve_only(broken, tmp_path, monkeypatch)
     for page in ("home", "morph"):
         at = open_page(page)
         assert at.error and "not valid JSON" in at.error[0].value, page
@@ -286,7 +286,6 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     """After `evaluate --ood --save`: one row per score, typicality among them, and the "none" share."""
     import shutil
 
-    import ui.common
     from latent.artifacts import update_manifest
     from latent.model import LatentModel
     from latent.ood import SCORES, evaluate_ood
@@ -296,13 +295,12 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     shutil.copytree(tiny_bundle, bundle)
     result = evaluate_ood(LatentModel.load(bundle), digits.x_val, digits.x_test, _foreign())
     update_manifest(bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits"})
-    monkeypatch.setenv("LATENT_MODEL", str(bundle))
-    (tmp_path / "assets").mkdir()
-    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "assets")
+    serve_only(bundle, tmp_path, monkeypatch)
     at = open_page("report")
     ood = next(t.value for t in at.table if t.value.index.name == "score")
-    assert len(ood) == len(SCORES) and any(name.startswith("typicality") for name in ood.index)
-    assert ood.loc[next(n for n in ood.index if n.startswith("typicality")), "AUROC"] == f"{result['ood_auroc']:.4f}"
+    typicality = [name for name in ood.index if name.startswith("typicality")]
+    assert len(ood) == len(SCORES) and len(typicality) == 1
+    assert ood.loc[typicality[0], "AUROC"] == f"{result['ood_auroc']:.4f}"
     shown = texts(at)
     assert "Out of distribution: 200 squares test images" in shown and "*typicality* score" in shown
     assert f"{result['ood_rejected_at_threshold']:.1%}" in shown
@@ -425,8 +423,7 @@ def test_a_bundle_rebuilt_while_the_app_runs_is_reloaded(tiny_bundle, tmp_path, 
 
     bundle = tmp_path / "rebuilt"
     shutil.copytree(tiny_bundle, bundle)
-    monkeypatch.setenv("LATENT_MODEL", str(bundle))
-    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "none")
+    serve_only(bundle, tmp_path, monkeypatch)
     at = open_page("styles")
     artifacts.update_manifest(bundle, created="2030-01-01T00:00:00+00:00", name="rebuilt-later")
     ui.common.manifest.clear()  # (its 5 s time-to-live, skipped)

@@ -144,13 +144,15 @@ def test_joint_dims_larger_than_the_code_is_refused(digits):
 
 def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits):
     """Denoising (target "clean") learns to undo a change; plain augmentation learns to redraw it."""
+    import dataclasses
+
     import torch
 
     from latent.augment import AugmentConfig
     from latent.autoencoder import Autoencoder, AutoencoderConfig
     from latent.train import TrainConfig, reconstruction_mse, train_autoencoder
 
-    always_mirror = AugmentConfig(rotate_deg=0, scale=0, shear=0, shift_px=0, thickness_p=0, hflip_p=1.0, p=1.0)
+    always_mirror = dataclasses.replace(AugmentConfig.mirror(), p=1.0)
     mirrored_val = digits.x_val[:, :, ::-1].copy()
     errors = {}
     for target in ("clean", "augmented"):
