@@ -19,6 +19,9 @@ import torch.nn.functional as F
 class AugmentConfig:
     rotate_deg: float = 12.0  # rotation drawn uniformly in +-rotate_deg
     scale: float = 0.12  # isotropic scale drawn in 1 +- scale
+    # Width/height stretch: the width is multiplied by exp(u), u drawn in +-aspect. People draw wide
+    # and narrow digits; MNIST's fit-to-a-box preprocessing keeps each one's proportions.
+    aspect: float = 0.25
     shear: float = 0.15  # horizontal shear drawn in +-shear
     shift_px: float = 2.0  # translation drawn in +-shift_px pixels along each axis
     thickness_p: float = 0.5  # chance of thickening (half of that) or thinning (the other half) strokes
@@ -35,12 +38,12 @@ class AugmentConfig:
     def clothes(cls) -> "AugmentConfig":
         """Changes that keep a garment typical: a mirror image and small shifts, no rotation or stroke
         thickness (a mirrored shirt is a shirt; a thickened or rotated one is not a typical shirt)."""
-        return cls(rotate_deg=0, scale=0.05, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
+        return cls(rotate_deg=0, scale=0.05, aspect=0, shear=0, shift_px=1.5, thickness_p=0, hflip_p=0.5)
 
     @classmethod
     def mirror(cls) -> "AugmentConfig":
         """Left-right mirror images only: no resampling, so a mirrored garment is as sharp as the original."""
-        return cls(rotate_deg=0, scale=0, shear=0, shift_px=0, thickness_p=0, hflip_p=1.0)
+        return cls(rotate_deg=0, scale=0, aspect=0, shear=0, shift_px=0, thickness_p=0, hflip_p=1.0)
 
 
 def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -70,11 +73,12 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | No
     shear = uniform(-cfg.shear, cfg.shear)
     tx = uniform(-cfg.shift_px, cfg.shift_px) * 2 / w
     ty = uniform(-cfg.shift_px, cfg.shift_px) * 2 / h
+    stretch = torch.exp(uniform(-cfg.aspect, cfg.aspect)) if cfg.aspect > 0 else torch.ones(b, device=device)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([
-        torch.stack([cos, -sin + shear * cos, tx], dim=1),
-        torch.stack([sin, cos + shear * sin, ty], dim=1),
-    ], dim=1)  # (B, 2, 3): output grid -> input sampling position
+        torch.stack([cos / stretch, -sin + shear * cos, tx], dim=1),
+        torch.stack([sin / stretch, cos + shear * sin, ty], dim=1),
+    ], dim=1)  # (B, 2, 3): output grid -> input sampling position; x is stretched by `stretch`
     grid = F.affine_grid(theta, list(out.shape), align_corners=False)
     out = F.grid_sample(out, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     if cfg.erase_p > 0:

@@ -27,3 +27,15 @@ class ImageInputError(LatentError):
 
 class ConfigError(LatentError, ValueError):
     """An option value that cannot work here (e.g. --device cuda on a machine without CUDA)."""
+
+
+class BlankImageError(ImageInputError):
+    """The picture holds nothing to classify: callers answer "none" with `reason`, not an error."""
+
+    reason = "blank"
+
+
+class NoInkError(BlankImageError):
+    """A photo with no clear mark on its paper (a wall, noise, a smooth gradient)."""
+
+    reason = "no clear ink"

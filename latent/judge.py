@@ -105,7 +105,7 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
     if cfg.clothes:
         mild = AugmentConfig.clothes()
     else:
-        mild = AugmentConfig(rotate_deg=8, scale=0.08, shear=0.1, shift_px=1.5, thickness_p=0.3)
+        mild = AugmentConfig(rotate_deg=8, scale=0.08, aspect=0, shear=0.1, shift_px=1.5, thickness_p=0.3)
     started = time.time()
     for epoch in range(cfg.epochs):
         network.train()

@@ -19,13 +19,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageInputError
+from .errors import BlankImageError, ImageInputError
 
 SIZE = 28  # side of a model input, pixels
 BOX = 20  # the ink is scaled to fit a BOX x BOX square, as in MNIST
 MAX_PIXELS = 25_000_000  # refuse larger images before decoding them (a 5000x5000 photo passes)
 MAX_BYTES = 50 * 1024 * 1024  # refuse larger uploads before reading them
 INK_FRACTION = 0.15  # a pixel is ink when brighter than this share of the brightest pixel
+# Stroke widths (in model pixels, 2 x area / perimeter of the ink at half its peak) of MNIST's training
+# digits: 5th and 95th percentile, and the median. A pen outside this range is redrawn at the median.
+STROKE_RANGE = (1.3, 3.1)
+STROKE_TARGET = 2.0
+STROKE_SIDE = 4 * BOX  # strokes are measured and redrawn with the glyph's longest side at this many pixels
 
 # Pillow's own bomb guard raises at 2x its limit and only warns below; ours is stricter and earlier.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -156,7 +161,7 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     if gray.max() > 1.0:
         gray = gray / 255.0
     if not has_ink(gray):
-        raise ImageInputError("the image is blank: there is nothing to classify")
+        raise BlankImageError("the image is blank: there is nothing to classify")
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     if background > 0.5:
@@ -165,10 +170,10 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     ink = np.clip((gray - background) / max(1.0 - background, 1e-6), 0, 1)
     peak = float(ink.max())
     if peak < 0.05:
-        raise ImageInputError("the image is blank: there is nothing to classify")
+        raise BlankImageError("the image is blank: there is nothing to classify")
     rows = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=1))
     cols = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=0))
-    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak
+    crop = normalize_strokes(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak)
     h, w = crop.shape
     scale = BOX / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
@@ -180,6 +185,49 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     if patch.max() > 0:
         patch /= patch.max()
     return center_by_mass(patch)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean width of the strokes in a binary image, in its pixels: a stroke of length L and width w has
+    area w*L and a perimeter of about 2L."""
+    m = np.pad(np.asarray(mask, dtype=bool), 1)
+    perimeter = np.count_nonzero(m[1:] != m[:-1]) + np.count_nonzero(m[:, 1:] != m[:, :-1])
+    return 2.0 * np.count_nonzero(m) / max(perimeter, 1)
+
+
+def normalize_strokes(crop: np.ndarray) -> np.ndarray:
+    """Redraw a glyph whose pen is thinner or thicker than MNIST's at MNIST's median width.
+
+    `crop` is ink cropped to its bounding box, peak 1. Widths are judged at the scale the model will
+    see (longest side BOX pixels). Inside MNIST's range the crop is returned unchanged. Outside it,
+    the ink is eroded or dilated (by its distance transform) until its strokes have the target width:
+    exact for a round pen, and a higher or lower iso-line for a blurred glyph. The result is binary at
+    `STROKE_SIDE` pixels, as NIST's bilevel digits were before MNIST's anti-aliased downscaling.
+    """
+    from scipy import ndimage
+
+    h, w = crop.shape
+    scale = STROKE_SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    work = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, resample), dtype=np.float32)
+    mask = work > 0.4 * float(work.max())
+    if mask.sum() < 4:
+        return crop
+    width = stroke_width(mask) * BOX / STROKE_SIDE
+    low, high = STROKE_RANGE
+    if low <= width <= high:
+        return crop
+    padded = np.pad(mask, int(STROKE_TARGET * STROKE_SIDE / BOX) + 2)
+    change = (STROKE_TARGET - width) / 2 * STROKE_SIDE / BOX  # pen radius to add (< 0: to remove), work pixels
+    if change < 0:  # erode: a round pen's strokes keep their shape, blurred glyphs their iso-line
+        redrawn = ndimage.distance_transform_edt(padded) > -change
+    else:
+        redrawn = ndimage.distance_transform_edt(~padded) <= change
+    if not redrawn.any():
+        return crop
+    rows, cols = np.flatnonzero(redrawn.any(axis=1)), np.flatnonzero(redrawn.any(axis=0))
+    return redrawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
 
 
 def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
@@ -200,3 +248,22 @@ def image_to_model_input(source, *, name: str | None = None) -> tuple[np.ndarray
     """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests."""
     read = read_image(source, name=name)
     return to_model_input(read.gray), read.notes
+
+
+# How a dataset's pictures are read: "ink" (digits: strokes on paper, so photos are cleaned to ink
+# on black first) or "object" (clothes: the picture is the object; only its background is removed).
+INK, OBJECT = "ink", "object"
+CANVAS, UPLOAD = "canvas", "upload"
+
+
+def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> np.ndarray:
+    """The (28, 28) model input of a grayscale picture in [0, 1] as it arrived (`via` the canvas or an
+    upload). Uploads read as ink are cleaned to ink on black first (`latent.photo.clean_photo`).
+
+    Raises `ImageInputError` (with `.reason` "blank" or "no clear ink" when there is nothing to read).
+    """
+    if via == UPLOAD and reading == INK:
+        from .photo import clean_photo
+
+        gray = clean_photo(gray)
+    return to_model_input(gray)

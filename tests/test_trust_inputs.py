@@ -1,0 +1,109 @@
+"""How real inputs become model inputs: pens of any width, photos of paper, and generated foreign kinds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drawing import draw_digit
+from latent import junk
+from latent.calibration import fit_temperature, reliability, tempered_proba
+from latent.errors import BlankImageError, NoInkError
+from latent.photo import clean_photo
+from latent.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
+
+
+def _width(x: np.ndarray) -> float:
+    return stroke_width(x > 0.5)
+
+
+@pytest.mark.parametrize("pen", [3, 8, 18, 32, 60])
+def test_any_pen_width_becomes_an_mnist_stroke(pen):
+    x = to_model_input(draw_digit("4", width=pen) / 255.0)
+    low, high = STROKE_RANGE
+    assert low - 0.4 <= _width(x) <= high + 0.4, _width(x)
+
+
+def test_an_mnist_like_pen_is_left_alone():
+    gray = draw_digit("7", width=18) / 255.0
+    x = to_model_input(gray)
+    assert STROKE_RANGE[0] <= _width(x) <= STROKE_RANGE[1]
+
+
+def test_stroke_width_of_a_bar():
+    mask = np.zeros((40, 40), bool)
+    mask[5:35, 18:22] = True
+    assert stroke_width(mask) == pytest.approx(4 * 30 * 2 / (2 * 30 + 2 * 4), rel=1e-6)
+
+
+def _paper_photo(rng, digit="5", side=400, shade=True):
+    """A dark digit on grey, unevenly lit paper with a shadow and a strip of desk: as a phone would see it."""
+    ink = draw_digit(digit, size=side // 2, width=side // 28) / 255.0
+    yy, xx = np.mgrid[:side, :side] / side
+    paper = 0.75 + 0.15 * (xx - 0.5) - 0.1 * (yy - 0.5)
+    if shade:
+        paper = paper - 0.25 / (1 + np.exp(-(xx + yy - 1.1) * 25))
+    picture = paper.copy()
+    top = left = side // 4
+    region = picture[top:top + side // 2, left:left + side // 2]
+    picture[top:top + side // 2, left:left + side // 2] = region * (1 - ink) + 0.15 * region * ink
+    picture[:, : side // 16] = 0.2  # the desk
+    return np.clip(picture + rng.normal(0, 0.02, picture.shape), 0, 1).astype(np.float32)
+
+
+def test_a_photo_of_paper_is_cleaned_to_the_digit_alone():
+    rng = np.random.default_rng(0)
+    photo = _paper_photo(rng)
+    cleaned = clean_photo(photo)
+    # the desk strip and the shadow's edge are gone: nothing left near the frame
+    assert cleaned[:, : cleaned.shape[1] // 10].max() == 0
+    x_photo = prepare(photo)
+    x_clean = to_model_input(draw_digit("5", size=200, width=200 // 14) / 255.0)
+    assert np.abs(x_photo - x_clean).mean() < 0.08
+
+
+@pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])
+def test_a_picture_without_clear_ink_is_no_clear_ink(picture):
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[:200, :200] / 200
+    image = {"blank": np.full((200, 200), 0.8), "gradient": 0.2 + 0.6 * xx,
+             "noise": rng.uniform(size=(200, 200))}[picture].astype(np.float32)
+    with pytest.raises(NoInkError, match="no clear ink"):
+        clean_photo(image)
+
+
+def test_blank_canvas_is_blank_not_an_error_of_another_kind():
+    with pytest.raises(BlankImageError) as info:
+        prepare(np.zeros((280, 280), np.float32), via="canvas")
+    assert info.value.reason == "blank"
+
+
+@pytest.mark.parametrize("kind", [*junk.JUNK, *junk.DIGIT_SETS])
+def test_every_generated_kind_is_reproducible_and_becomes_model_inputs(kind):
+    a, b = junk.generate(kind, 4, seed=3, size=96), junk.generate(kind, 4, seed=3, size=96)
+    for s, t in zip(a, b):
+        np.testing.assert_array_equal(s.image, t.image)
+        assert s.image.dtype == np.float32 and 0 <= s.image.min() and s.image.max() <= 1
+    inputs = junk.model_inputs(a)
+    assert inputs.total == 4 and len(inputs.x) + inputs.blank == 4
+    assert inputs.x.dtype == np.uint8 and inputs.x.shape[1:] == (28, 28)
+    assert all((kind in junk.DIGIT_SETS) == (s.label is not None) for s in a)
+
+
+def test_another_seed_gives_other_inputs():
+    a, b = junk.generate("scribbles", 2, seed=1, size=96), junk.generate("scribbles", 2, seed=2, size=96)
+    assert not np.array_equal(a[0].image, b[0].image)
+
+
+def test_temperature_makes_overconfident_probabilities_honest():
+    rng = np.random.default_rng(0)
+    n, k = 4000, 3
+    y = rng.integers(k, size=n)
+    # log-likelihoods 10x too sharp: the right class is ahead by a noisy margin
+    ll = 10 * (rng.normal(size=(n, k)) + 1.5 * np.eye(k)[y])
+    prior = np.log(np.full(k, 1 / k))
+    t = fit_temperature(ll, y, prior)
+    assert 5 < t < 20
+    before, after = reliability(tempered_proba(ll, prior), y), reliability(tempered_proba(ll, prior, t), y)
+    assert after.ece < 0.03 < before.ece
+    assert np.array_equal(tempered_proba(ll, prior).argmax(1), tempered_proba(ll, prior, t).argmax(1))
