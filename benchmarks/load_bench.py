@@ -605,8 +605,11 @@ def summarise(rows: list[dict]) -> dict:
                      "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel),
                      "kb_mean": round(float(np.mean([r["bytes"] for r in sel])) / 1024, 1)}
     pages = sorted({r["page"] for r in rows if r["kind"] == "open page"})
-    out["open page, by page"] = {p: percentiles([r["server_ms"] for r in rows if r["kind"] == "open page"
-                                                 and r["page"] == p]) for p in pages}
+    out["open page, by page"] = {}
+    for p in pages:
+        sel = [r for r in rows if r["kind"] == "open page" and r["page"] == p]
+        out["open page, by page"][p] = {**percentiles([r["server_ms"] for r in sel]),
+                                        "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel)}
     return out
 
 
@@ -636,6 +639,8 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
         problems += tour.problems
         time.sleep(1.0)
         rss_warm = server.sampler.rss_kb()
+        if profile:
+            server.proc.send_signal(signal.SIGUSR1)  # profile the measured phase only
         think = tuple(args.think)
         deadline_start = time.monotonic()
         stagger = min(think[1], args.duration / 4)
@@ -698,9 +703,9 @@ def print_report(results: dict) -> None:
             print(f"  {kind:<14} {sv['n']:>5} {sv['p50']:>8.1f} {sv['p95']:>8.1f} {sv['max']:>8.1f}   "
                   f"{_f(s['wait_ms_mean']):>6} {_f(s['script_ms_mean']):>7} {_f(s['send_ms_mean']):>6} "
                   f"{_f(s['script_cpu_ms_mean']):>6}  {s['kb_mean']:>6.0f}   {cl['p50']:.0f}/{cl['p95']:.0f}")
-        by_page = ", ".join(f"{PAGE_TITLES.get(p, p)} {s['p50']:.0f}/{s['p95']:.0f}"
+        by_page = ", ".join(f"{PAGE_TITLES.get(p, p)} {s['p50']:.0f}/{s['p95']:.0f}/{_f(s['script_cpu_ms_mean'])}"
                             for p, s in r["interactions"].get("open page, by page", {}).items() if s.get("n"))
-        print(f"  open page p50/p95 by page: {by_page}")
+        print(f"  open page by page, p50/p95/script cpu: {by_page}")
         print(f"  after each run, the script thread's cleanup + GC (ms): p50 {r['after_run_ms'].get('p50', '-')}, "
               f"p95 {r['after_run_ms'].get('p95', '-')}")
         print(f"  RSS MB: start {rss['start']}, warm idle {rss['warm_idle']}, peak {rss['peak_hwm']} (VmHWM; sampled "

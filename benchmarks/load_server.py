@@ -22,6 +22,7 @@ server to the last message of its answer leaving it, queueing included.
 
 With $LOAD_BENCH_PROFILE=DIR, every script run is profiled with cProfile (one profile per script thread,
 merged) and so is the event loop thread; `DIR/script.pstats` and `DIR/loop.pstats` are written at exit.
+SIGUSR1 clears both profiles (the benchmark sends it when its warm-up visit is over).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import collections
 import cProfile
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -161,6 +163,13 @@ def install(recorder: _Recorder) -> None:
                 script_stats[0].dump_stats(os.path.join(PROFILE_DIR, "script.pstats"))
 
         atexit.register(dump)
+
+        def reset(signum, frame):  # the benchmark's warm-up is over: profile only what follows
+            with _merge_lock:
+                script_stats[0] = None
+            loop_profiler.clear()
+
+        signal.signal(signal.SIGUSR1, reset)
 
 
 _merge_lock = threading.Lock()
