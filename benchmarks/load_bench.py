@@ -165,6 +165,17 @@ def shown_answer(result: RunResult) -> tuple[str, float] | None:
     return None
 
 
+def answer_problems(answer: tuple[str, float] | None, drawing: Drawing) -> list[str]:
+    """Why the answer shown is not the one this drawing gets (none when it is)."""
+    if answer is None:
+        return ["no answer shown for the drawing"]
+    name, score = answer
+    if name != drawing.expected_name or abs(score - drawing.expected_score) > 0.011:
+        return [f"answer {name} ({score:.2f}) is not this session's: {drawing.expected_name} "
+                f"({drawing.expected_score:.2f}) for its {drawing.digit}"]
+    return []
+
+
 # --------------------------------------------------------------------------- a visitor
 
 
@@ -246,9 +257,8 @@ class Visitor:
             await handler(s)
 
     async def _act(self, s: StreamlitSession, kind: str, page: str, request, check) -> RunResult:
-        sent = time.monotonic()
         result = await request
-        action = Action(kind, page, result.client_ms, sent)
+        action = Action(kind, page, result.client_ms, result.t_sent)
         problems = self._general_problems(result) + (check(result) or [])
         if self.media and result.image_urls():
             problems += [f"GET {u} -> {st}" for u, st in await s.fetch_media(result.image_urls())]
@@ -300,14 +310,8 @@ class Visitor:
 
         def check(result: RunResult):
             answer = shown_answer(result)
-            if answer is None:
-                return ["no answer shown for the drawing"]
-            name, score = answer
-            self._last_digit_right = name == drawing.digit
-            if name != drawing.expected_name or abs(score - drawing.expected_score) > 0.011:
-                return [f"answer {name} ({score:.2f}) is not this session's: {drawing.expected_name} "
-                        f"({drawing.expected_score:.2f}) for its {drawing.digit}"]
-            return []
+            self._last_digit_right = answer is not None and answer[0] == drawing.digit
+            return answer_problems(answer, drawing)
 
         self._last_digit_right = None
         await self._act(s, "draw", "draw", s.set_widget(key, json_value=drawing.value), check)
@@ -580,6 +584,11 @@ def match(visitors: list[Visitor], runs: dict[str, list[dict]], problems: list[s
             problems.append(f"session {v.index}: the client made {len(v.actions)} requests, "
                             f"the server logged {len(recs)} finished runs")
         for a, rec in zip(v.actions, recs):
+            if not a.sent - 0.001 <= rec["recv"] <= rec["finished"] <= a.sent + a.client_ms / 1000 + 0.001:
+                problems.append(f"session {v.index}: the server's record of its {a.kind} request "
+                                f"({(rec['recv'] - a.sent) * 1000:+.1f} ms, "
+                                f"{(rec['finished'] - a.sent) * 1000 - a.client_ms:+.1f} ms) does not lie inside the "
+                                "client's round trip (requests matched wrongly?)")
             rows.append({"kind": a.kind, "page": a.page, "ok": a.ok, "client_ms": a.client_ms,
                          "server_ms": _ms(rec["recv"], rec["finished"]), "wait_ms": _ms(rec["recv"], rec["start"]),
                          "script_ms": _ms(rec["start"], rec["end"]), "send_ms": _ms(rec["end"], rec["finished"]),

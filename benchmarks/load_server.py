@@ -8,8 +8,8 @@ behaviour. One JSON line per finished script run is appended to $LOAD_BENCH_LOG:
     {"sid": session id, "seq": n-th rerun request of that session (0, 1, ...),
      "recv": when the rerun BackMsg reached the server (parsed, handed to the runtime),
      "start" / "end": when the script thread began / finished the run, "cpu": its CPU seconds,
-     "last_delta": when the run's last delta was written to the socket,
-     "finished": when its script_finished was written to the socket,
+     "last_delta": when the run's last delta was handed to the socket,
+     "finished": when its script_finished was handed to the socket (every message before it has been sent),
      "msgs", "bytes": what the run sent, "serialize": seconds spent serialising them on the event loop}
 
 and one line {"sid", "after_script": seconds} per script thread for the work it does after the run
@@ -192,8 +192,8 @@ class _TimedSocket:
         self._websocket, self._client, self._recorder, self._final = websocket, client, recorder, final
 
     async def send_bytes(self, payload: bytes) -> None:
+        t = time.monotonic()  # handed to the socket (earlier messages have all been sent: sends are in order)
         await self._websocket.send_bytes(payload)
-        t = time.monotonic()
         kind, status = self._client._lb_kinds.popleft() if self._client._lb_kinds else (None, None)
         sid = getattr(self._client, "_lb_sid", None)
         if sid is None:
