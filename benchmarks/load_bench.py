@@ -2,7 +2,7 @@
 
     python benchmarks/load_bench.py                                  # N = 1, 8, 20, 50; 120 s each
     python benchmarks/load_bench.py --sessions 20 --duration 60 --json load.json
-    python benchmarks/load_bench.py --sessions 8 --st-option runner.postScriptGC=false   # try a setting
+    python benchmarks/load_bench.py --sessions 8 --st-option runner.postScriptGC=true   # compare a setting
 
 For each N a fresh `streamlit run app.py` (headless, a free port, `--model` as the default bundle) is
 started through `benchmarks/load_server.py`, which timestamps inside the server when each rerun
@@ -52,7 +52,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +60,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from st_client import ProtocolError, RunResult, StreamlitSession, plotly_spec  # noqa: E402
+from st_client import RunResult, StreamlitSession, plotly_spec  # noqa: E402
 
 TARGET_P95_MS, TARGET_RSS_MB, TARGET_N = 150.0, 1536.0, 20
 PAGE_TITLES = {"": "Latent Explorer", "latent_map": "Latent map", "styles": "Styles", "morph": "Morph",
@@ -210,8 +210,11 @@ class Visitor:
 
     def __post_init__(self):
         self.rng = random.Random(self.seed * 1_000_003 + self.index)
-        self.n_drawn = 0
-        self.frame_url = None
+        self.n_drawn = 0  # drawings made so far (picks the next one)
+        self.t = 0.5  # the morph slider's value (it keeps it across visits: persist_state)
+        self.frame_url = None  # the morph frame shown last
+        self._last_action: Action | None = None
+        self._last_digit_right: bool | None = None
 
     async def run(self, start_delay: float = 0.0) -> None:
         await asyncio.sleep(start_delay)
@@ -238,7 +241,7 @@ class Visitor:
                     current = page
                 if self.tour:
                     break
-        except (ProtocolError, OSError, asyncio.TimeoutError) as exc:
+        except Exception as exc:  # a lost connection, a timeout, an answer the checks could not read
             self.problems.append(f"session {self.index}: {type(exc).__name__}: {exc}")
         finally:
             await s.close()
@@ -336,11 +339,10 @@ class Visitor:
             if self._over() and not self.tour:
                 return
             await self._think()
-            current = getattr(self, "_t", 0.5)  # the slider keeps its value across visits (persist_state)
-            t = current
-            while abs(t - current) < 0.05:
+            t = self.t
+            while abs(t - self.t) < 0.05:  # a move of its own, far enough for a new frame
                 t = round(self.rng.uniform(0.0, 1.0), 2)
-            self._t = t
+            self.t = t
             previous = self.frame_url or self._frame_url(s.last)
 
             def check(result: RunResult, t=t, previous=previous):
@@ -761,11 +763,11 @@ def parse_args(argv=None):
                         help="bundle the app opens by default (default: assets/mnist)")
     parser.add_argument("--think", type=float, nargs=2, default=[2.0, 5.0], metavar=("MIN", "MAX"),
                         help="think time before each action, seconds, uniform (default: 2 5)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sessions' choices (default 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images as a browser would")
     parser.add_argument("--st-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a streamlit config option for the server, e.g. runner.postScriptGC=false (repeatable)")
+                        help="a streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/n<N>/{script,loop}.pstats")
     parser.add_argument("--fail-on-target", action="store_true", help="exit 1 also when a target is missed")
     args = parser.parse_args(argv)
@@ -796,7 +798,7 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.json}")
-    failed = any(r["problems"] for r in results["runs"])
+    failed = any(r["problems"] or r["server_log_errors"] for r in results["runs"])
     if failed:
         print("error: some checks failed (see PROBLEM lines)", file=sys.stderr)
         return 1
