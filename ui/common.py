@@ -103,8 +103,13 @@ def manifest(path: str) -> dict:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def load_model(path: str):
     """The loaded bundle (autoencoder + mixtures + map), shared by all sessions. Never mutated."""
+    import torch
+
     from latent.model import LatentModel
 
+    # One thread per op: a request is one image, and concurrent sessions already use the cores. Two
+    # intra-op threads on a busy 2-core machine made one encode 10-30x slower (benchmarks/load_bench.py).
+    torch.set_num_threads(1)
     return LatentModel.load(path)
 
 

@@ -1,0 +1,64 @@
+"""How the dashboard process serves many sessions at once (measured by benchmarks/load_bench.py).
+
+Each setting here was found by that benchmark; the tests keep them from being lost. Speed itself is
+not asserted here (no timed tests): the benchmark measures it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.fixture()
+def torch_threads():
+    """Restore torch's intra-op thread count after the test."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield torch
+    torch.set_num_threads(before)
+
+
+def test_the_served_model_runs_each_op_on_one_thread(tiny_bundle, torch_threads):
+    """A request is one image: splitting its tiny convolutions over threads only adds synchronisation,
+    and concurrent sessions already use the cores. Two intra-op threads on a busy 2-core machine made
+    one encode 10-30x slower (60-200 ms instead of 7 ms)."""
+    import ui.common
+
+    torch_threads.set_num_threads(2)
+    ui.common.load_model.clear()
+    model = ui.common.load_model(str(tiny_bundle.resolve()))
+    assert model.n_classes > 1
+    assert torch_threads.get_num_threads() == 1
+
+
+def test_the_app_does_not_force_a_full_garbage_collection_after_every_run():
+    """streamlit's runner.postScriptGC runs gc.collect(2) after every script run while holding the GIL:
+    with the model, figures and caches in memory that took 300-450 ms per rerun under load, during
+    which every other session's run and the sending of all answers waited. Python's own generational
+    collector still frees cyclic garbage (RSS is measured by the load benchmark)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_the_walk_animation_is_the_figure_plotly_validates_frame_by_frame():
+    """frames_animation validates one heatmap and reuses it for every frame (validating 60 frames cost
+    ~0.25 s per Sampling page rerun); what reaches the browser must be what full validation gives."""
+    import json
+
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io
+
+    from latent import plots
+
+    images = np.random.default_rng(0).uniform(size=(7, 28, 28))
+    fig = plots.frames_animation(images, [f"step {i}" for i in range(7)])
+    frames = [go.Frame(data=[plots._image_heatmap(img)], name=str(i)) for i, img in enumerate(images)]
+    validated = go.Figure(data=[plots._image_heatmap(images[0])], frames=frames, layout=fig.layout)
+    assert json.loads(plotly.io.to_json(fig)) == json.loads(plotly.io.to_json(validated))
+    assert isinstance(fig.frames[3].data[0].colorscale, tuple)  # spelled out: plotly.js knows no "gray"
