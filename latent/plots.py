@@ -519,8 +519,8 @@ def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 26
                              marker=dict(size=14, color="#E45756", symbol="star"),
                              hovertemplate=f"chosen: {chosen} components<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,
-                      title=dict(text=f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size",
-                                 font=dict(size=13)),
+                      title=dict(font=dict(size=13),
+                                 text=f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"),
                       xaxis=dict(title="components", dtick=1), yaxis=dict(title="BIC"))
     return fig
 
