@@ -58,8 +58,9 @@ def requested_model(argv: list[str] | None = None) -> str | None:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
-    """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/."""
-    from latent.summary import bundle_label
+    """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/.
+    Labels are unique (a repeated one names its folder): Streamlit keys a choice by its label."""
+    from latent.summary import bundle_label, unique_labels
 
     found = sorted(artifacts.find_bundles(assets), key=lambda p: p.name != DEFAULT_BUNDLE)  # mnist first: the canvas
     paths = ([requested] if requested else []) + [str(p.resolve()) for p in found]
@@ -69,7 +70,7 @@ def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
             choices[path] = bundle_label(artifacts.load_manifest(path, verify=False), path)
         except LatentError:
             choices[path] = f"{Path(path).name} · (cannot be read)"
-    return choices
+    return unique_labels(choices)
 
 
 def model_picker() -> str | None:
