@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -21,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from bundle_edits import copy_bundle, edit_manifest, edit_npz
 from drawing import draw_digit
+from latent.text import escape_markdown, md_code
 from test_text import HOSTILE, markup_leaks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -139,7 +141,7 @@ def test_a_broken_bundle_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
 BROKEN = {  # manifest edits that broke pages before the schema (hashes rewritten: the schema must catch them)
     "latent_dim": lambda m: m["config"]["autoencoder"].update(latent_dim=-5),
     "calibration": lambda m: m.pop("calibration"),
-    "class_names": lambda m: m["dataset"]["class_names"].pop(),
+    "class": lambda m: m["dataset"]["class_names"].pop(),  # too few class names
     "test_accuracy": lambda m: m["metrics"].update(test_accuracy="0.98"),
 }
 
@@ -151,7 +153,8 @@ def test_a_bundle_that_breaks_the_schema_gives_one_message_on_every_page(tiny_bu
     serve_only(bundle, tmp_path, monkeypatch)
     for page in PAGES:
         at = open_page(page)  # no exception box
-        assert len(at.error) == 1 and field in at.error[0].value and "rebuild it with" in at.error[0].value, page
+        message = re.sub(r"\\(.)", r"\1", at.error[0].value) if at.error else ""
+        assert len(at.error) == 1 and field in message and "rebuild it with" in message, page
 
 
 def test_a_bundle_with_nan_covariances_is_refused_on_the_model_pages(tiny_bundle, tmp_path, monkeypatch):
@@ -267,6 +270,10 @@ def test_bundle_text_is_shown_as_plain_text_on_every_page(tiny_bundle, tmp_path,
         assert not [t for t in shown for name in names[:5] if name in t], page  # never the raw text
         charts = chart_strings(at)
         assert not [s for s in charts if "<img" in s or "<a " in s or "<b>ood" in s or "<b>folder" in s], page
+        if page in ("latent_map", "similarity", "report", "draw"):  # class names are on these charts, escaped
+            assert any("&lt;img src=x&gt;" in s for s in charts), page
+    facts = "\n".join(markdown_shown(at))  # the report page: its table of facts and the folder, escaped
+    assert escape_markdown(names[0]) in facts and md_code(bundle.resolve()) in facts
 
 
 # --------------------------------------------------------------------------- latent map
@@ -393,7 +400,8 @@ def test_similarity_methods_and_reading_guide(app_env):
 def test_report_shows_accuracy_and_bundle_details(app_env):
     at = open_page("report")
     assert len(at.table) == 2 and at.table[0].value.loc["one mixture per class (this model)", "test"].endswith("%")
-    assert at.table[1].value.loc["built by", "value"] == "python -m latent train --dataset digits (test fixture)"
+    built_by = at.table[1].value.loc["built by", "value"]  # a Markdown cell: bundle text escaped, read literally
+    assert re.sub(r"\\(.)", r"\1", built_by) == "python -m latent train --dataset digits (test fixture)"
     assert "Rows 1 and 3: test images" in texts(at)  # digits ships with scikit-learn, so the originals are shown
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from latent import artifacts
 from latent.errors import LatentError
+from latent.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -122,8 +123,7 @@ def require_manifest() -> tuple[str, dict]:
     try:
         return path, manifest(path)
     except LatentError as exc:
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+        show_error(exc)
 
 
 def require_model():
@@ -140,8 +140,13 @@ def require_model():
             model = load_model(path)
         return path, model
     except LatentError as exc:
-        st.error(f"This model cannot be opened: {exc}", icon=":material/error:")
-        st.stop()
+        show_error(exc, "This model cannot be opened: ")
+
+
+def show_error(exc: LatentError, lead: str = ""):
+    """One st.error with the message as plain text (it quotes paths and bundle fields), then stop."""
+    st.error(lead + escape_markdown(exc), icon=":material/error:")
+    st.stop()
 
 
 # --------------------------------------------------------------------------- page furniture
