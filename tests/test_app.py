@@ -167,6 +167,19 @@ def test_a_bundle_with_nan_covariances_is_refused_on_the_model_pages(tiny_bundle
         assert "nan" not in texts(at).replace(at.error[0].value, "").lower()
 
 
+def test_a_bundle_error_raised_while_a_page_runs_is_one_message(app_env, monkeypatch):
+    """E.g. finite weights that overflow on one input: the page shows the message, not a traceback."""
+    from latent.errors import BundleError
+    from latent.model import LatentModel
+
+    def overflow(self, Z):
+        raise BundleError("autoencoder.safetensors: its encoder gives NaN or infinite codes; rebuild it with: x")
+
+    monkeypatch.setattr(LatentModel, "to_map", overflow)
+    at = open_page("morph")
+    assert len(at.error) == 1 and "infinite codes" in at.error[0].value
+
+
 def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, monkeypatch):
     import shutil
 
