@@ -123,7 +123,7 @@ if "sample_fidelity" in evaluation:
 if evaluation.get("command"):
     st.caption(f"Measured by {md_code(evaluation['command'])}.")
 
-plain_name = isinstance(dataset_name, str) and dataset_name == Path(dataset_name).name and not dataset_name.startswith(".")
+plain_name = isinstance(dataset_name, str) and dataset_name == Path(dataset_name).name and dataset_name[:1] != "."
 sweep = read_sweep(common.ASSETS / "sweeps" / f"{dataset_name}.json") if plain_name else None  # never a path outside
 if sweep:
     st.markdown("##### The latent-size trade-off")

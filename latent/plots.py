@@ -518,9 +518,9 @@ def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 26
     fig.add_trace(go.Scatter(x=[chosen], y=[bic[chosen - 1]], mode="markers", name=f"chosen: {chosen}",
                              marker=dict(size=14, color="#E45756", symbol="star"),
                              hovertemplate=f"chosen: {chosen} components<extra></extra>"))
+    title = f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,
-                      title=dict(font=dict(size=13),
-                                 text=f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"),
+                      title=dict(text=title, font=dict(size=13)),
                       xaxis=dict(title="components", dtick=1), yaxis=dict(title="BIC"))
     return fig
 

@@ -230,6 +230,7 @@ def check_model_manifest(manifest) -> dict:
     check_history(manifest)
     versions = section(manifest, "versions", "", required=False) or {}
     for key in versions:
+        check_text(key, "versions (a library name)")
         text(versions, key, "versions.")
     return manifest
 
@@ -387,9 +388,9 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
             number(per_class, name, f"{where}{key}.")
     if "confusion_matrix" in m:
         cm = m["confusion_matrix"]
-        if (not isinstance(cm, list) or len(cm) != n_classes
-                or not all(isinstance(row, list) and len(row) == n_classes and all(_is_number(v) and v >= 0 for v in row)
-                           for row in cm)):
+        rows_ok = isinstance(cm, list) and len(cm) == n_classes and all(
+            isinstance(row, list) and len(row) == n_classes for row in cm)
+        if not rows_ok or not all(_is_number(v) and v >= 0 for row in cm for v in row):
             raise SchemaError(f"field {where}confusion_matrix must be {n_classes} rows of {n_classes} counts")
 
 
@@ -433,7 +434,8 @@ def _sums_to_one(a: np.ndarray, key: str) -> None:
 
 def _class_indices(classes: np.ndarray, n_classes: int, key: str) -> None:
     if not np.array_equal(classes, np.arange(n_classes)):
-        raise SchemaError(f"array {key} must be 0..{n_classes - 1} (one entry per class name), got {show(classes.tolist())}")
+        raise SchemaError(f"array {key} must be 0..{n_classes - 1} (one entry per class name), "
+                          f"got {show(classes.tolist())}")
 
 
 def check_covariances(cov: np.ndarray, key: str) -> None:

@@ -356,7 +356,8 @@ def test_random_array_and_weight_edits(tiny_bundle, work, images):
 
 BROKEN_FOR_CLI = {
     "latent_dim -5": lambda b: edit_manifest(b, lambda m: m["config"]["autoencoder"].update(latent_dim=-5)),
-    "NaN covariance": lambda b: edit_npz(b, "mixture.npz", lambda a: a["covariances"].__setitem__((0, 0, 0, 0), np.nan)),
+    "NaN covariance": lambda b: edit_npz(b, "mixture.npz",
+                                         lambda a: a["covariances"].__setitem__((0, 0, 0, 0), np.nan)),
     "files as a list": lambda b: edit_manifest(b, lambda m: m.update(files=list(m["files"]))),
     "truncated map": truncate("map.npz", 0.5),
 }

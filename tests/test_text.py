@@ -62,10 +62,10 @@ def test_plotly_text_has_no_tags_entities_or_template_fields(name):
 def test_repeated_picker_labels_name_their_folder_then_their_path():
     from latent.summary import unique_labels
 
-    same = "mnist (MNIST, 16-d)"
-    labels = {"/a/x/mnist": same, "/b/y/mnist": same, "/c/x/mnist": same, "/d/fashion": "fashion (Fashion-MNIST, 64-d)"}
+    same, other = "mnist (MNIST, 16-d)", "fashion (Fashion-MNIST, 64-d)"
+    labels = {"/a/x/mnist": same, "/b/y/mnist": same, "/c/x/mnist": same, "/d/fashion": other}
     out = unique_labels(labels)
     assert len(set(out.values())) == len(out) and list(out) == list(labels)
-    assert out["/d/fashion"] == "fashion (Fashion-MNIST, 64-d)"
+    assert out["/d/fashion"] == other
     assert out["/b/y/mnist"] == "mnist (MNIST, 16-d) · y/mnist"
     assert out["/a/x/mnist"].endswith("/a/x/mnist") and out["/c/x/mnist"].endswith("/c/x/mnist")
