@@ -440,8 +440,10 @@ def _class_indices(classes: np.ndarray, n_classes: int, key: str) -> None:
 
 def check_covariances(cov: np.ndarray, key: str) -> None:
     """Symmetric positive definite (d, d) matrices: a Cholesky factor exists and is usable."""
-    scale = np.abs(cov).max(axis=(-2, -1), keepdims=True) + 1e-300
-    if np.any(np.abs(cov - np.swapaxes(cov, -1, -2)) > LIMITS.symmetry_tolerance * scale):
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 - (-1e308) is inf: "not symmetric", no warning
+        scale = np.abs(cov).max(axis=(-2, -1), keepdims=True) + 1e-300
+        asymmetric = np.any(np.abs(cov - np.swapaxes(cov, -1, -2)) > LIMITS.symmetry_tolerance * scale)
+    if asymmetric:
         raise SchemaError(f"array {key} holds a matrix that is not symmetric")
     try:
         np.linalg.cholesky(cov)
