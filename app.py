@@ -13,6 +13,7 @@ an auto-generated menu).
 
 import streamlit as st
 
+from latent.errors import LatentError
 from ui import common
 
 st.set_page_config(page_title="Latent Explorer", page_icon=common.favicon(), layout="wide",
@@ -31,4 +32,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 common.model_picker()
-page.run()
+try:
+    page.run()
+except LatentError as exc:  # e.g. a bundle whose network overflows on some input: a message, not a traceback
+    common.show_error(exc)

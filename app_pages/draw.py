@@ -8,6 +8,7 @@ from latent import plots
 from latent.errors import ImageInputError
 from latent.preprocess import has_ink, read_image, rgba_to_gray, to_model_input
 from latent.reading import read_input
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -94,10 +95,10 @@ with right:
         r = read_input(model, x, reject_below=threshold)
         with st.container(border=True):
             if r.label >= 0:
-                st.markdown(f"### It's a **{r.name}**  \n{float(r.proba.max()):.0%} sure · log-likelihood "
-                            f"{r.score:.2f} ≥ threshold {threshold:.2f}")
+                st.markdown(f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · "
+                            f"log-likelihood {r.score:.2f} ≥ threshold {threshold:.2f}")
             else:
-                best = names[int(np.argmax(r.proba))]
+                best = escape_markdown(names[int(np.argmax(r.proba))])
                 st.markdown(f"### none of these  \nBest guess would be {best}, but its log-likelihood "
                             f"{r.score:.2f} is below the threshold {threshold:.2f}.")
             st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
@@ -106,7 +107,7 @@ with right:
         style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
         common.show_images([r.x, r.reconstruction, style_mean], width=112, captions=[
             "model input (28×28)", "reconstruction",
-            f"nearest style: {names[r.style_class]}, style {r.style + 1}"])
+            f"nearest style: {escape_markdown(names[r.style_class])}, style {r.style + 1}"])
 
 if x is not None:
     st.markdown("##### Where your drawing lands on the map")

@@ -6,6 +6,7 @@ Reads the manifest only (no torch, no scikit-learn), so it is the fast first pag
 import streamlit as st
 
 from latent.summary import dataset_title, headline_numbers, pipeline_diagram_html
+from latent.text import escape_markdown
 from ui import common
 
 st.title("Latent Explorer")
@@ -24,7 +25,7 @@ path, manifest = common.require_manifest()
 
 st.html(pipeline_diagram_html(manifest))
 
-st.subheader(f"This model: {manifest.get('name', '?')} ({dataset_title(manifest)})")
+st.subheader(f"This model: {escape_markdown(manifest.get('name', '?'))} ({escape_markdown(dataset_title(manifest))})")
 numbers = headline_numbers(manifest)
 for row in range(0, len(numbers), 3):
     for col, h in zip(st.columns(3), numbers[row:row + 3]):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from latent import plots
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -72,8 +73,9 @@ with right:
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
                 common.show_images([info["image"]], width=84)
-                st.markdown(f"**Test image {i}** · true class **{info['true']}**  \n"
-                            f"The classifier says **{info['predicted']}** ({info['p']:.0%}).", width="stretch")
+                st.markdown(f"**Test image {i}** · true class **{escape_markdown(info['true'])}**  \n"
+                            f"The classifier says **{escape_markdown(info['predicted'])}** ({info['p']:.0%}).",
+                            width="stretch")
             st.caption("The picture is its decoded code: what the autoencoder keeps of the image.")
             st.button("Close", key="map_close", icon=":material/close:",
                       on_click=lambda: st.session_state.update(map_point=None))
@@ -88,7 +90,7 @@ with right:
         k = pick_b.selectbox("Style", style_options(c), key="map_style", persist_state="session",
                              format_func=lambda j: f"style {j + 1} ({weights[j]:.0%})")
         mean_image, samples = cached.component_images(path, c, k, 16, st.session_state.map_seed)
-        st.markdown(f"**Class {names[c]}, style {k + 1}**")
+        st.markdown(f"**Class {escape_markdown(names[c])}, style {k + 1}**")
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
             common.show_images([mean_image], captions=["its mean"], width=84)
             st.metric("Weight in its class", f"{weights[k]:.0%}", width="content",

@@ -5,6 +5,7 @@ import streamlit as st
 
 from latent import plots
 from latent.morph import crossings
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -85,7 +86,7 @@ with frame_col:
         common.show_images([frame], width=196)
         label = now.names[0]
         p = float(now.proba[0].max())
-        st.metric(f"Frame at t = {t:.2f}", "none" if label == "none" else label,
+        st.metric(f"Frame at t = {t:.2f}", escape_markdown(label),
                   f"{p:.0%} sure" if label != "none" else "no class finds this likely", delta_color="off",
                   delta_arrow="off")
 with chart_col:
@@ -93,15 +94,16 @@ with chart_col:
     st.plotly_chart(fig, key="morph_chart", config=common.STATIC_PLOT_CONFIG, width="stretch")
     flips = crossings(m.t, m.labels)
     if flips:
-        text = "; ".join(f"{model.label_name(a)} → {model.label_name(b)} at t ≈ {tc:.2f}" for tc, a, b in flips)
+        text = "; ".join(f"{escape_markdown(model.label_name(a))} → {escape_markdown(model.label_name(b))} at "
+                         f"t ≈ {tc:.2f}" for tc, a, b in flips)
         st.caption(f"The answer changes: {text}.")
     else:
         st.caption("The answer never changes along this path.")
 
 st.markdown("##### The morph in 11 frames")
+strip_t = np.linspace(0, 1, len(data["strip_images"]))
 common.show_images(data["strip_images"], width=64,
-                   captions=[f"{tt:.1f}: {nm}" for tt, nm in zip(np.linspace(0, 1, len(data["strip_images"])),
-                                                                   data["strip_names"])])
+                   captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data["strip_names"])])
 
 st.markdown("##### The path on the map")
 base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=440)

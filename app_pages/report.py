@@ -1,6 +1,7 @@
 """Model report: the write-up's accuracy beside ours, mistakes, reconstructions, and the bundle's details."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from latent.errors import LatentError
 from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
                             ood_caption, ood_rows)
 from latent.sweep import read_sweep
+from latent.text import escape_markdown, md_code
 from ui import cached, common
 
 path, model = common.require_model()
@@ -19,7 +21,8 @@ names = model.class_names
 metrics = model.metrics
 
 st.title("Model report")
-st.markdown(f"**{manifest.get('name', '?')}**, trained on {dataset_title(manifest)}: how well it does, and "
+st.markdown(f"**{escape_markdown(manifest.get('name', '?'))}**, trained on {escape_markdown(dataset_title(manifest))}: "
+            "how well it does, and "
             "exactly what it is.")
 common.explain("""
 **Accuracy** is the share of images whose most likely class is the true class. *Train* images were
@@ -88,7 +91,7 @@ for other in common.bundle_choices(common.requested_model(), str(common.ASSETS))
     except LatentError:
         continue
     if other_manifest.get("dataset", {}).get("name") == dataset_name:
-        same_data[other_manifest.get("name", other)] = other_manifest
+        same_data[escape_markdown(other_manifest.get("name", other))] = other_manifest  # column headers: Markdown
 if len(same_data) > 1:
     st.markdown("##### Two-stage vs joint training")
     st.caption("The write-up trains the autoencoder first, without labels, and fits the class mixtures after. "
@@ -98,7 +101,8 @@ if len(same_data) > 1:
 evaluation = manifest.get("evaluation", {})
 ood = ood_rows(evaluation)
 if ood:
-    st.markdown(f"##### Out of distribution: {evaluation.get('ood_n', '?')} {evaluation.get('ood_dataset', '?')} "
+    st.markdown(f"##### Out of distribution: {evaluation.get('ood_n', '?')} "
+                f"{escape_markdown(evaluation.get('ood_dataset', '?'))} "
                 "test images vs this model's own test images")
     st.caption(ood_caption(evaluation))
     st.table(pd.DataFrame(ood).set_index("score"))
@@ -117,13 +121,14 @@ if "sample_fidelity" in evaluation:
                f"{evaluation['sample_judge_confidence']:.0%} on class samples, "
                f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples (gibberish).")
 if evaluation.get("command"):
-    st.caption(f"Measured by `{evaluation['command']}`.")
+    st.caption(f"Measured by {md_code(evaluation['command'])}.")
 
-sweep = read_sweep(common.ASSETS / "sweeps" / f"{dataset_name}.json")
+plain_name = isinstance(dataset_name, str) and dataset_name == Path(dataset_name).name and dataset_name[:1] != "."
+sweep = read_sweep(common.ASSETS / "sweeps" / f"{dataset_name}.json") if plain_name else None  # never a path outside
 if sweep:
     st.markdown("##### The latent-size trade-off")
     st.caption("The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
-               f"is easier for the mixtures. Measured by `{sweep.get('command', '?')}`.")
+               f"is easier for the mixtures. Measured by {md_code(sweep.get('command', '?'))}.")
     st.plotly_chart(plots.sweep_curves(sweep["rows"]), key="report_sweep",
                     config=common.STATIC_PLOT_CONFIG, width="stretch")
 if not (len(same_data) > 1 or ood or morphs or sweep):
@@ -131,8 +136,9 @@ if not (len(same_data) > 1 or ood or morphs or sweep):
                "stores them in its manifest.")
 
 st.subheader("The bundle")
-st.table(pd.DataFrame(manifest_facts(manifest), columns=["", "value"]).set_index(""))
-st.caption(f"Folder: `{path}`")
+facts = [(label, escape_markdown(value)) for label, value in manifest_facts(manifest)]  # table cells are Markdown
+st.table(pd.DataFrame(facts, columns=["", "value"]).set_index(""))
+st.caption(f"Folder: {md_code(path)}")
 with st.expander("Files and their SHA-256", icon=":material/folder_zip:"):
     st.dataframe(pd.DataFrame(file_table(manifest)), hide_index=True, width="stretch")
 with st.expander("Full configuration (manifest.json)", icon=":material/data_object:"):

@@ -4,6 +4,7 @@ import streamlit as st
 
 from latent import plots
 from latent.sampling import SOURCES
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -79,7 +80,7 @@ with frames_col:
     a, b = st.columns(2)
     a.metric("Accepted moves", f"{walk['acceptance']:.0%}")
     b.metric("Frames recognised", f"{recognised:.0%}",
-             help=f"Share of the frames that the classifier puts in class {names[c]}.")
+             help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.")
 with map_col:
     base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
     st.plotly_chart(plots.map_path(base, walk["xy"], name=f"walk in class {names[c]}"), key="walk_map",

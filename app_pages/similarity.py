@@ -6,6 +6,7 @@ import streamlit as st
 
 from latent import plots
 from latent.similarity import confusion_kl_agreement, most_confused_pairs
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -62,7 +63,7 @@ st.markdown("##### Entropy per class")
 st.plotly_chart(plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260), key="sim_entropy",
                 config=common.STATIC_PLOT_CONFIG, width="stretch")
 wide, narrow = int(np.argmax(data["entropy"])), int(np.argmin(data["entropy"]))
-st.caption(f"Most spread out: **{names[wide]}**; most compact: **{names[narrow]}**.")
+st.caption(f"Most spread out: **{escape_markdown(names[wide])}**; most compact: **{escape_markdown(names[narrow])}**.")
 
 st.markdown("##### Reading guide: do confused classes sit close in KL?")
 if has_confusion and confusion.sum() > np.trace(confusion):

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latent import plots
+from latent.text import escape_markdown
 from ui import cached, common
 
 path, model = common.require_model()
@@ -37,7 +38,7 @@ controls[2].button("Resample", key="styles_resample", icon=":material/refresh:",
 
 weights = model.mixture.weights_[c, : int(model.mixture.n_components_[c])]
 order = np.argsort(-weights)
-st.caption(f"Class **{names[c]}** has {len(weights)} styles, heaviest first.")
+st.caption(f"Class **{escape_markdown(names[c])}** has {len(weights)} styles, heaviest first.")
 for rank, k in enumerate(order):
     mean_image, samples = cached.component_images(path, c, int(k), n, st.session_state.styles_seed)
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium"):

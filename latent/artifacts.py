@@ -4,28 +4,40 @@ A bundle shared by a colleague must not be able to run code when it is opened, s
 JSON, safetensors (torch weights) and npz files read with `allow_pickle=False`. The manifest records
 the schema version, dataset and class names, the full config, library versions, metrics, the
 SHA-256 of every file and the exact command that built it. Every way a bundle can be wrong -
-missing, unreadable, hash mismatch, newer schema - raises `BundleError` naming the file and the
-command that rebuilds it.
+missing, unreadable, hash mismatch, newer schema, a field or an array that breaks `latent.schema` -
+raises `BundleError` naming the file (and the field) and the command that rebuilds it.
+
+Reading checks sizes before it allocates: the manifest's size, every listed file's size (before
+hashing it), and each npz member's .npy header against the member's uncompressed size and
+`schema.LIMITS` (before reading its data).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import shlex
 import sys
+import struct
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from . import schema
 from .errors import BundleError
+from .schema import LIMITS, MANIFEST, SchemaError
 
-SCHEMA_VERSION = 1
-MANIFEST = "manifest.json"
+SCHEMA_VERSION = LIMITS.schema_version
+MANIFEST_BYTES = 16 << 20  # a manifest is a few KB; a bigger one is not read into memory
+# What a damaged zip or .npy member can raise while being read (all mean "cannot be read").
+NPZ_ERRORS = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+              struct.error)
 
 
 def sha256_file(path: Path) -> str:
@@ -37,10 +49,18 @@ def sha256_file(path: Path) -> str:
 
 
 def rebuild_hint(manifest: dict | None, directory: Path) -> str:
-    command = (manifest or {}).get("command")
-    if command:
+    """The command that rebuilds the bundle: the one it records, when that is one sane line."""
+    command = manifest.get("command") if isinstance(manifest, dict) else None
+    try:
+        schema.text({"command": command}, "command", "", max_chars=LIMITS.long_text_chars, allow_empty=False)
         return f"rebuild it with: {command}"
-    return f"rebuild it with: python -m latent train --dataset DATASET --out {directory}"
+    except SchemaError:
+        return f"rebuild it with: python -m latent train --dataset DATASET --out {directory}"
+
+
+def bundle_error(directory: Path, manifest: dict | None, name: str, problem) -> BundleError:
+    """One line: the file, what is wrong with it, and the command that rebuilds the bundle."""
+    return BundleError(f"{Path(directory) / name}: {problem}; {rebuild_hint(manifest, directory)}")
 
 
 def library_versions() -> dict[str, str]:
@@ -99,36 +119,48 @@ def update_manifest(directory: str | os.PathLike, **fields) -> dict:
 
 # --------------------------------------------------------------------------- reading
 
-def load_manifest(directory: str | os.PathLike, *, verify: bool = True) -> dict:
-    """Read and check `manifest.json`; with verify=True also check every listed file's SHA-256."""
+def load_manifest(directory: str | os.PathLike, *, verify: bool = True, kind: str = "model") -> dict:
+    """Read `manifest.json` and check it against the schema (`latent.schema`: the whole model schema
+    for kind="model", the shared part for other kinds); with verify=True also check every listed
+    file's size and SHA-256."""
     directory = Path(directory)
     path = directory / MANIFEST
     if not directory.is_dir():
         raise BundleError(f"model bundle {directory} does not exist; {rebuild_hint(None, directory)}")
     if not path.is_file():
         raise BundleError(f"{path} is missing, so {directory} is not a model bundle; {rebuild_hint(None, directory)}")
+    if path.stat().st_size > MANIFEST_BYTES:
+        raise bundle_error(directory, None, MANIFEST, f"{path.stat().st_size:,} bytes is too large for a manifest")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{path} is not valid JSON ({exc}); {rebuild_hint(None, directory)}") from None
-    if not isinstance(manifest, dict) or "schema_version" not in manifest or "files" not in manifest:
-        raise BundleError(f"{path} is not a Latent Explorer manifest; {rebuild_hint(None, directory)}")
-    version = manifest["schema_version"]
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise BundleError(f"{path} has schema version {version}, newer than this code understands "
-                          f"({SCHEMA_VERSION}); update Latent Explorer or {rebuild_hint(manifest, directory)}")
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BundleError(f"{path} is not valid JSON ({schema.show(str(exc), 80)}); "
+                          f"{rebuild_hint(None, directory)}") from None
+    try:
+        schema.check_model_manifest(manifest) if kind == "model" else schema.check_manifest(manifest)
+    except SchemaError as exc:
+        raise bundle_error(directory, manifest, MANIFEST, exc) from None
     if verify:
         verify_files(directory, manifest)
     return manifest
 
 
 def verify_files(directory: Path, manifest: dict) -> None:
+    """Every listed file is a file inside the bundle, of a sane size and its recorded SHA-256 (size
+    first: a huge file is refused before it is read)."""
+    root = directory.resolve()
     for name, info in manifest["files"].items():
         path = directory / name
         if not path.is_file():
             raise BundleError(f"{path} is missing from the bundle; {rebuild_hint(manifest, directory)}")
+        if path.resolve().parent != root:
+            raise bundle_error(directory, manifest, name, "links to a file outside the bundle")
+        size = path.stat().st_size
+        if size > LIMITS.file_bytes:
+            raise bundle_error(directory, manifest, name, f"holds {size:,} bytes, more than a bundle file may "
+                                                          f"({LIMITS.file_bytes:,})")
         digest = sha256_file(path)
-        if digest != info.get("sha256"):
+        if digest != info["sha256"]:
             raise BundleError(f"{path} does not match its SHA-256 in {MANIFEST} (changed or corrupt); "
                               f"{rebuild_hint(manifest, directory)}")
 
@@ -141,17 +173,73 @@ def bundle_path(directory: Path, manifest: dict, name: str) -> Path:
 
 
 def read_npz(directory: Path, manifest: dict, name: str) -> dict[str, np.ndarray]:
-    """All arrays of an npz file in the bundle, read with allow_pickle=False."""
+    """All arrays of an npz file in the bundle: plain numbers only (never unpickles), and every
+    member's .npy header checked against its size and `LIMITS` before its data is read."""
     path = bundle_path(directory, manifest, name)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise BundleError(f"{path} cannot be read ({exc}); {rebuild_hint(manifest, directory)}") from None
+        with zipfile.ZipFile(path) as zf:
+            members = _npz_members(zf)
+            return {key: _read_member(zf, info) for key, info in members.items()}
+    except SchemaError as exc:
+        raise BundleError(f"{path} cannot be read: {exc}; {rebuild_hint(manifest, directory)}") from None
+    except NPZ_ERRORS as exc:
+        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
+                          f"{rebuild_hint(manifest, directory)}") from None
+
+
+def _npz_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """{array name: member} after checking every member's header; nothing is allocated for the data."""
+    infos = zf.infolist()
+    if len(infos) > LIMITS.npz_members:
+        raise SchemaError(f"holds {len(infos)} arrays, more than {LIMITS.npz_members}")
+    members, total = {}, 0
+    for info in infos:
+        key = info.filename[:-4] if info.filename.endswith(".npy") else ""
+        if not key or key in members:
+            raise SchemaError(f"member {schema.show(info.filename)} is not an array (.npy) of its own")
+        with zf.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise SchemaError(f"array {key} has .npy format version {version}, expected 1.0 or 2.0")
+            header = fh.tell()
+        if dtype.kind not in "biuf" or dtype.hasobject or dtype.fields is not None:
+            raise SchemaError(f"array {key} has dtype {dtype}; bundles hold plain numbers only")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes < 0 or header + nbytes != info.file_size:
+            raise SchemaError(f"array {key} claims shape {schema.show(shape)} of {dtype} ({nbytes:,} bytes), but "
+                              f"the file holds {info.file_size - header:,} bytes of data")
+        total += nbytes
+        if total > LIMITS.npz_bytes:
+            raise SchemaError(f"holds more than {LIMITS.npz_bytes:,} bytes of arrays")
+        members[key] = info
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    with zf.open(info) as fh:
+        return np.lib.format.read_array(fh, allow_pickle=False)
+
+
+def safetensors_header(directory: Path, manifest: dict, name: str) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """{tensor name: (dtype, shape)} from a safetensors file's header, without reading the tensors."""
+    from safetensors import SafetensorError, safe_open
+
+    path = bundle_path(directory, manifest, name)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return {key: (f.get_slice(key).get_dtype(), tuple(f.get_slice(key).get_shape())) for key in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
+                          f"{rebuild_hint(manifest, directory)}") from None
 
 
 def read_safetensors(directory: Path, manifest: dict, name: str) -> dict:
-    """Tensors of a safetensors file in the bundle (torch tensors; never unpickles)."""
+    """Tensors of a safetensors file in the bundle (torch tensors; never unpickles). Check its
+    header first (`safetensors_header`): this allocates what the header declares."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -159,7 +247,8 @@ def read_safetensors(directory: Path, manifest: dict, name: str) -> dict:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise BundleError(f"{path} cannot be read ({exc}); {rebuild_hint(manifest, directory)}") from None
+        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
+                          f"{rebuild_hint(manifest, directory)}") from None
 
 
 def find_bundles(root: str | os.PathLike = "assets") -> list[Path]:

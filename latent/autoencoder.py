@@ -28,8 +28,10 @@ class AutoencoderConfig:
 
     def __post_init__(self):
         self.channels = tuple(int(c) for c in self.channels)
-        assert self.image_size % 4 == 0, "two stride-2 convolutions need a side divisible by 4"
-        assert self.latent_dim >= 1, "latent_dim must be at least 1"
+        if self.image_size % 4:
+            raise ValueError(f"image_size must be divisible by 4 (two stride-2 convolutions), got {self.image_size}")
+        if self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be at least 1, got {self.latent_dim}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -120,3 +122,18 @@ class Autoencoder(nn.Module):
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
+                      torch.int64: "I64"}
+
+
+def state_shapes(cfg: AutoencoderConfig) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """{name: (safetensors dtype, shape)} of every tensor of `Autoencoder(cfg)`'s state dict.
+
+    Built on torch's meta device, which allocates nothing: a config from a bundle can be checked
+    against its weight file's header (and against the size limits) before any memory is spent on it.
+    """
+    with torch.device("meta"):
+        model = Autoencoder(cfg)
+    return {name: (SAFETENSORS_DTYPES[t.dtype], tuple(t.shape)) for name, t in model.state_dict().items()}

@@ -419,21 +419,28 @@ def cmd_classify(args) -> int:
 def cmd_info(args) -> int:
     from .artifacts import load_manifest
 
-    manifest = load_manifest(args.model, verify=True)
+    manifest = load_manifest(args.model, verify=True)  # checked against latent.schema: the fields below exist
     if args.json:
         print(json.dumps(manifest, indent=2))
         return 0
     m, ds, cfg = manifest.get("metrics", {}), manifest["dataset"], manifest["config"]
+    calibration = manifest["calibration"]
+
+    def num(d: dict, key: str, spec: str = ".4f") -> str:
+        return "?" if d.get(key) is None else format(d[key], spec)
+
     print(f"bundle        {args.model} (schema {manifest['schema_version']}, created {manifest.get('created')})")
     print(f"dataset       {ds['name']}: {', '.join(ds['class_names'])}")
-    print(f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, {cfg['training']['epochs']} epochs")
-    print(f"mixtures      {cfg['mixture']['n_components']} components per class, {cfg['mixture']['covariance_type']} covariance")
+    print(f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, "
+          f"{cfg.get('training', {}).get('epochs', '?')} epochs")
+    print(f"mixtures      {cfg['mixture']['n_components']} components per class, "
+          f"{cfg['mixture'].get('covariance_type', 'full')} covariance")
     if m:
-        print(f"accuracy      train {m['train_accuracy']:.4f}, test {m['test_accuracy']:.4f} "
-              f"(one mixture for all: {m['single_mixture_test_accuracy']:.4f})")
-        print(f"recon. mse    test {m['test_reconstruction_mse']:.4f}")
-    print(f"'none' below  {manifest['calibration']['reject_below']:.2f} "
-          f"({manifest['calibration']['val_rejection_rate']:.0%} of validation images)")
+        print(f"accuracy      train {num(m, 'train_accuracy')}, test {num(m, 'test_accuracy')} "
+              f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})")
+        print(f"recon. mse    test {num(m, 'test_reconstruction_mse')}")
+    print(f"'none' below  {calibration['reject_below']:.2f} "
+          f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)")
     print(f"built by      {manifest.get('command')}")
     print("files:")
     for name, f in manifest["files"].items():

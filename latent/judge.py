@@ -71,7 +71,7 @@ class Judge:
     @classmethod
     def load(cls, directory: str | Path) -> "Judge":
         directory = Path(directory)
-        manifest = artifacts.load_manifest(directory, verify=True)
+        manifest = artifacts.load_manifest(directory, verify=True, kind="judge")
         try:
             c = manifest["config"]
             cfg = JudgeConfig(**{**c, "channels": tuple(c["channels"])})

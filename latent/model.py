@@ -1,9 +1,12 @@
 """A loaded model bundle: the autoencoder, the per-class mixtures and the map, used together.
 
-`LatentModel.load(dir)` is what the CLI's `evaluate`/`classify`/`info` and every dashboard page
-start from. It checks the bundle's hashes, rebuilds the autoencoder from the config in the manifest,
-and gives the operations the product is made of: encode images, decode latents, classify with a
-"none" answer, place points on the map.
+`LatentModel.load(dir)` is what the CLI's `evaluate`/`classify` and every dashboard page start
+from. It checks the bundle against its schema (`latent.schema`: manifest fields, sizes before
+allocation, weight shapes against the config, array shapes, finite values, usable covariances) and
+its hashes, rebuilds the autoencoder from the config in the manifest, runs every part once on inputs
+the bundle itself defines, and gives the operations the product is made of: encode images, decode
+latents, classify with a "none" answer, place points on the map. A bundle that fails any check is
+one `BundleError` naming the file and the field; outputs are never NaN.
 """
 
 from __future__ import annotations
@@ -13,19 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import artifacts
+from . import artifacts, schema
 from .errors import BundleError
 from .mixture import NONE, ClassGaussianMixture
 from .projection import LatentMap
+from .schema import AUTOENCODER_FILE, CALIBRATION_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE, SchemaError
 from .single_mixture import SingleGaussianMixture
 
 NONE_NAME = "none"
-
-AUTOENCODER_FILE = "autoencoder.safetensors"
-MIXTURE_FILE = "mixture.npz"
-SINGLE_MIXTURE_FILE = "single_mixture.npz"
-MAP_FILE = "map.npz"
-CALIBRATION_FILE = "calibration.npz"
+__all__ = ["LatentModel", "Classification", "AUTOENCODER_FILE", "MIXTURE_FILE", "SINGLE_MIXTURE_FILE", "MAP_FILE",
+           "CALIBRATION_FILE"]
 
 
 @dataclass
@@ -57,27 +57,51 @@ class LatentModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> "LatentModel":
-        from .autoencoder import Autoencoder, AutoencoderConfig
-
+        """Check and load a bundle (see the module docstring); BundleError names what is wrong."""
         directory = Path(directory)
-        manifest = artifacts.load_manifest(directory, verify=True)
-        try:
-            cfg = AutoencoderConfig.from_dict(manifest["config"]["autoencoder"])
-            autoencoder = Autoencoder(cfg)
-            autoencoder.load_state_dict(artifacts.read_safetensors(directory, manifest, AUTOENCODER_FILE))
-            mixture = ClassGaussianMixture.from_arrays(artifacts.read_npz(directory, manifest, MIXTURE_FILE),
-                                                       manifest["config"]["mixture"])
-            single = SingleGaussianMixture.from_arrays(artifacts.read_npz(directory, manifest, SINGLE_MIXTURE_FILE))
-            map_data = artifacts.read_npz(directory, manifest, MAP_FILE)
-            calibration = artifacts.read_npz(directory, manifest, CALIBRATION_FILE)
-            latent_map = LatentMap(map_data["codes"], map_data["coords"])
-        except BundleError:
-            raise
-        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
-            raise BundleError(f"{directory} is inconsistent ({type(exc).__name__}: {exc}); "
-                              f"{artifacts.rebuild_hint(manifest, directory)}") from None
-        autoencoder.eval()
-        return cls(directory, manifest, autoencoder, mixture, single, latent_map, map_data, calibration)
+        manifest = artifacts.load_manifest(directory, verify=True)  # the manifest schema, then sizes and hashes
+        n_classes = len(manifest["dataset"]["class_names"])
+        latent_dim = manifest["config"]["autoencoder"]["latent_dim"]
+
+        def checked(name: str, check, *args) -> None:
+            try:
+                check(*args)
+            except SchemaError as exc:
+                raise artifacts.bundle_error(directory, manifest, name, exc) from None
+
+        autoencoder = _load_autoencoder(directory, manifest, checked)
+        arrays = {name: artifacts.read_npz(directory, manifest, name)
+                  for name in (MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)}
+        checked(MIXTURE_FILE, schema.check_mixture_arrays, arrays[MIXTURE_FILE], n_classes, latent_dim)
+        checked(SINGLE_MIXTURE_FILE, schema.check_single_mixture_arrays, arrays[SINGLE_MIXTURE_FILE], n_classes,
+                latent_dim)
+        n_components = arrays[MIXTURE_FILE]["n_components"]
+        checked(MAP_FILE, schema.check_map_arrays, arrays[MAP_FILE], n_classes, latent_dim, n_components)
+        checked(CALIBRATION_FILE, schema.check_calibration_arrays, arrays[CALIBRATION_FILE])
+        mixture = ClassGaussianMixture.from_arrays(arrays[MIXTURE_FILE], manifest["config"]["mixture"])
+        single = SingleGaussianMixture.from_arrays(arrays[SINGLE_MIXTURE_FILE])
+        for name, estimator in ((MIXTURE_FILE, mixture), (SINGLE_MIXTURE_FILE, single)):
+            if not np.all(np.isfinite(estimator.precisions_cholesky_)):
+                raise artifacts.bundle_error(directory, manifest, name, "a covariance is too close to singular to use")
+        map_data = arrays[MAP_FILE]
+        latent_map = LatentMap(map_data["codes"], map_data["coords"])
+        model = cls(directory, manifest, autoencoder, mixture, single, latent_map, map_data, arrays[CALIBRATION_FILE])
+        model.self_check()
+        return model
+
+    def self_check(self) -> None:
+        """Run every part once on inputs the bundle itself defines (the component means, a blank and a
+        full image): weights that are finite but overflow are refused at load time, not on a visitor's
+        first drawing."""
+        used = np.arange(self.mixture.weights_.shape[1])[None, :] < self.mixture.n_components_[:, None]
+        Z = np.concatenate([self.mixture.means_[used], self.single.means_, self.map.codes[:8].astype(np.float64)])
+        images = self.decode(Z)
+        images = np.concatenate([images, np.zeros((1, *images.shape[1:]), np.float32),
+                                 np.ones((1, *images.shape[1:]), np.float32)])
+        self.classify(self.encode(images))
+
+    def _broken(self, name: str, problem: str) -> BundleError:
+        return artifacts.bundle_error(self.directory, self.manifest, name, problem)
 
     # ------------------------------------------------------------------ facts
 
@@ -126,7 +150,10 @@ class LatentModel:
         images = np.asarray(images)
         if images.ndim == 2:
             images = images[None]
-        return encode_images(self.autoencoder, images)
+        Z = encode_images(self.autoencoder, images)
+        if not np.all(np.isfinite(Z)):
+            raise self._broken(AUTOENCODER_FILE, "its encoder gives NaN or infinite codes")
+        return Z
 
     def decode(self, Z: np.ndarray) -> np.ndarray:
         """Latents (n, d) -> images (n, 28, 28) float32 in [0, 1]."""
@@ -134,13 +161,18 @@ class LatentModel:
 
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float32))
         with torch.no_grad():
-            return self.autoencoder.decode(torch.from_numpy(Z)).squeeze(1).numpy()
+            images = self.autoencoder.decode(torch.from_numpy(Z)).squeeze(1).numpy()
+        if not np.all(np.isfinite(images)):
+            raise self._broken(AUTOENCODER_FILE, "its decoder gives NaN or infinite pixels")
+        return images
 
     def classify(self, Z: np.ndarray, *, reject_below: float | None = None) -> Classification:
         """Classes for latents Z (n, d); rejected ("none") where max log-likelihood < reject_below."""
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
         ll = self.mixture.log_likelihoods(Z)
         proba = self.mixture.predict_proba(Z)
+        if not (np.all(np.isfinite(proba)) and np.all(ll < np.inf)):
+            raise self._broken(MIXTURE_FILE, "its mixtures give no finite likelihood for these codes")
         labels = self.mixture.classes_[np.argmax(proba, axis=1)].astype(np.int64)
         best = ll.max(axis=1)
         if reject_below is not None:
@@ -162,3 +194,17 @@ class LatentModel:
     def to_map(self, Z: np.ndarray) -> np.ndarray:
         """2-D map positions (n, 2) of latents."""
         return self.map.transform(Z)
+
+
+def _load_autoencoder(directory: Path, manifest: dict, checked):
+    """The autoencoder, after its config (manifest), its weight file's header and its values pass the schema."""
+    from .autoencoder import Autoencoder, AutoencoderConfig, state_shapes
+
+    cfg = AutoencoderConfig.from_dict(manifest["config"]["autoencoder"])  # in range: checked with the manifest
+    header = artifacts.safetensors_header(directory, manifest, AUTOENCODER_FILE)
+    checked(AUTOENCODER_FILE, schema.check_weight_shapes, header, state_shapes(cfg))  # before allocating
+    tensors = artifacts.read_safetensors(directory, manifest, AUTOENCODER_FILE)
+    checked(AUTOENCODER_FILE, schema.check_weight_values, {k: v.numpy() for k, v in tensors.items()})
+    autoencoder = Autoencoder(cfg)
+    autoencoder.load_state_dict(tensors)
+    return autoencoder.eval()

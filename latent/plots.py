@@ -8,6 +8,10 @@ Clickable things are markers that carry their identity in `customdata` as `[kind
 (`POINT` for a stored map point, `COMPONENT` for a mixture component's centre marker):
 plotly numbers points within a trace, and colouring by class splits points into traces, so the
 trace-local index alone cannot say what was clicked. `selected_items` reads a selection event back.
+
+Plotly renders a subset of HTML (<a>, <b>, <br>, <span style>) in names, labels and hover text, and
+class names come from the bundle: every text given to these functions is shown as plain text
+(`latent.text.escape_plotly`), so callers pass it raw.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .projection import ellipse_points
+from .text import escape_plotly
 
 # Tableau 10, then a longer qualitative palette for datasets with more classes.
 TABLEAU10 = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6",
@@ -37,6 +42,11 @@ def class_colors(n_classes: int) -> list[str]:
     """One distinct colour per class (hex strings), stable for a given number of classes."""
     palette = TABLEAU10 if n_classes <= len(TABLEAU10) else TABLEAU10 + EXTRA
     return [palette[i % len(palette)] for i in range(n_classes)]
+
+
+def _labels(names) -> list[str]:
+    """Names (class names, captions) as plotly shows them literally."""
+    return [escape_plotly(n) for n in names]
 
 
 def _copy(fig: go.Figure) -> go.Figure:
@@ -126,15 +136,16 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     if hover_images is not None and len(hover_images) != len(coords):
         raise ValueError(f"hover_images must have one entry per point ({len(coords)}), got {len(hover_images)}")
     colors = class_colors(len(class_names))
+    names = _labels(class_names)
     keep = subsample(len(coords), max_points)
     if point_size is None:
         point_size = 7 if len(keep) <= 1000 else 5 if len(keep) <= 4000 else 4
     fig = go.Figure()
-    for c, name in enumerate(class_names if points else []):
+    for c, name in enumerate(names if points else []):
         idx = keep[labels[keep] == c]
         custom = np.stack([np.full(len(idx), POINT), idx], axis=1)
         trace = dict(
-            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=str(name), legendgroup=f"class{c}",
+            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, legendgroup=f"class{c}",
             marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
             customdata=custom, unselected=dict(marker=dict(opacity=opacity)),
         )
@@ -145,7 +156,7 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
             trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<extra></extra>"
         fig.add_trace(go.Scatter(**trace))
     if ellipses is not None and len(ellipses):
-        _add_ellipses(fig, ellipses, class_names, colors, n_std, legend=not points)
+        _add_ellipses(fig, ellipses, names, colors, n_std, legend=not points)
     _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
     if not points and len(coords):  # the frame the points would have: toggling them does not jump the view
         lo, hi = coords.min(0), coords.max(0)
@@ -156,6 +167,7 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
 
 
 def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False) -> None:
+    """Outlines and centre markers; `class_names` are already escaped for plotly."""
     for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
         outline = ellipse_points(center, cov, n_std)
         fig.add_trace(go.Scatter(
@@ -169,7 +181,7 @@ def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std
         comps = ellipses.index[rows, 1]
         fig.add_trace(go.Scatter(
             x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers",
-            name=str(name) if legend else f"{name} · styles", legendgroup=f"class{c}", showlegend=legend,
+            name=name if legend else f"{name} · styles", legendgroup=f"class{c}", showlegend=legend,
             customdata=np.stack([np.full(len(rows), COMPONENT), rows, comps + 1, ellipses.weights[rows] * 100], axis=1),
             hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
                            "<br><i>click to see its samples</i><extra></extra>"),
@@ -197,9 +209,10 @@ def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111
     xy : array of shape (m, 2). `text` (m strings) is shown on hover.
     """
     xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+    name, text = escape_plotly(name), _labels(text) if text is not None else None
     out = _copy(fig)
     out.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=list(text) if text is not None else None,
+        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=text,
         hovertemplate="%{text}<extra></extra>" if text is not None else f"{name}<extra></extra>",
         marker=dict(symbol=symbol, size=size, color=color, line=dict(color="white", width=1.5)),
         meta=dict(kind="overlay")))
@@ -213,9 +226,10 @@ def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111
     xy : array of shape (m, 2), the path's map positions in order; current : array of shape (2,).
     """
     xy = np.asarray(xy, dtype=np.float64)
+    name, text = escape_plotly(name), _labels(text) if text is not None else None
     out = _copy(fig)
     out.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=list(text) if text is not None else None,
+        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=text,
         hovertemplate="%{text}<extra></extra>" if text is not None else None, hoverinfo=None if text else "skip",
         line=dict(color=color, width=2.5), marker=dict(size=4, color=color), meta=dict(kind="path")))
     out.add_trace(go.Scatter(
@@ -270,7 +284,7 @@ def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted
         raise ValueError(f"proba has {len(proba)} entries for {len(class_names)} classes")
     colors = class_colors(len(class_names))
     bar_colors = [colors[i] if predicted is not None and i == predicted else "#C9CED6" for i in range(len(proba))]
-    names = [str(n) for n in class_names]
+    names = _labels(class_names)
     fig = go.Figure(go.Bar(
         x=proba, y=names, orientation="h", marker_color=bar_colors, text=[f"{p:.0%}" for p in proba],
         textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
@@ -294,11 +308,12 @@ def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[s
     if proba.shape != (len(t), len(class_names)):
         raise ValueError(f"proba must be ({len(t)}, {len(class_names)}), got {proba.shape}")
     colors = class_colors(len(class_names))
+    names = _labels(class_names)
     fig = go.Figure()
     for c in np.flatnonzero(proba.max(axis=0) >= min_peak):
-        fig.add_trace(go.Scatter(x=t, y=proba[:, c], mode="lines", name=str(class_names[c]),
+        fig.add_trace(go.Scatter(x=t, y=proba[:, c], mode="lines", name=names[c],
                                  line=dict(color=colors[c], width=3),
-                                 hovertemplate=f"{class_names[c]}: %{{y:.0%}} at t=%{{x:.2f}}<extra></extra>"))
+                                 hovertemplate=f"{names[c]}: %{{y:.0%}} at t=%{{x:.2f}}<extra></extra>"))
     if rejected is not None:
         for start, stop in _runs(np.asarray(rejected, dtype=bool)):
             fig.add_vrect(x0=t[start], x1=t[min(stop, len(t) - 1)], fillcolor=NONE_COLOR, opacity=0.15, line_width=0,
@@ -332,7 +347,7 @@ def kl_heatmap(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str]
     n = len(class_names)
     if value.shape != (n, n) or stderr.shape != (n, n):
         raise ValueError(f"value and stderr must be ({n}, {n}), got {value.shape} and {stderr.shape}")
-    names = [str(c) for c in class_names]
+    names = _labels(class_names)
     shown = np.maximum(value, 0.0)
     z = np.log10(1.0 + shown)
     ticks = [v for v in (0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000) if v <= max(shown.max(), 1)]
@@ -369,7 +384,7 @@ def entropy_chart(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[s
     stderr = np.asarray(stderr, dtype=np.float64)
     if value.shape != (len(class_names),) or stderr.shape != value.shape:
         raise ValueError(f"value and stderr must have {len(class_names)} entries")
-    names = [str(c) for c in class_names]
+    names = _labels(class_names)
     fig = go.Figure(go.Scatter(
         x=names, y=value, mode="markers", marker=dict(size=14, color=class_colors(len(names)),
                                                       line=dict(color="white", width=1.5)),
@@ -397,7 +412,7 @@ def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normali
     z = rates.copy()
     if hide_diagonal:
         np.fill_diagonal(z, np.nan)
-    names = [str(c) for c in class_names]
+    names = _labels(class_names)
     text = [[f"{int(v)}" if (v or i == j) else "" for j, v in enumerate(row)] for i, row in enumerate(counts)]
     unit = "of the true class" if normalize else "images"
     fig = go.Figure(go.Heatmap(
@@ -414,7 +429,7 @@ def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normali
 
 def accuracy_bars(per_class: dict[str, float], *, height: int = 300) -> go.Figure:
     """Test accuracy per class (a dict class name -> accuracy in [0, 1])."""
-    names = [str(k) for k in per_class]
+    names = _labels(per_class)
     values = [float(v) for v in per_class.values()]
     fig = go.Figure(go.Bar(x=names, y=values, marker_color=class_colors(len(names)),
                            text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
@@ -483,7 +498,7 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
                                  transition=dict(duration=0), mode="immediate")])
     pause = dict(label="❚❚ pause", method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
-    steps = [dict(method="animate", label=str(lab),
+    steps = [dict(method="animate", label=escape_plotly(lab),
                   args=[[str(i)], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
              for i, lab in enumerate(labels)]
     fig.update_layout(
@@ -506,9 +521,9 @@ def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 26
     fig.add_trace(go.Scatter(x=[chosen], y=[bic[chosen - 1]], mode="markers", name=f"chosen: {chosen}",
                              marker=dict(size=14, color="#E45756", symbol="star"),
                              hovertemplate=f"chosen: {chosen} components<extra></extra>"))
+    title = f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,
-                      title=dict(text=f"Class {class_name}: lower BIC = better trade-off of fit and size",
-                                 font=dict(size=13)),
+                      title=dict(text=title, font=dict(size=13)),
                       xaxis=dict(title="components", dtick=1), yaxis=dict(title="BIC"))
     return fig
 

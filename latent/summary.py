@@ -7,6 +7,7 @@ so the home page can describe a model without importing torch, scikit-learn or e
 from __future__ import annotations
 
 import html
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,17 @@ def bundle_label(manifest: dict, path: str | Path) -> str:
     name = manifest.get("name") or Path(path).name
     extra = f", {latent}-d" if latent else ""
     return f"{name} ({dataset_title(manifest)}{extra})"
+
+
+def unique_labels(labels: dict[str, str]) -> dict[str, str]:
+    """{path: label} with no label twice: Streamlit keys a selectbox's choice by its label, so two
+    bundles shown alike would be one choice. A repeated label gets its folder ('parent/name'), and
+    if that is still repeated, the full path."""
+    out = dict(labels)
+    for describe in (lambda p: f"{Path(p).parent.name}/{Path(p).name}", str):
+        seen = Counter(out.values())
+        out = {p: f"{label} · {describe(p)}" if seen[label] > 1 else label for p, label in out.items()}
+    return out
 
 
 def components_per_class(manifest: dict) -> str:

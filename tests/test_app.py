@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -19,7 +20,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from bundle_edits import copy_bundle, edit_manifest, edit_npz
 from drawing import draw_digit
+from latent.text import escape_markdown, md_code
+from test_text import HOSTILE, markup_leaks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
@@ -134,6 +138,48 @@ def test_a_broken_bundle_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
         assert at.error and "not valid JSON" in at.error[0].value, page
 
 
+BROKEN = {  # manifest edits that broke pages before the schema (hashes rewritten: the schema must catch them)
+    "latent_dim": lambda m: m["config"]["autoencoder"].update(latent_dim=-5),
+    "calibration": lambda m: m.pop("calibration"),
+    "class": lambda m: m["dataset"]["class_names"].pop(),  # too few class names
+    "test_accuracy": lambda m: m["metrics"].update(test_accuracy="0.98"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(BROKEN))
+def test_a_bundle_that_breaks_the_schema_gives_one_message_on_every_page(tiny_bundle, tmp_path, monkeypatch, field):
+    bundle = copy_bundle(tiny_bundle, tmp_path / "broken")
+    edit_manifest(bundle, BROKEN[field])
+    serve_only(bundle, tmp_path, monkeypatch)
+    for page in PAGES:
+        at = open_page(page)  # no exception box
+        message = re.sub(r"\\(.)", r"\1", at.error[0].value) if at.error else ""
+        assert len(at.error) == 1 and field in message and "rebuild it with" in message, page
+
+
+def test_a_bundle_with_nan_covariances_is_refused_on_the_model_pages(tiny_bundle, tmp_path, monkeypatch):
+    bundle = copy_bundle(tiny_bundle, tmp_path / "nan")
+    edit_npz(bundle, "mixture.npz", lambda a: a["covariances"].__setitem__((0, 0, 0, 0), np.nan))
+    serve_only(bundle, tmp_path, monkeypatch)
+    for page in PAGES[1:]:  # the home page reads the manifest only, which is fine
+        at = open_page(page)
+        assert len(at.error) == 1 and "covariances" in at.error[0].value, page
+        assert "nan" not in texts(at).replace(at.error[0].value, "").lower()
+
+
+def test_a_bundle_error_raised_while_a_page_runs_is_one_message(app_env, monkeypatch):
+    """E.g. finite weights that overflow on one input: the page shows the message, not a traceback."""
+    from latent.errors import BundleError
+    from latent.model import LatentModel
+
+    def overflow(self, Z):
+        raise BundleError("autoencoder.safetensors: its encoder gives NaN or infinite codes; rebuild it with: x")
+
+    monkeypatch.setattr(LatentModel, "to_map", overflow)
+    at = open_page("morph")
+    assert len(at.error) == 1 and "infinite codes" in at.error[0].value
+
+
 def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, monkeypatch):
     import shutil
 
@@ -144,14 +190,103 @@ def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, m
     monkeypatch.setattr(ui.common, "ASSETS", assets)
     at = open_page("home")
     picker = at.sidebar.selectbox[0]
-    assert picker.options == ["digits (scikit-learn digits, 8-d)"] * 2
+    assert len(set(picker.options)) == 2  # two bundles with the same label stay two choices
+    assert all(label.startswith("digits (scikit-learn digits, 8-d)") for label in picker.options)
     assert picker.value == str(app_env.resolve())  # the one asked for comes first
     at = picker.select_index(1).run()
     assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
     at.switch_page("app_pages/report.py").run()  # the choice stays across pages
     assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
-    assert f"`{(assets / 'other').resolve()}`" in texts(at)
+    assert str((assets / "other").resolve()) in texts(at)
     assert not at.exception
+
+
+def test_the_first_of_two_same_label_bundles_stays_chosen_across_pages(tiny_bundle, tmp_path, monkeypatch):
+    """LATENT_MODEL pointing at a copy of a bundle in assets/: Home -> Model report used to show the other one."""
+    import ui.common
+
+    mine = copy_bundle(tiny_bundle, tmp_path / "mine" / "digits")
+    shipped = copy_bundle(tiny_bundle, tmp_path / "assets" / "digits")
+    monkeypatch.setenv("LATENT_MODEL", str(mine))
+    monkeypatch.setattr(ui.common, "ASSETS", tmp_path / "assets")
+    at = open_page("home")
+    assert at.sidebar.selectbox[0].value == str(mine.resolve())
+    for chosen in (mine, shipped, mine):
+        at.sidebar.selectbox[0].set_value(str(chosen.resolve())).run()
+        at.switch_page("app_pages/home.py").run()
+        at.switch_page("app_pages/report.py").run()
+        assert not at.exception
+        assert at.sidebar.selectbox[0].value == str(chosen.resolve())
+        assert str(chosen.resolve()) in texts(at)
+
+
+# --------------------------------------------------------------------------- bundle text is plain text
+
+
+def markdown_shown(at: AppTest) -> list[str]:
+    """Every text on the page that Streamlit renders as Markdown: body text, alerts, labels, help, metric
+    values, image captions and table cells."""
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
+                                  "success") for e in getattr(at, kind)]
+    parts += [v for m in at.metric for v in (m.label, m.value, m.proto.delta, m.help)]
+    parts += [e.label for e in at.expander] + image_captions(at)
+    for table in at.table:
+        df = table.value
+        parts += [str(v) for v in df.to_numpy().ravel()] + [str(c) for c in df.columns] + [str(i) for i in df.index]
+    for kind in ("selectbox", "slider", "radio", "toggle", "button", "select_slider", "segmented_control"):
+        parts += [v for w in getattr(at, kind) for v in (w.label, getattr(w, "help", ""))]
+    return [p for p in parts if p]
+
+
+def chart_strings(at: AppTest) -> list[str]:
+    """Every string of every plotly figure on the page, as sent to the browser."""
+    def walk(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+    return [s for chart in at.get("plotly_chart") for s in walk(json.loads(chart.proto.spec))]
+
+
+def test_bundle_text_is_shown_as_plain_text_on_every_page(tiny_bundle, tmp_path, monkeypatch):
+    """Class names, the bundle's name, its dataset, source and command, and its folder name are shown
+    literally: no link, no remote image, no HTML reaches Markdown or Plotly."""
+    names = HOSTILE[:9] + ["9"]
+
+    def hostile(m):
+        m["dataset"]["class_names"] = names
+        m["name"] = "[n](http://example.com/name)"
+        m["dataset"]["name"] = "<img src=http://example.com/d.png>"
+        m["dataset"]["source"] = "![s](http://example.com/s.png)"
+        m["command"] = "python -m latent train <img src=http://example.com/c.png> [c](http://example.com)"
+        m["metrics"]["per_class_test_accuracy"] = dict(zip(names, m["metrics"]["per_class_test_accuracy"].values()))
+        m["evaluation"] = {"command": "[e](http://example.com/e)", "ood_dataset": "<b>ood</b>", "ood_n": 5,
+                           "ood_auroc": 0.9, "ood_auroc_likelihood": 0.9, "ood_auroc_reconstruction": 0.8,
+                           "ood_rejected_at_threshold": 0.5, "test_rejected_at_threshold": 0.01}
+
+    bundle = copy_bundle(tiny_bundle, tmp_path / "[f](x.png) <b>folder</b>")
+    edit_manifest(bundle, hostile)
+    serve_only(bundle, tmp_path, monkeypatch)
+    for page in PAGES:
+        at = open_page(page)
+        if page == "draw":
+            at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("7", rgba=True))
+            at.run()
+        shown = markdown_shown(at)
+        assert not at.error, (page, [e.value for e in at.error])
+        leaks = [(text, markup_leaks(text)) for text in shown if markup_leaks(text)]
+        assert not leaks, (page, leaks)
+        assert not [t for t in shown for name in names[:5] if name in t], page  # never the raw text
+        charts = chart_strings(at)
+        assert not [s for s in charts if "<img" in s or "<a " in s or "<b>ood" in s or "<b>folder" in s], page
+        if page in ("latent_map", "similarity", "report", "draw"):  # class names are on these charts, escaped
+            assert any("&lt;img src=x&gt;" in s for s in charts), page
+    facts = "\n".join(markdown_shown(at))  # the report page: its table of facts and the folder, escaped
+    assert escape_markdown(names[0]) in facts and md_code(bundle.resolve()) in facts
 
 
 # --------------------------------------------------------------------------- latent map
@@ -278,7 +413,8 @@ def test_similarity_methods_and_reading_guide(app_env):
 def test_report_shows_accuracy_and_bundle_details(app_env):
     at = open_page("report")
     assert len(at.table) == 2 and at.table[0].value.loc["one mixture per class (this model)", "test"].endswith("%")
-    assert at.table[1].value.loc["built by", "value"] == "python -m latent train --dataset digits (test fixture)"
+    built_by = at.table[1].value.loc["built by", "value"]  # a Markdown cell: bundle text escaped, read literally
+    assert re.sub(r"\\(.)", r"\1", built_by) == "python -m latent train --dataset digits (test fixture)"
     assert "Rows 1 and 3: test images" in texts(at)  # digits ships with scikit-learn, so the originals are shown
 
 

@@ -250,3 +250,45 @@ def test_sweep_curves_draw_one_panel_per_measure_present():
     assert list(fig.data[1].x) == [2, 8] and list(fig.data[1].y) == [0.05, 0.02]
     # two panels a row (readable on a phone): the third panel starts a second row
     assert fig.data[2].xaxis == "x3" and fig.layout.yaxis3.domain[1] < fig.layout.yaxis.domain[0]
+
+
+def _strings(obj):
+    """Every string in a figure's dict (names, text, hover templates, tick labels, titles...)."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _strings(value)
+    elif isinstance(obj, (list, tuple, np.ndarray)):
+        for value in obj:
+            yield from _strings(value)
+
+
+HOSTILE_NAMES = ['<a href="http://example.com">a</a>', "<img src=http://example.com/x.png>", "<b>%{x}</b>"]
+
+
+def test_figures_show_class_names_as_plain_text():
+    """Plotly renders <a>, <b>, <br>, <span style> in names, labels and hover text: bundle text is escaped."""
+    from latent.text import escape_plotly
+
+    names = HOSTILE_NAMES
+    coords, labels, ellipses = _map_data(k=2)
+    proba = np.array([0.2, 0.5, 0.3])
+    figures = [
+        plots.latent_map(coords, labels, names, ellipses=ellipses),
+        plots.latent_map(coords, labels, names, ellipses=ellipses, points=False),
+        plots.probability_bars(proba, names, predicted=1),
+        plots.path_probabilities(np.linspace(0, 1, 5), np.tile(proba, (5, 1)), names),
+        plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), names),
+        plots.entropy_chart(np.ones(3), np.zeros(3), names),
+        plots.confusion_heatmap(np.eye(3) * 5 + 1, names),
+        plots.accuracy_bars(dict(zip(names, [0.5, 0.6, 0.7]))),
+        plots.bic_curve(np.array([3.0, 2.0, 4.0]), 2, names[0]),
+        plots.map_markers(go.Figure(), np.zeros((1, 2)), name=names[1], text=[names[2]]),
+        plots.map_path(go.Figure(), np.zeros((3, 2)), name=names[1], text=names),
+    ]
+    for fig in figures:
+        shown = list(_strings(fig.to_dict()))
+        assert not [s for s in shown if "<a " in s or "<img" in s or "<b>%{x}" in s], shown
+        assert not [s for s in shown if "%{x}</b>" in s]
+        assert any(escape_plotly(n) in s for s in shown for n in names), shown

@@ -18,6 +18,7 @@ import streamlit as st
 
 from latent import artifacts
 from latent.errors import LatentError
+from latent.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -58,8 +59,9 @@ def requested_model(argv: list[str] | None = None) -> str | None:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
-    """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/."""
-    from latent.summary import bundle_label
+    """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/.
+    Labels are unique (a repeated one names its folder): Streamlit keys a choice by its label."""
+    from latent.summary import bundle_label, unique_labels
 
     found = sorted(artifacts.find_bundles(assets), key=lambda p: p.name != DEFAULT_BUNDLE)  # mnist first: the canvas
     paths = ([requested] if requested else []) + [str(p.resolve()) for p in found]
@@ -69,7 +71,7 @@ def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
             choices[path] = bundle_label(artifacts.load_manifest(path, verify=False), path)
         except LatentError:
             choices[path] = f"{Path(path).name} · (cannot be read)"
-    return choices
+    return unique_labels(choices)
 
 
 def model_picker() -> str | None:
@@ -126,8 +128,7 @@ def require_manifest() -> tuple[str, dict]:
     try:
         return path, manifest(path)
     except LatentError as exc:
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+        show_error(exc)
 
 
 def require_model():
@@ -144,8 +145,13 @@ def require_model():
             model = load_model(path)
         return path, model
     except LatentError as exc:
-        st.error(f"This model cannot be opened: {exc}", icon=":material/error:")
-        st.stop()
+        show_error(exc, "This model cannot be opened: ")
+
+
+def show_error(exc: LatentError, lead: str = ""):
+    """One st.error with the message as plain text (it quotes paths and bundle fields), then stop."""
+    st.error(lead + escape_markdown(exc), icon=":material/error:")
+    st.stop()
 
 
 # --------------------------------------------------------------------------- page furniture

@@ -1,0 +1,71 @@
+"""Text from a bundle or a folder name is shown as plain text: Markdown and Plotly's HTML both escaped."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from latent.text import escape_markdown, escape_plotly, md_code, one_line
+
+# Names a shared bundle could carry: links, remote images, raw HTML, emphasis, Streamlit directives, autolinks.
+HOSTILE = ["[x](http://example.com)", "![i](http://example.com/a.png)", "<img src=x>", '<a href="http://e">e</a>',
+           "**bold**", "`code` and $x^2$", ":red[red] :material/home:", "www.example.com", "me@example.com",
+           "# heading", "- item", "1. item", "| a | b |", "<b>bold</b><br><span style='color:red'>s</span>",
+           "%{x} &lt;b&gt;", "line\nbreak\r\ttab"]
+
+
+def markup_leaks(value: str, *, blocks: bool = False) -> list[str]:
+    """Markdown that would render as a link, an image, HTML or an autolink (and with `blocks`, a heading,
+    a list or a table). Code spans and backslash escapes are literal, so they are removed first."""
+    plain = re.sub(r"(`+)(.+?)\1", "", value)
+    plain = re.sub(r"\\.", "", plain)
+    block = r"|^\s*(?:#|[-*+] |\d+\. |\|)" if blocks else ""
+    return re.findall(r"\]\(|!\[|<[A-Za-z/!?]|https?:|www\.|\S@\S" + block, plain, flags=re.M)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_escaped_markdown_has_no_markup_and_reads_as_the_original(name):
+    escaped = escape_markdown(name)
+    assert markup_leaks(escaped, blocks=True) == []
+    assert re.sub(r"\\(.)", r"\1", escaped) == one_line(name)  # unescaping gives the text back
+    assert "\n" not in escaped and "\r" not in escaped
+
+
+def test_every_ascii_punctuation_character_is_escaped():
+    escaped = escape_markdown(string.punctuation)
+    assert escaped == "".join("\\" + c for c in string.punctuation)
+    assert escape_markdown("plain text 123 ü") == "plain text 123 ü"
+
+
+@pytest.mark.parametrize("name", HOSTILE + ["a ``` b", "`"])
+def test_code_spans_fence_any_backticks(name):
+    span = md_code(name)
+    fence = re.match(r"`+", span).group()
+    body = span[len(fence):-len(fence)]
+    assert span.endswith(fence) and fence not in body.replace(fence + "`", "")
+    assert max((len(r) for r in re.findall(r"`+", body)), default=0) < len(fence)
+    assert body.strip() == one_line(name).strip()
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_plotly_text_has_no_tags_entities_or_template_fields(name):
+    escaped = escape_plotly(name)
+    assert "<" not in escaped and ">" not in escaped and "%{" not in escaped
+    # plotly decodes &amp; &lt; &gt; and numeric entities only: decoding them gives the text back
+    decoded = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), escaped)
+    decoded = decoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert decoded == one_line(name)
+
+
+def test_repeated_picker_labels_name_their_folder_then_their_path():
+    from latent.summary import unique_labels
+
+    same, other = "mnist (MNIST, 16-d)", "fashion (Fashion-MNIST, 64-d)"
+    labels = {"/a/x/mnist": same, "/b/y/mnist": same, "/c/x/mnist": same, "/d/fashion": other}
+    out = unique_labels(labels)
+    assert len(set(out.values())) == len(out) and list(out) == list(labels)
+    assert out["/d/fashion"] == other
+    assert out["/b/y/mnist"] == "mnist (MNIST, 16-d) · y/mnist"
+    assert out["/a/x/mnist"].endswith("/a/x/mnist") and out["/c/x/mnist"].endswith("/c/x/mnist")
