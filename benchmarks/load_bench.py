@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import concurrent.futures
 import io
 import json
 import math
@@ -645,7 +646,7 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
         tour = Visitor(-1, server.url, drawings, deadline=math.inf, seed=args.seed, media=not args.no_media,
                        tour=True)
         t = time.monotonic()
-        asyncio.run(tour.run())
+        _run_async(tour.run())
         warmup_s = time.monotonic() - t
         problems += tour.problems
         time.sleep(1.0)
@@ -658,7 +659,7 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
         visitors = [Visitor(i, server.url, drawings, deadline=deadline_start + args.duration, think=think,
                             seed=args.seed, media=not args.no_media) for i in range(n)]
         cpu_server0, cpu_client0, t0 = server.cpu_seconds(), time.process_time(), time.monotonic()
-        asyncio.run(_drive(visitors, stagger))
+        _run_async(_drive(visitors, stagger))
         elapsed = time.monotonic() - t0
         cpu_server, cpu_client = server.cpu_seconds() - cpu_server0, time.process_time() - cpu_client0
         time.sleep(2.0)
@@ -776,6 +777,17 @@ def parse_args(argv=None):
     if not (Path(args.model) / "manifest.json").is_file():
         parser.error(f"{args.model} is not a model bundle (no manifest.json)")
     return args
+
+
+def _run_async(coro):
+    """asyncio.run, also from a thread whose event loop is already running (Playwright's sync API
+    keeps one running in the test process): then the coroutine runs on a fresh loop in its own thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def bench(args) -> dict:
