@@ -1,116 +1,162 @@
-"""Draw: draw (or upload) an image; see it as the model does, classified, reconstructed and placed."""
+"""Draw: draw, upload or photograph an image; see it as the model does, its answer and why, and where it lands."""
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from latent import plots
-from latent.errors import ImageInputError
-from latent.preprocess import has_ink, read_image, rgba_to_gray, to_model_input
+from latent.catalog import dataset_info
+from latent.errors import BlankImageError, ImageInputError
+from latent.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.reading import read_input
 from latent.text import escape_markdown
 from ui import cached, common
 
+PEN_WIDTHS = (4, 48, 19)  # the canvas pen: thinnest, thickest, default (pixels of the 280-pixel canvas)
+MODES = {"Draw": ":material/draw:", "Upload": ":material/upload:", "Camera": ":material/photo_camera:"}
+
 path, model = common.require_model()
 names = model.class_names
-what = {"mnist": "a digit", "digits": "a digit", "fashion-mnist": "a piece of clothing (a shoe, a bag, a shirt…)"}.get(
-    model.manifest.get("dataset", {}).get("name"), "something from one of its classes")
+info = dataset_info(model.manifest.get("dataset", {}).get("name"))
+what = escape_markdown(info.what)
 
 st.title("Draw")
-st.markdown(f"Draw {what} in the black square, or upload a picture. The model tells you what it sees, "
-            "or that it sees **none** of its classes.")
+st.markdown(f"Draw {what} in the black square, upload a picture or take one. The model tells you what it sees, "
+            "or that it sees **none** of its classes, and why.")
+if not info.drawable:
+    st.info("This model learned from **photos**, not from sketches: a drawing almost never looks like its training "
+            "images, so it will mostly answer “none”. **Upload a photo or take one with the camera** to see it "
+            "recognise things.", icon=":material/photo_camera:")
+tests_text = {"likelihood": "the **best class log-likelihood** of its code (the latent test the map shows)",
+              "reconstruction": "how well the autoencoder can **redraw** it",
+              "detector": "a small network trained on generated letters, scribbles, shapes and photos against "
+                          "the training images (**does it look like any of its classes at all?**)"}
 common.explain(f"""
-Your drawing is prepared exactly like the training images: cropped to the ink, scaled into a 20×20
-box, and centred by its centre of mass in a **28×28 model input** (shown below the result). The
-encoder turns that into a code; each class's mixture says how likely the code is, and the
-probabilities compare the classes with each other.
+Your input is prepared like the training images: a photo of paper is first cleaned to the ink alone
+(the paper's uneven light, shadows and the desk removed), then it is cropped to the ink, its pen brought
+to the training images' stroke width, scaled into a 20×20 box and centred in a **28×28 model input**.
+The encoder turns that into a code; each class's mixture says how likely the code is, and the
+probabilities compare the classes with each other (calibrated, so “90 %” is right about 90 % of the time).
 
-The **threshold** sets when the answer is **“none”**: when even the best class finds the code less
-likely than this (a log-likelihood), the model refuses to guess. Its default was chosen on the
-validation images so that only {model.rejection_rate(model.threshold):.0%} of real images are refused;
-raising it makes the model pickier.
+The answer is **“none”** when the input fails any of these tests, each set on validation images the model
+never trained on so that it refuses only a small share of real ones:
+{chr(10).join(f"- {tests_text[t.score]}" for t in model.rule.tests)}
 
-The **reconstruction** is the decoded code: what the model “remembers” of your drawing. The
-**nearest style** is the mixture component that explains the code best, and the star on the map
-shows where your drawing lands among the test images. Scribbles land in odd places and get “none”.
+A blank canvas or a photo without clear ink is “none” too. The **reconstruction** is the decoded code:
+what the model “remembers” of your input. The **trail on the map** follows your drawing stroke by stroke.
 """)
 
-if "draw_canvas_n" not in st.session_state:
-    st.session_state.draw_canvas_n = 0  # bumped by "Clear": a new key gives a fresh, empty canvas
+st.session_state.setdefault("draw_canvas_n", 0)  # bumped by "Clear": a new key gives a fresh, empty canvas
+st.session_state.setdefault("draw_trail", [])  # map positions of the current drawing, stroke by stroke
 
 
 def clear_canvas() -> None:
     st.session_state.draw_canvas_n += 1
+    st.session_state.draw_trail = []
 
 
-left, right = st.columns([1, 1.35], gap="large")
+left, right = st.columns([1, 1.2], gap="large")
 
-x = None  # the 28x28 model input, once there is something to classify
+x, cleaned, blank = None, None, None  # the 28x28 model input; the cleaned photo; why there is nothing to read
 with left:
-    mode = st.segmented_control("Input", ["Draw", "Upload"], default="Draw", key="draw_mode", required=True,
-                                label_visibility="collapsed")
-    if mode == "Upload":
-        upload = st.file_uploader("An image of a single digit or object (PNG, JPEG, GIF, BMP or WebP)", key="draw_upload",
-                                  help="Dark-on-light and light-on-dark both work; the picture is cropped to its ink.")
-        if upload is not None:
-            try:
-                read = read_image(upload.getvalue(), name=upload.name)
-                for note in read.notes:
-                    st.info(note, icon=":material/info:")
-                x = to_model_input(read.gray)
-            except ImageInputError as exc:
-                st.error(str(exc), icon=":material/broken_image:")
-        else:
-            st.caption("Nothing uploaded yet.")
-    else:
-        canvas = st_canvas(stroke_width=19, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
-                           drawing_mode="freedraw", return_image_data=True, update_streamlit=True,
+    default_mode = "Draw" if info.drawable else "Upload"
+    mode = st.segmented_control("Input", list(MODES), default=default_mode, key="draw_mode", required=True,
+                                format_func=lambda m: f"{MODES[m]} {m}", label_visibility="collapsed")
+    gray, via, source_name = None, UPLOAD, None
+    if mode == "Draw":
+        pen = st.slider("Pen width", *PEN_WIDTHS, key="draw_pen", help="Thin or thick: the model reads both "
+                        "(strokes are brought to the width of its training images).")
+        canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=280,
+                           width=280, drawing_mode="freedraw", return_image_data=True, update_streamlit=True,
                            key=f"draw_canvas_{st.session_state.draw_canvas_n}")
         st.button("Clear", key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
         image = canvas.image_data
         if image is not None:
-            gray = rgba_to_gray(image) if image.ndim == 3 and image.shape[-1] == 4 else image
-            if has_ink(gray):
-                try:
-                    x = to_model_input(gray)
-                except ImageInputError as exc:
-                    st.error(str(exc), icon=":material/broken_image:")
+            drawn = rgba_to_gray(image) if image.ndim == 3 and image.shape[-1] == 4 else image
+            if has_ink(drawn):
+                gray, via = drawn, CANVAS
+    else:
+        if mode == "Upload":
+            picture = st.file_uploader("A picture of one digit or object (PNG, JPEG, GIF, BMP, WebP or TIFF)",
+                                       key="draw_upload", help="A photo of paper works: the paper is cleaned away.")
+        else:
+            picture = st.camera_input("Take a photo of one digit written on paper", key="draw_camera")
+        if picture is None:
+            st.caption("Nothing uploaded yet." if mode == "Upload" else "No photo taken yet.")
+        else:
+            try:
+                read = read_image(picture.getvalue(), name=picture.name)
+                for note in read.notes:
+                    st.info(escape_markdown(note), icon=":material/info:")
+                gray = read.gray
+            except ImageInputError as exc:
+                st.error(escape_markdown(str(exc)), icon=":material/broken_image:")
+    if gray is not None:
+        try:
+            cleaned, x = prepare_steps(gray, via=via, reading=info.reading)
+        except BlankImageError as exc:
+            blank = exc
+        except ImageInputError as exc:
+            st.error(escape_markdown(str(exc)), icon=":material/broken_image:")
 
+with right:
     # The slider's grid is laid out from the calibrated threshold, so its default sits exactly on it.
     val, step, calibrated = model.val_max_log_likelihood, 0.05, model.threshold
     below = int(np.ceil((calibrated - (val[0] - (np.median(val) - val[0]) * 0.5)) / step))
     above = max(int(np.ceil((np.quantile(val, 0.9) - calibrated) / step)), 1)
-    threshold = st.slider("Threshold for “none” (log-likelihood)", calibrated - below * step,
+    answer = st.container()
+    threshold = st.slider("Latent test: “none” below this best class log-likelihood", calibrated - below * step,
                           calibrated + above * step, calibrated, step, format="%.2f", key="draw_threshold",
-                          help="Below this, the best class's log-likelihood is too low and the answer is 'none'. "
+                          help="The latent test's threshold: below it, the best class finds the code too unlikely. "
                                "The default is calibrated on the validation split.")
-    st.caption(f"At this threshold, **{model.rejection_rate(threshold):.1%}** of validation images get “none” "
-               f"(calibrated default {calibrated:.2f}).")
+    st.caption(f"At this threshold, the latent test refuses **{model.rejection_rate(threshold):.1%}** of validation "
+               f"images (calibrated default {calibrated:.2f}); the other tests stay as calibrated.")
+    with answer:
+        if x is None and blank is None:
+            st.info(f"Draw {what} on the canvas (or upload a picture): the answer appears here.",
+                    icon=":material/gesture:")
+        elif blank is not None:
+            with st.container(border=True):
+                st.markdown(f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: "
+                            f"{escape_markdown(str(blank))}.")
+        else:
+            r = read_input(model, x, reject_below=threshold)
+            with st.container(border=True):
+                if r.label >= 0:
+                    st.markdown(f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · passes "
+                                f"all {len(r.tests)} tests")
+                else:
+                    best = escape_markdown(names[int(np.argmax(r.proba))])
+                    st.markdown(f"### none of these  \nReason: **{escape_markdown(r.reason)}**. Its best guess "
+                                f"would have been {best}.")
+                st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
+                                                       height=220),
+                                key="draw_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
+            with st.expander("Why: the tests behind “none”", expanded=r.label < 0, icon=":material/rule:"):
+                st.caption("Grey: the validation images' scores (real images the model never trained on). Dashed: "
+                           "the threshold. Diamond: your input, green when it passes, red when it fails.")
+                st.plotly_chart(plots.none_tests(r.tests, model.val_scores), key="draw_tests",
+                                config=common.STATIC_PLOT_CONFIG, width="stretch")
 
-with right:
-    if x is None:
-        st.info(f"Draw {what} on the canvas (or upload a picture): the result appears here.",
-                icon=":material/gesture:")
-    else:
-        r = read_input(model, x, reject_below=threshold)
-        with st.container(border=True):
-            if r.label >= 0:
-                st.markdown(f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · "
-                            f"log-likelihood {r.score:.2f} ≥ threshold {threshold:.2f}")
-            else:
-                best = escape_markdown(names[int(np.argmax(r.proba))])
-                st.markdown(f"### none of these  \nBest guess would be {best}, but its log-likelihood "
-                            f"{r.score:.2f} is below the threshold {threshold:.2f}.")
-            st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
-                                                   height=260),
-                            key="draw_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
-        style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
+if x is not None:
+    style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
+    pictures = st.columns([1, 3]) if cleaned is not None else [None, st.container()]
+    if cleaned is not None:
+        from latent.imaging import to_uint8
+
+        pictures[0].image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
+    with pictures[1]:
         common.show_images([r.x, r.reconstruction, style_mean], width=112, captions=[
             "model input (28×28)", "reconstruction",
             f"nearest style: {escape_markdown(names[r.style_class])}, style {r.style + 1}"])
 
-if x is not None:
-    st.markdown("##### Where your drawing lands on the map")
+    trail = st.session_state.draw_trail if via == CANVAS else []
+    here = [float(v) for v in r.map_xy]
+    if via == CANVAS and (not trail or trail[-1] != here):
+        trail.append(here)
+    st.markdown("##### Where your drawing lands on the map" + (" (its trail, stroke by stroke)" if len(trail) > 1
+                                                                 else ""))
     base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
-    st.plotly_chart(plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"]),
-                    key="draw_map", config=common.PLOT_CONFIG, width="stretch")
+    fig = (plots.map_path(base, np.asarray(trail), name="your drawing, stroke by stroke", current=r.map_xy)
+           if len(trail) > 1 else plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"]))
+    st.plotly_chart(fig, key="draw_map", config=common.PLOT_CONFIG, width="stretch")

@@ -10,7 +10,7 @@ import streamlit as st
 from latent import plots
 from latent.errors import LatentError
 from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
-                            ood_caption, ood_rows)
+                            junk_rows, ood_caption, ood_rows)
 from latent.sweep import read_sweep
 from latent.text import escape_markdown, md_code
 from ui import cached, common
@@ -62,6 +62,18 @@ with right:
         st.plotly_chart(plots.accuracy_bars(per_class, height=420), key="report_per_class",
                         config=common.STATIC_PLOT_CONFIG, width="stretch")
 
+reliability = metrics.get("test_reliability")
+if reliability:
+    st.subheader("Are its probabilities honest?")
+    st.markdown(f"Of all answers given with confidence *p*, about *p* should be right. The class likelihoods alone are "
+                f"over- or under-sure; dividing their logarithms by a **temperature** of {metrics['temperature']:.2f} "
+                f"(fitted on the validation split) changes no answer and moves the probabilities to what they mean: "
+                f"expected calibration error on the test split **{metrics['test_ece_uncalibrated']:.2%} → "
+                f"{metrics['test_ece']:.2%}**.")
+    st.plotly_chart(plots.reliability_diagram({"likelihoods alone": reliability["uncalibrated"],
+                                               "with the temperature": reliability["calibrated"]}),
+                    key="report_reliability", config=common.STATIC_PLOT_CONFIG, width="stretch")
+
 st.subheader("Reconstructions")
 rec = cached.test_reconstructions(path, 12)
 if rec["originals"] is not None:
@@ -109,6 +121,16 @@ if ood:
     st.caption(f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
                f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "
                "images).")
+junk_report = evaluation.get("junk")
+if junk_report:
+    kinds, digit_sets = junk_rows(junk_report)
+    st.markdown("##### Outside the test set: what people really draw and upload")
+    st.caption("Each foreign kind generated fresh (another seed than training), answered by this bundle's rule, and "
+               "by the same rule with its detector trained **without that kind** (leave one kind out: the honest "
+               "figure for kinds nobody thought of).")
+    st.table(pd.DataFrame(kinds).set_index("kind"))
+    st.caption("Digits as people write them: read right (a “none” counts as wrong) and refused.")
+    st.table(pd.DataFrame(digit_sets).set_index("digits"))
 morphs = morph_rows(evaluation)
 if morphs:
     st.markdown(f"##### Morphs: straight line vs through the data ({evaluation['morph_pairs']} random pairs of styles)")

@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--compare-auto", action="store_true",
                           help="also refit the per-class mixtures with the number of components chosen by BIC "
                                "(1..10 per class) on the same codes and report their test accuracy")
+    evaluate.add_argument("--junk", action="store_true",
+                          help="also generate (seeded) foreign kinds (letters, symbols, scribbles, shapes, photos, "
+                               "textures, gradients, noise) and digits as people write them, and report per kind the "
+                               "share answered 'none' -- also with the detector retrained without that kind (leave "
+                               "one kind out) -- and per digit set the share read right and the share refused")
+    evaluate.add_argument("--junk-n", type=_positive_int, default=300, help="inputs per kind for --junk")
+    evaluate.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
+                          help="with --junk: skip retraining the detector without each kind (quicker, less honest)")
     evaluate.add_argument("--save", action="store_true",
                           help="also store the results (with this command) in the bundle's manifest under "
                                "'evaluation', where the dashboard's report page shows them")
@@ -155,9 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     classify.add_argument("--model", default="assets/mnist", help="model bundle directory")
     classify.add_argument("--threshold", type=float, default=None,
-                          help="reject ('none') below this max class log-likelihood (default: the bundle's calibrated one)")
-    classify.add_argument("--no-reject", action="store_true", help="never answer 'none'")
-    classify.add_argument("--json", action="store_true", help="print one JSON object per image")
+                          help="the latent test: 'none' below this best class log-likelihood (default: the bundle's "
+                               "calibrated one); the bundle's other 'none' tests still apply")
+    classify.add_argument("--no-reject", action="store_true", help="never answer 'none' (except for a blank picture)")
+    classify.add_argument("--json", action="store_true",
+                          help="print one JSON object per image: file, label (a class or 'none'), reason, "
+                               "probabilities, scores (each 'none' test's value, threshold, passed)")
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit a bundle's 'none' answer (detector, thresholds, temperature) without retraining it",
+        formatter_class=fmt,
+        description="Train the outlier-exposure detector on generated foreign inputs, set each 'none' test's "
+                    "threshold on the validation split and fit the class probabilities' temperature, as `train` "
+                    "does, for an existing bundle (its autoencoder and mixtures stay as they are).")
+    calibrate.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    calibrate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    calibrate.add_argument("--reject-rate", type=_rate, default=None,
+                           help="share of validation images the latent test refuses (default: the bundle's)")
+    calibrate.add_argument("--quiet", action="store_true", help="print only the final line")
 
     info = sub.add_parser("info", help="describe a model bundle", formatter_class=fmt,
                           description="Print a bundle's dataset, config, metrics and files.")
@@ -266,6 +289,11 @@ def cmd_evaluate(args) -> int:
     metrics.update(compare_paths(model, code_graph(model)))
     if args.compare_auto:
         metrics.update(compare_auto_components(model, dataset, log))
+    if args.junk:
+        from .foreign import evaluate_junk
+
+        metrics["junk"] = evaluate_junk(model, dataset, n=args.junk_n, leave_one_out=args.leave_one_out,
+                                        data_dir=args.data_dir, log=log, progress=not args.json)
     judge_dir = Path(args.judge) if args.judge else JUDGES_ROOT / name
     if args.judge or (judge_dir / "manifest.json").is_file():
         from .judge import Judge, sample_fidelity
@@ -333,6 +361,8 @@ def format_report(model, dataset: str, m: dict) -> str:
                       f"names decoded class samples as intended)  {m['sample_fidelity']:.4f}",
                   f"  judge's mean confidence: class samples {m['sample_judge_confidence']:.3f}, "
                   f"uniform-box samples {m['uniform_judge_confidence']:.3f}"]
+    if "junk" in m:
+        lines += ["", junk_table(m["junk"], m)]
     if "ood_auroc" in m:
         lines += ["", f"out-of-distribution: {m['ood_dataset']} test images ({m['ood_n']}) vs {dataset} test images",
                   f"  AUROC, likelihood score       {m['ood_auroc_likelihood']:.4f}",
@@ -342,6 +372,20 @@ def format_report(model, dataset: str, m: dict) -> str:
                   f"  AUROC, typicality score       {m['ood_auroc_typicality']:.4f}   (ood_auroc)",
                   f"  answered 'none' at the stored threshold: {m['ood_rejected_at_threshold']:.4f} of foreign, "
                   f"{m['test_rejected_at_threshold']:.4f} of own test images"]
+    return "\n".join(lines)
+
+
+def junk_table(junk: dict, metrics: dict) -> str:
+    """The `--junk` results as two plain tables: foreign kinds answered "none", digit sets read right."""
+    lines = [f"answered 'none' (share of {next(iter(junk['junk'].values()))['n']} per kind)   bundle's rule   "
+             "detector trained without the kind"]
+    for kind, r in junk["junk"].items():
+        left = r.get("none_left_out")
+        lines.append(f"  {kind:<34}{r['none']:>10.3f}{'' if left is None else f'{left:>14.3f}'}")
+    lines += ["", f"{'digits as people write them':<36}{'read right':>10}{'none':>8}"]
+    for name, r in junk["digits"].items():
+        lines.append(f"  {name:<34}{r['correct']:>10.3f}{r['none']:>8.3f}")
+    lines.append(f"  {'own test images':<34}{junk['test']['accuracy']:>10.4f}{junk['test']['none']:>8.4f}")
     return "\n".join(lines)
 
 
@@ -381,17 +425,24 @@ def cmd_judge(args) -> int:
 
 
 def cmd_classify(args) -> int:
-    import numpy as np
-
+    from .catalog import dataset_info
+    from .errors import BlankImageError
     from .model import LatentModel
     from .preprocess import image_to_model_input
+    from .reading import answer_line, answer_record, read_input
+    from .rejection import NoneRule
 
     model = LatentModel.load(args.model)
-    threshold = None if args.no_reject else (args.threshold if args.threshold is not None else model.threshold)
+    rule = NoneRule([]) if args.no_reject else model.rule.with_likelihood(
+        args.threshold if args.threshold is not None else model.threshold)
+    reading_kind = dataset_info(model.manifest["dataset"]["name"]).reading
     failures = 0
     for path in args.images:
         try:
-            image, notes = image_to_model_input(path)
+            image, notes = image_to_model_input(path, reading=reading_kind)
+            reading, blank = read_input(model, image, rule=rule), None
+        except BlankImageError as exc:  # nothing to read: the answer is "none", with why
+            reading, blank, notes = None, exc.reason, []
         except LatentError as exc:
             failures += 1
             if args.json:
@@ -399,21 +450,25 @@ def cmd_classify(args) -> int:
             else:
                 print(f"error: {exc}", file=sys.stderr)
             continue
-        result = model.classify_images(image[None], reject_below=threshold)
-        proba = result.proba[0]
-        top = int(np.argmax(proba))
         if args.json:
-            print(json.dumps({
-                "file": path, "label": result.names[0], "predicted_class": model.class_names[top],
-                "probability": float(proba[top]),
-                "probabilities": {name: float(p) for name, p in zip(model.class_names, proba)},
-                "log_likelihood": float(result.max_log_likelihood[0]), "threshold": threshold, "notes": notes,
-            }))
+            print(json.dumps(answer_record(model, path, reading, blank_reason=blank, notes=notes)))
         else:
-            answer = result.names[0]
-            detail = f"p={proba[top]:.3f}" if answer != "none" else f"closest {model.class_names[top]} p={proba[top]:.3f}"
-            print(f"{path}: {answer} ({detail}, log-likelihood {result.max_log_likelihood[0]:.1f})")
+            print(answer_line(model, path, reading, blank_reason=blank))
     return EXIT_ERROR if failures else 0
+
+
+def cmd_calibrate(args) -> int:
+    from .artifacts import current_command
+    from .pipeline import calibrate_bundle
+
+    log = (lambda _: None) if args.quiet else (lambda line: print(line, flush=True))
+    rates = {"likelihood": args.reject_rate} if args.reject_rate is not None else None
+    manifest = calibrate_bundle(args.model, data_dir=args.data_dir, rates=rates, command=current_command(), log=log,
+                                progress=not args.quiet)
+    c = manifest["calibration"]
+    tests = ", ".join(f"{k} {v:.3f}" for k, v in c["rates"].items())
+    print(f"calibrated {args.model}: validation images refused per test: {tests}; temperature {c['temperature']:.2f}")
+    return 0
 
 
 def cmd_info(args) -> int:
@@ -449,7 +504,7 @@ def cmd_info(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
-            "info": cmd_info}
+            "calibrate": cmd_calibrate, "info": cmd_info}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,10 +68,40 @@ def _font(rng: np.random.Generator, size: int):
     return _load_font(files[int(rng.integers(len(files)))] if files else None, max(8, size // 8 * 8))
 
 
-def render_text(text: str, rng: np.random.Generator, *, size: int = hw.CANVAS) -> np.ndarray:
-    """`text` in a random font, weight-like stroke, rotation and place: white on black, (size, size) in [0, 1]."""
+def _elastic(image: np.ndarray, rng: np.random.Generator, strength: float = 0.04) -> np.ndarray:
+    """A smooth random warp (a hand's wobble) of a glyph image in [0, 1]: uint8 of the same shape."""
+    from scipy import ndimage
+
+    h, w = image.shape
+    side = max(h, w)
+    field = [ndimage.gaussian_filter(rng.normal(size=(8, 8)), 1.5) for _ in range(2)]
+    dy, dx = (np.asarray(Image.fromarray(f.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BICUBIC))
+              * strength * side / max(float(np.abs(f).max()), 1e-6) for f in field)
+    yy, xx = np.mgrid[:h, :w].astype(np.float32)
+    warped = ndimage.map_coordinates(image, [yy + dy, xx + dx], order=1, mode="constant")
+    return (np.clip(warped, 0, 1) * 255).astype(np.uint8)
+
+
+def _has_glyph(font, text: str) -> bool:
+    """False when `font` would draw `text` as its "missing glyph" box."""
+    try:
+        return bytes(font.getmask(text)) != bytes(font.getmask("\uffff"))
+    except (OSError, ValueError):
+        return False
+
+
+def render_text(text, rng: np.random.Generator, *, size: int = hw.CANVAS) -> np.ndarray:
+    """`text` (or one of several strings) in a random font that has it, weight-like stroke, a hand's
+    wobble, rotation and place: white on black, (size, size) in [0, 1]."""
     height = rng.uniform(0.3, 0.9) * size
-    font = _font(rng, int(height))
+    candidates = [text] if isinstance(text, str) else list(text)
+    for attempt in range(24):  # a font without the character would draw a box, which reads like a 0 or a 1
+        text = candidates[int(rng.integers(len(candidates)))]
+        font = _font(rng, int(height))
+        if _has_glyph(font, text):
+            break
+    else:
+        text, font = "&", _load_font(None, max(8, int(height) // 8 * 8))
     stroke = int(rng.integers(0, max(1, int(height / 12))))
     img = Image.new("L", (size * 2, size * 2), 0)
     ImageDraw.Draw(img).text((size // 2, size // 2), text, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
@@ -79,7 +109,7 @@ def render_text(text: str, rng: np.random.Generator, *, size: int = hw.CANVAS) -
     box = img.getbbox()
     if box is None:
         return np.zeros((size, size), dtype=np.float32)
-    glyph = img.crop(box)
+    glyph = Image.fromarray(_elastic(np.asarray(img.crop(box), dtype=np.float32) / 255.0, rng))
     w, h = glyph.size
     scale = min(size * 0.95 / max(w, h), 1.0)
     glyph = glyph.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BILINEAR)
@@ -230,6 +260,11 @@ FONT_LETTERS = [c for c in "ABCDEFHJKLMNPQRTUVWXYacdefhjkmnprtuvwxy" if c not in
 Maker = Callable[[np.random.Generator, int], Sample]
 
 
+# Other scripts and symbols: strokes a digit model never saw, none of which reads as a digit.
+SYMBOLS = ("ΓΔΛΞΠΣΦΨΩαβγδεζηλμξπσφψω" "ДЖИЛПФЦШЩЫЮЯджилпфцшщыюя" "אבגדהוזחטכלמנסעפצקרשת"
+           "∑∫∂√∞≈≠≤≥∆∇∀∃∈∉⊂⊃∪∩±×÷" "←↑→↓↔⇒⇔" "&@#%?!*+=<>$€£¥§¶" "♠♣♥♦★☆☺☻♪♫✓✗")
+
+
 def _canvas(fn: Callable[[np.random.Generator, int], np.ndarray]) -> Maker:
     return lambda rng, size: Sample(fn(rng, size), CANVAS)
 
@@ -242,6 +277,7 @@ JUNK: dict[str, Maker] = {
     "letters (drawn)": _canvas(lambda rng, size: drawn(hw.LETTERS, rng, size)[1]),
     "letters (fonts)": _canvas(lambda rng, size: render_text(FONT_LETTERS[int(rng.integers(len(FONT_LETTERS)))],
                                                               rng, size=size)),
+    "symbols, other scripts": _canvas(lambda rng, size: render_text(tuple(SYMBOLS), rng, size=size)),
     "scribbles": _canvas(scribble),
     "shapes": _canvas(lambda rng, size: drawn(hw.SHAPES, rng, size)[1]),
     "letters on paper": _upload(lambda rng, size: on_paper(drawn(hw.LETTERS, rng, size)[1], rng, size=size)),
@@ -297,6 +333,90 @@ DIGIT_SETS: dict[str, Maker] = {
     "digits on paper": _paper_digit,
     "sklearn digits (43 writers)": _sklearn_digit,
 }
+
+
+# --------------------------------------------------------------------------- real digits, rewritten
+
+def _ink_crop(image: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(image.max(axis=1) > 0.1), np.flatnonzero(image.max(axis=0) > 0.1)
+    if len(rows) == 0:
+        return image
+    return image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def rewrite(image: np.ndarray, rng: np.random.Generator, size: int = hw.CANVAS, *, pen: float = 0.0,
+            slant: float = 0.0, stretch: float = 1.0, height: float = 0.7, resolution: int | None = None) -> np.ndarray:
+    """A real 28x28 digit (float in [0, 1]) written again on a size x size canvas: `height` of the canvas
+    tall, its width times `stretch`, slanted, its pen `pen` (in 28x28 pixels) thicker (or thinner), at a
+    random place; `resolution` first reduces it to that many pixels a side (a low-resolution scan)."""
+    from scipy import ndimage
+
+    glyph = _ink_crop(np.asarray(image, dtype=np.float32))
+    if resolution is not None:
+        h, w = glyph.shape
+        k = resolution / max(h, w)
+        small = Image.fromarray(glyph, mode="F").resize((max(1, round(w * k)), max(1, round(h * k))),
+                                                        Image.Resampling.BOX)
+        glyph = np.asarray(small, dtype=np.float32)
+    h_px = max(8, int(height * size))
+    scale = h_px / glyph.shape[0]
+    w_px = max(2, int(glyph.shape[1] * scale * stretch))
+    big = np.asarray(Image.fromarray(glyph, mode="F").resize((w_px, h_px), Image.Resampling.BICUBIC),
+                     dtype=np.float32)
+    if pen:
+        mask = np.pad(big > 0.5 * big.max(), int(abs(pen) * scale) + 2)
+        r = abs(pen) * scale / 2
+        big = ((ndimage.distance_transform_edt(~mask) <= r) if pen > 0
+               else (ndimage.distance_transform_edt(mask) > r)).astype(np.float32)
+    if slant:
+        img = Image.fromarray(big, mode="F")
+        extra = int(abs(slant) * img.size[1])
+        img = img.transform((img.size[0] + extra, img.size[1]), Image.Transform.AFFINE,
+                            (1, slant, -extra if slant > 0 else 0, 0, 1, 0), resample=Image.Resampling.BILINEAR)
+        big = np.asarray(img, dtype=np.float32)
+    big = np.clip(big, 0, 1)
+    if max(big.shape) > size:
+        k = size / max(big.shape)
+        big = np.asarray(Image.fromarray(big, mode="F").resize((max(1, int(big.shape[1] * k)),
+                                                                 max(1, int(big.shape[0] * k)))), dtype=np.float32)
+    canvas = np.zeros((size, size), dtype=np.float32)
+    top = int(rng.integers(0, size - big.shape[0] + 1))
+    left = int(rng.integers(0, size - big.shape[1] + 1))
+    canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
+    return np.clip(canvas, 0.0, 1.0)
+
+
+def _u(rng: np.random.Generator, low: float, high: float) -> float:
+    return float(rng.uniform(low, high))
+
+
+# Ways people's real digits differ from MNIST's: name -> (image, rng, size) -> Sample (label set by caller).
+VARIATIONS: dict[str, Callable[[np.ndarray, np.random.Generator, int], Sample]] = {
+    "thick pen": lambda x, rng, size: Sample(rewrite(x, rng, size, pen=_u(rng, 1.5, 4)), CANVAS),
+    "thin pen": lambda x, rng, size: Sample(rewrite(x, rng, size, pen=-_u(rng, 0.5, 1.2)), CANVAS),
+    "slanted": lambda x, rng, size: Sample(rewrite(x, rng, size, slant=float(rng.choice([-1, 1])) * _u(rng, 0.25, 0.5)),
+                                           CANVAS),
+    "stretched to fill the box": lambda x, rng, size: Sample(rewrite(x, rng, size, stretch=_u(rng, 1.4, 2.2),
+                                                                     height=_u(rng, 0.8, 0.95)), CANVAS),
+    "small, off-centre": lambda x, rng, size: Sample(rewrite(x, rng, size, height=_u(rng, 0.12, 0.25)), CANVAS),
+    "low resolution": lambda x, rng, size: Sample(rewrite(x, rng, size, resolution=int(rng.integers(7, 13))),
+                                                  CANVAS),
+    "on paper": lambda x, rng, size: Sample(on_paper(rewrite(x, rng, size), rng, size=size), UPLOAD),
+}
+
+
+def vary(kind: str, images: np.ndarray, labels, seed: int = 0, *, size: int = hw.CANVAS) -> list[Sample]:
+    """Real digits (n, 28, 28) rewritten one way (a VARIATIONS name), each keeping its label."""
+    make = VARIATIONS[kind]
+    rng = np.random.default_rng([seed, sum(map(ord, kind))])
+    images = np.asarray(images)
+    images = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+    out = []
+    for image, label in zip(images, labels):
+        sample = make(image, rng, size)
+        sample.label = str(label)
+        out.append(sample)
+    return out
 
 
 def generate(kind: str, n: int, seed: int = 0, *, size: int = hw.CANVAS) -> list[Sample]:

@@ -20,12 +20,14 @@ from . import artifacts, schema
 from .errors import BundleError
 from .mixture import NONE, ClassGaussianMixture
 from .projection import LatentMap
-from .schema import AUTOENCODER_FILE, CALIBRATION_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE, SchemaError
+from .rejection import NoneRule
+from .schema import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
+                     SchemaError)
 from .single_mixture import SingleGaussianMixture
 
 NONE_NAME = "none"
 __all__ = ["LatentModel", "Classification", "AUTOENCODER_FILE", "MIXTURE_FILE", "SINGLE_MIXTURE_FILE", "MAP_FILE",
-           "CALIBRATION_FILE"]
+           "CALIBRATION_FILE", "DETECTOR_FILE"]
 
 
 @dataclass
@@ -36,11 +38,14 @@ class Classification:
     names: list[str]  # (n,) class name or "none"
     proba: np.ndarray  # (n, n_classes) p(class | z)
     max_log_likelihood: np.ndarray  # (n,) max_c log p(z | c), the score the threshold applies to
+    reasons: list[str | None] | None = None  # (n,) why each "none" (None: answered); None when not asked
+    scores: dict[str, np.ndarray] | None = None  # each "none" test's score, (n,) each (see latent.rejection)
 
 
 class LatentModel:
     def __init__(self, directory: Path, manifest: dict, autoencoder, mixture: ClassGaussianMixture,
-                 single: SingleGaussianMixture, latent_map: LatentMap, map_data: dict, calibration: dict):
+                 single: SingleGaussianMixture, latent_map: LatentMap, map_data: dict, calibration: dict,
+                 detector=None):
         self.directory = directory
         self.manifest = manifest
         self.autoencoder = autoencoder
@@ -52,6 +57,13 @@ class LatentModel:
         self.ellipse_centers = map_data["ellipse_centers"]  # (m, 2)
         self.ellipse_covariances = map_data["ellipse_covariances"]  # (m, 2, 2)
         self.val_max_log_likelihood = np.sort(calibration["val_max_log_likelihood"])  # ascending
+        # Each "none" test's scores on the validation images (ascending), the thresholds' reference.
+        self.val_scores = {test: np.sort(calibration[key]) for test, key in (
+            ("likelihood", "val_max_log_likelihood"), ("reconstruction", "val_log_reconstruction_error"),
+            ("detector", "val_detector")) if key in calibration}
+        self.detector = detector  # latent.detector.Detector, or None (bundles before it: likelihood only)
+        self.rule = NoneRule.from_calibration(manifest["calibration"])
+        self.temperature = float(manifest["calibration"].get("temperature", 1.0))
 
     # ------------------------------------------------------------------ loading
 
@@ -85,7 +97,9 @@ class LatentModel:
                 raise artifacts.bundle_error(directory, manifest, name, "a covariance is too close to singular to use")
         map_data = arrays[MAP_FILE]
         latent_map = LatentMap(map_data["codes"], map_data["coords"])
-        model = cls(directory, manifest, autoencoder, mixture, single, latent_map, map_data, arrays[CALIBRATION_FILE])
+        detector = _load_detector(directory, manifest, checked) if DETECTOR_FILE in manifest["files"] else None
+        model = cls(directory, manifest, autoencoder, mixture, single, latent_map, map_data, arrays[CALIBRATION_FILE],
+                    detector)
         model.self_check()
         return model
 
@@ -167,10 +181,14 @@ class LatentModel:
         return images
 
     def classify(self, Z: np.ndarray, *, reject_below: float | None = None) -> Classification:
-        """Classes for latents Z (n, d); rejected ("none") where max log-likelihood < reject_below."""
+        """Classes for latents Z (n, d); rejected ("none") where max log-likelihood < reject_below.
+
+        Probabilities are p(class | z) with the bundle's calibrated temperature (latent.calibration)."""
+        from .calibration import tempered_proba
+
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
         ll = self.mixture.log_likelihoods(Z)
-        proba = self.mixture.predict_proba(Z)
+        proba = tempered_proba(ll, np.log(self.mixture.class_prior_), self.temperature)
         if not (np.all(np.isfinite(proba)) and np.all(ll < np.inf)):
             raise self._broken(MIXTURE_FILE, "its mixtures give no finite likelihood for these codes")
         labels = self.mixture.classes_[np.argmax(proba, axis=1)].astype(np.int64)
@@ -179,8 +197,33 @@ class LatentModel:
             labels = np.where(best < reject_below, NONE, labels)
         return Classification(labels, [self.label_name(label) for label in labels], proba, best)
 
-    def classify_images(self, images: np.ndarray, *, reject_below: float | None = None) -> Classification:
-        return self.classify(self.encode(images), reject_below=reject_below)
+    def classify_images(self, images: np.ndarray, *, reject_below: float | None = None,
+                        rule: NoneRule | None = None, Z: np.ndarray | None = None) -> Classification:
+        """Classes for (n, 28, 28) model inputs (their codes `Z`, when already encoded). With `rule` (e.g.
+        `model.rule`), every "none" test of latent.rejection applies and each answer carries its reason
+        and scores; else only the latent test with `reject_below` (None: never "none")."""
+        images = np.asarray(images)
+        if images.ndim == 2:
+            images = images[None]
+        Z = self.encode(images) if Z is None else Z
+        if rule is None:
+            return self.classify(Z, reject_below=reject_below)
+        result = self.classify(Z)
+        scores = {"likelihood": result.max_log_likelihood, "reconstruction": self.reconstruction_error(images, Z)}
+        if self.detector is not None:
+            scores["detector"] = self.detector.score(images)
+        reasons = rule.reasons(scores)
+        labels = np.array([NONE if r else label for r, label in zip(reasons, result.labels)], dtype=np.int64)
+        return Classification(labels, [self.label_name(label) for label in labels], result.proba,
+                              result.max_log_likelihood, reasons, scores)
+
+    def reconstruction_error(self, images: np.ndarray, Z: np.ndarray | None = None) -> np.ndarray:
+        """log mean squared error per pixel of decode(encode(x)), shape (n,): the "can it redraw it" score."""
+        x = np.asarray(images)
+        x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+        x = x.reshape(len(x), -1)
+        rec = self.decode(self.encode(images) if Z is None else Z).reshape(len(x), -1)
+        return np.log(((rec - x) ** 2).mean(axis=1).astype(np.float64) + 1e-8)
 
     def nearest_component(self, z: np.ndarray) -> tuple[int, int, np.ndarray]:
         """(class index, component, responsibilities within that class) of the component that best explains z."""
@@ -208,3 +251,17 @@ def _load_autoencoder(directory: Path, manifest: dict, checked):
     autoencoder = Autoencoder(cfg)
     autoencoder.load_state_dict(tensors)
     return autoencoder.eval()
+
+
+def _load_detector(directory: Path, manifest: dict, checked):
+    """The "none" detector (latent.detector), after its config, weight header and values pass the schema."""
+    from .detector import Detector, DetectorConfig, state_shapes
+
+    cfg = DetectorConfig.from_dict(manifest["config"].get("detector", {}))
+    header = artifacts.safetensors_header(directory, manifest, DETECTOR_FILE)
+    checked(DETECTOR_FILE, schema.check_weight_shapes, header, state_shapes(cfg), "config.detector")
+    tensors = artifacts.read_safetensors(directory, manifest, DETECTOR_FILE)
+    checked(DETECTOR_FILE, schema.check_weight_values, {k: v.numpy() for k, v in tensors.items()})
+    detector = Detector(cfg)
+    detector.load_state_dict(tensors)
+    return detector.eval()

@@ -4,8 +4,9 @@ A phone photo of a digit written on paper has a grey, unevenly lit background, s
 and maybe a bit of the desk. Left in, the paper becomes part of the model input (a photo of a "5"
 read as "8, 97 %"). `clean_photo` does what a document scanner does:
 
-1. estimate the paper's own brightness everywhere (a median filter wider than any pen stroke, on a
-   reduced copy) and measure each pixel against it, which removes uneven light and soft shadows;
+1. estimate the paper's own brightness everywhere (a median filter much wider than any pen
+   stroke, on a reduced copy) and measure each pixel against it, which removes uneven light and soft
+   shadows;
    the ink is whichever way (darker or lighter) the picture departs furthest from its paper;
 2. threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
    marks close to it (a 5's bar, a 4's second stroke), dropping specks, the desk's edge, shadows;
@@ -22,8 +23,10 @@ import numpy as np
 from .errors import NoInkError
 
 WORK_SIDE = 384  # longest side the cleaning works at (a digit in a photo stays >= ~40 px tall)
+PAPER_SIDE = 64  # longest side at which the paper's brightness is estimated (it varies slowly)
+PAPER_PERCENTILE = 75  # the paper is this bright a part of its neighbourhood (dark ink; 25 for light ink)
 MIN_CONTRAST = 0.08  # ink must stand this far (0..1) above the paper to count as ink
-MIN_SEPARATION = 0.6  # Otsu's between-class share of variance: below it, ink and paper are not two groups
+MIN_SEPARATION = 0.5  # Otsu's between-class share of variance: below it, ink and paper are not two groups
 TOP_PIXELS = 20  # the ink's peak is its 20th brightest pixel (single bright pixels are noise)
 SPECK = 0.02  # a mark with less than this share of the largest one's ink is a speck
 MIN_MAIN_SHARE = 0.5  # the kept marks must hold at least this share of all thresholded ink
@@ -56,16 +59,22 @@ def otsu(values: np.ndarray, bins: int = 128) -> tuple[float, float]:
     return float(edges[k + 1]), float(between[k] / total_var) if total_var > 0 else 0.0
 
 
-def paper_background(gray: np.ndarray) -> np.ndarray:
-    """The paper's brightness at every pixel, strokes removed: a wide median filter on a reduced copy
-    (a window much wider than a stroke sees mostly paper)."""
+def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """The paper's brightness at every pixel, strokes removed, on a reduced copy: a median filter a
+    third of the picture wide (the light's gradients and a shadow's edge stay where they are), except
+    where ink fills most of the window (a thick marker's crossing strokes) and the window's 75th
+    percentile (25th for light ink) stands clearly above the median: there the paper is that brighter part."""
     from PIL import Image
-    from scipy.ndimage import median_filter
+    from scipy.ndimage import median_filter, percentile_filter
 
     h, w = gray.shape
-    small = _resize(gray, 64)
-    size = max(3, int(round(max(small.shape) / 6)) | 1)
-    bg = median_filter(small, size=size, mode="nearest")
+    small = _resize(gray, PAPER_SIDE)
+    size = max(3, max(small.shape) // 3 | 1)
+    median = median_filter(small, size=size, mode="nearest")
+    upper = percentile_filter(small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size,
+                              mode="nearest")
+    fooled = (upper - median if dark_ink else median - upper) > MIN_CONTRAST
+    bg = np.where(fooled, upper, median)
     return np.asarray(Image.fromarray(bg.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR),
                       dtype=np.float32)
 
@@ -77,14 +86,11 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     paper are larger. Dark ink is measured relative to the paper's brightness, so a stroke in a
     shadow counts as much as one in the light.
     """
-    bg = paper_background(gray)
-    residual = gray - bg
-    flat = residual.ravel()
-    k = min(TOP_PIXELS, flat.size)
-    darkest, brightest = -float(np.partition(flat, k - 1)[k - 1]), float(np.partition(flat, -k)[-k])
-    if darkest >= brightest:
-        return np.clip(-residual / np.maximum(bg, 0.05), 0.0, 1.0)
-    return np.clip(residual / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
+    bg_dark, bg_light = paper_background(gray, True), paper_background(gray, False)
+    dark = np.clip((bg_dark - gray) / np.maximum(bg_dark, 0.05), 0.0, 1.0)
+    light = np.clip((gray - bg_light) / np.maximum(1.0 - bg_light, 0.05), 0.0, 1.0)
+    k = min(TOP_PIXELS, gray.size)
+    return dark if np.partition(dark.ravel(), -k)[-k] >= np.partition(light.ravel(), -k)[-k] else light
 
 
 def clean_photo(gray: np.ndarray) -> np.ndarray:

@@ -7,10 +7,12 @@ progress and tests can stay quiet.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -19,8 +21,9 @@ import numpy as np
 from . import artifacts
 from .autoencoder import AutoencoderConfig
 from .data import Dataset, load_dataset
+from .detector import DetectorConfig
 from .errors import LatentError
-from .model import (AUTOENCODER_FILE, CALIBRATION_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
+from .model import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
                     LatentModel)
 from .progress import progress_bar
 from .train import TrainConfig
@@ -55,11 +58,16 @@ class PipelineConfig:
     training: TrainConfig = field(default_factory=TrainConfig)
     mixture: MixtureConfig = field(default_factory=MixtureConfig)
     map: MapConfig = field(default_factory=MapConfig)
-    reject_rate: float = 0.01  # share of validation images the default "none" threshold rejects
+    reject_rate: float = 0.005  # share of validation images the latent "none" test (likelihood) refuses
+    # The "none" answer's outlier-exposure check (latent.detector), trained where the dataset's record
+    # (latent.catalog) lists foreign kinds; None: the likelihood and reconstruction tests only.
+    detector: DetectorConfig | None = field(default_factory=DetectorConfig)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["autoencoder"] = self.autoencoder.to_dict()
+        if self.detector is not None:
+            d["detector"] = self.detector.to_dict()
         return d
 
 
@@ -77,6 +85,8 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     from .mixture import ClassGaussianMixture
     from .projection import LatentMap, component_ellipses, fit_umap
     from .single_mixture import SingleGaussianMixture
+    from .catalog import dataset_info
+    from .foreign import fit_none_rule
     from .train import encode_images, reconstruction_mse, train_autoencoder
 
     started = time.time()
@@ -109,9 +119,14 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     single = SingleGaussianMixture(covariance_type=mc.covariance_type, reg_covar=mc.reg_covar,
                                    random_state=cfg.training.seed).fit(z_train, ds.y_train)
 
-    log("[4/6] calibrating the 'none' threshold on the validation split")
-    val_best = mixture.log_likelihoods(z_val).max(axis=1)
-    reject_below = float(np.quantile(val_best, cfg.reject_rate))
+    info = dataset_info(cfg.dataset)
+    log("[4/6] the 'none' answer: " + ("training its detector on generated foreign inputs, then " if
+                                      cfg.detector is not None and info.foreign else "")
+        + "calibrating its tests on the validation split")
+    none_rule = fit_none_rule(model, mixture, info, ds.x_train, ds.y_train, ds.x_val, ds.y_val,
+                              augment_cfg=cfg.training.augment if cfg.training.denoise else None,
+                              detector_cfg=cfg.detector, rates={"likelihood": cfg.reject_rate}, log=log,
+                              progress=progress)
 
     n_map = min(cfg.map.n_points, len(z_test))
     log(f"[5/6] laying out {n_map} test codes with UMAP (the first run in a process compiles numba: ~1 min)")
@@ -129,6 +144,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     metrics["test_reconstruction_mse"] = reconstruction_mse(model, ds.x_test)
     metrics["val_reconstruction_mse"] = reconstruction_mse(model, ds.x_val)
     metrics["writeup_test_accuracy"] = WRITEUP_TEST_ACCURACY.get(cfg.dataset)
+    metrics.update(calibration_metrics(mixture, z_test, ds.y_test, none_rule.calibration["temperature"]))
     metrics["train_seconds"] = round(time.time() - started, 1)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -141,13 +157,15 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
             "codes": map_codes, "coords": coords.astype(np.float32),
             "labels": ds.y_test[pick].astype(np.int16), "test_index": pick.astype(np.int32),
             "ellipse_index": ell_index, "ellipse_centers": ell_centers, "ellipse_covariances": ell_covs})
-        artifacts.write_npz(tmp / CALIBRATION_FILE, {"val_max_log_likelihood": np.sort(val_best).astype(np.float32)})
+        artifacts.write_npz(tmp / CALIBRATION_FILE, none_rule.arrays)
+        if none_rule.detector is not None:
+            save_file({k: v.contiguous() for k, v in none_rule.detector.state_dict().items()}, str(tmp / DETECTOR_FILE))
         manifest = artifacts.write_manifest(tmp, {
             "name": out.name,
             "dataset": {"name": cfg.dataset, "class_names": ds.class_names, "source": ds.source,
                         "n_train": int(len(ds.x_train)), "n_val": int(len(ds.x_val)), "n_test": int(len(ds.x_test))},
             "config": {**cfg.to_dict(), "mixture": mixture_params(mixture)},
-            "calibration": {"reject_below": reject_below, "val_rejection_rate": cfg.reject_rate,
+            "calibration": {**none_rule.calibration, "val_rejection_rate": cfg.reject_rate,
                             "score": "max over classes of log p(z | class)"},
             "metrics": metrics,
             "history": history,
@@ -191,6 +209,19 @@ def compute_metrics(mixture, single, ds: Dataset, z_train, z_val, z_test) -> dic
     }
 
 
+def calibration_metrics(mixture, z_test, y_test, temperature: float) -> dict:
+    """Expected calibration error on the test split before and after the temperature (latent.calibration)."""
+    from .calibration import reliability, tempered_proba
+
+    ll, log_prior = mixture.log_likelihoods(z_test), np.log(mixture.class_prior_)
+    y = np.searchsorted(mixture.classes_, y_test)
+    before, after = (reliability(tempered_proba(ll, log_prior, t), y) for t in (1.0, temperature))
+    curve = {name: {"confidence": r.confidence.tolist(), "accuracy": r.accuracy.tolist(), "count": r.count.tolist()}
+             for name, r in (("uncalibrated", before), ("calibrated", after))}
+    return {"temperature": float(temperature), "test_ece_uncalibrated": before.ece, "test_ece": after.ece,
+            "test_reliability": curve}
+
+
 def evaluate_bundle(model: LatentModel, dataset: Dataset, log: Callable[[str], None] = _quiet) -> dict:
     """Recompute the metrics of a loaded bundle on a dataset's train/validation/test splits."""
     from .train import reconstruction_mse
@@ -203,7 +234,82 @@ def evaluate_bundle(model: LatentModel, dataset: Dataset, log: Callable[[str], N
     log("classifying")
     metrics = compute_metrics(model.mixture, model.single, dataset, z_train, z_val, z_test)
     metrics["test_reconstruction_mse"] = reconstruction_mse(model.autoencoder, dataset.x_test)
-    rejected = model.classify(z_test, reject_below=model.threshold).labels < 0
+    rejected = model.classify_images(dataset.x_test, rule=model.rule).labels < 0
     metrics["test_rejection_rate"] = float(rejected.mean())
+    metrics.update(calibration_metrics(model.mixture, z_test, dataset.y_test, model.temperature))
     metrics["writeup_test_accuracy"] = WRITEUP_TEST_ACCURACY.get(dataset.name)
     return metrics
+
+
+def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: DetectorConfig | None = None,
+                     rates: dict | None = None, command: str | None = None, log: Callable[[str], None] = _quiet,
+                     progress: bool = False) -> dict:
+    """Fit the "none" answer (detector, thresholds, temperature) of an existing bundle, as `train` does in
+    its stage 4, without retraining its autoencoder or mixtures; the bundle gets the new detector and
+    calibration files and a manifest that records them. Returns the new manifest."""
+    import shutil
+
+    from safetensors.torch import save_file
+
+    from .catalog import dataset_info
+    from .foreign import fit_none_rule
+
+    model = LatentModel.load(directory)
+    directory = Path(directory)
+    name = model.manifest["dataset"]["name"]
+    ds = load_dataset(name, data_dir, progress=progress)
+    if ds.class_names != model.class_names:
+        raise LatentError(f"dataset {name} has classes {ds.class_names}, but {directory} was trained on "
+                          f"{model.class_names}")
+    training = model.manifest["config"].get("training", {})
+    augment_cfg = None
+    if training.get("denoise", True):
+        from .augment import AugmentConfig
+
+        known = {k: v for k, v in training.get("augment", {}).items() if k in AugmentConfig.__dataclass_fields__}
+        augment_cfg = AugmentConfig(**known)
+    detector_cfg = detector_cfg if detector_cfg is not None else DetectorConfig()
+    rates = {"likelihood": model.manifest["calibration"].get("val_rejection_rate", 0.005), **(rates or {})}
+    log(f"fitting the 'none' answer of {directory} on {name}")
+    fit = fit_none_rule(model.autoencoder, model.mixture, dataset_info(name), ds.x_train, ds.y_train, ds.x_val,
+                        ds.y_val, augment_cfg=augment_cfg, detector_cfg=detector_cfg, rates=rates, log=log,
+                        progress=progress)
+    staged = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        for path in directory.iterdir():
+            if path.is_file():
+                shutil.copy2(path, staged / path.name)
+        artifacts.write_npz(staged / CALIBRATION_FILE, fit.arrays)
+        (staged / DETECTOR_FILE).unlink(missing_ok=True)
+        if fit.detector is not None:
+            save_file({k: v.contiguous() for k, v in fit.detector.state_dict().items()}, str(staged / DETECTOR_FILE))
+        manifest = dict(model.manifest)
+        manifest.pop("files", None)
+        manifest["config"] = {**manifest["config"], "detector": detector_cfg.to_dict()}
+        manifest["calibration"] = {**fit.calibration, "val_rejection_rate": rates["likelihood"],
+                                   "score": "max over classes of log p(z | class)",
+                                   "command": command or artifacts.current_command(),
+                                   "calibrated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        z_test = model.encode(ds.x_test)
+        manifest["metrics"] = {**manifest.get("metrics", {}),
+                               **calibration_metrics(model.mixture, z_test, ds.y_test, fit.calibration["temperature"])}
+        manifest = artifacts.write_manifest(staged, manifest)
+        for path in staged.iterdir():
+            path.chmod(0o644)
+        swap_in(staged, directory)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return manifest
+
+
+def swap_in(staged: Path, directory: Path) -> None:
+    """Replace `directory` by the complete `staged` folder beside it: the old one is moved aside first, so
+    a reader finds the old bundle, or for an instant none, or the new one: never a mixture of two."""
+    import shutil
+
+    aside = directory.with_name(f".{directory.name}-old-{os.getpid()}")
+    directory.rename(aside)
+    staged.rename(directory)
+    directory.chmod(0o755)
+    shutil.rmtree(aside)

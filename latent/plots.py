@@ -552,3 +552,63 @@ def sweep_curves(rows: Sequence[dict], *, height_per_row: int = 240) -> go.Figur
         fig.update_xaxes(type="log", tickvals=dims, title="latent size", **at)
     fig.update_layout(height=height_per_row * n_rows, margin=dict(l=8, r=8, t=40, b=8), showlegend=False)
     return fig
+
+
+PASS_COLOR, FAIL_COLOR = "#1A9850", "#D73027"
+
+
+def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int = 90) -> go.Figure:
+    """Where one input falls against each "none" test: one row per test, the validation images' scores
+    as a grey histogram (real images the model never trained on), the threshold as a line, the input as
+    a diamond, green when it passes, red when it fails.
+
+    tests : sequence of latent.reading.TestResult; val_scores : {test: validation scores}.
+    """
+    from plotly.subplots import make_subplots
+
+    tests = list(tests)
+    fig = make_subplots(rows=max(1, len(tests)), cols=1, vertical_spacing=0.5 / max(1, len(tests)),
+                        subplot_titles=[escape_plotly(t.label) for t in tests])
+    for row, t in enumerate(tests, start=1):
+        values = np.asarray(val_scores.get(t.test, []), dtype=np.float64)
+        lo = float(min(np.quantile(values, 0.001) if len(values) else t.value, t.value, t.threshold))
+        hi = float(max(np.quantile(values, 0.999) if len(values) else t.value, t.value, t.threshold))
+        pad = 0.08 * (hi - lo or 1.0)
+        if len(values):
+            counts, edges = np.histogram(np.clip(values, lo, hi), bins=40, range=(lo, hi))
+            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts / counts.max(), marker_color="#B8BFC9",
+                                 width=np.diff(edges), hoverinfo="skip", showlegend=False), row=row, col=1)
+        fig.add_vline(x=t.threshold, line=dict(color="#555", dash="dash", width=2), row=row, col=1)
+        color = PASS_COLOR if t.passed else FAIL_COLOR
+        fig.add_trace(go.Scatter(
+            x=[t.value], y=[0.5], mode="markers", marker=dict(symbol="diamond", size=16, color=color,
+                                                              line=dict(color="white", width=1)),
+            showlegend=False, hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, "
+                                                   f"{'passes' if t.passed else 'fails: ' + t.reason})")
+            + "<extra></extra>"), row=row, col=1)
+        fig.update_xaxes(range=[lo - pad, hi + pad], row=row, col=1, showgrid=False)
+        fig.update_yaxes(visible=False, range=[0, 1.05], row=row, col=1)
+    fig.update_layout(height=height_per_test * max(1, len(tests)) + 30, margin=dict(l=8, r=8, t=28, b=8),
+                      bargap=0)
+    return fig
+
+
+def reliability_diagram(curves: dict[str, dict], *, height: int = 340) -> go.Figure:
+    """Accuracy against confidence per bin, one line per curve (e.g. before and after the temperature),
+    the diagonal where they should lie; marker area follows how many answers fall in the bin.
+
+    curves : {name: {"confidence": [...], "accuracy": [...], "count": [...]}}.
+    """
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#888", dash="dot"),
+                               name="perfectly calibrated", hoverinfo="skip"))
+    for (name, c), color in zip(curves.items(), ["#D55E00", "#0072B2", "#009E73"]):
+        count = np.asarray(c["count"], dtype=np.float64)
+        size = 6 + 18 * np.sqrt(count / max(count.max(), 1))
+        fig.add_trace(go.Scatter(
+            x=c["confidence"], y=c["accuracy"], mode="lines+markers", name=escape_plotly(name),
+            line=dict(color=color), marker=dict(size=size, color=color), customdata=count,
+            hovertemplate="confidence %{x:.1%}: right %{y:.1%} of %{customdata:,} answers<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), legend=dict(orientation="h", y=-0.2),
+                      xaxis=dict(title="confidence (probability of the answer)", range=[0, 1.02], tickformat=".0%"),
+                      yaxis=dict(title="share right", range=[0, 1.02], tickformat=".0%"))
+    return fig

@@ -158,8 +158,9 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
         gray = gray[..., :3].mean(axis=2)
     if gray.ndim != 2 or gray.size == 0:
         raise ImageInputError(f"expected a 2-D grayscale image, got shape {gray.shape}")
-    if gray.max() > 1.0:
+    if gray.max() > 2.0:  # 0..255 samples (a resampled 0..1 image may overshoot 1 a little)
         gray = gray / 255.0
+    gray = np.clip(gray, 0.0, 1.0)
     if not has_ink(gray):
         raise BlankImageError("the image is blank: there is nothing to classify")
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
@@ -244,10 +245,13 @@ def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
     return out
 
 
-def image_to_model_input(source, *, name: str | None = None) -> tuple[np.ndarray, list[str]]:
-    """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests."""
+def image_to_model_input(source, *, name: str | None = None, reading: str = "object") -> tuple[np.ndarray, list[str]]:
+    """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests.
+
+    `reading` is the model's dataset's (latent.catalog): "ink" cleans a photo of paper to ink on black
+    first; "object" (folder datasets' default) takes the picture as it is."""
     read = read_image(source, name=name)
-    return to_model_input(read.gray), read.notes
+    return prepare(read.gray, via=UPLOAD, reading=reading), read.notes
 
 
 # How a dataset's pictures are read: "ink" (digits: strokes on paper, so photos are cleaned to ink
@@ -260,10 +264,19 @@ def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> np.nd
     """The (28, 28) model input of a grayscale picture in [0, 1] as it arrived (`via` the canvas or an
     upload). Uploads read as ink are cleaned to ink on black first (`latent.photo.clean_photo`).
 
-    Raises `ImageInputError` (with `.reason` "blank" or "no clear ink" when there is nothing to read).
+    Raises `ImageInputError` (`BlankImageError`, with `.reason` "blank" or "no clear ink", when there
+    is nothing to read).
     """
+    return prepare_steps(gray, via=via, reading=reading)[1]
+
+
+def prepare_steps(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> tuple[np.ndarray | None, np.ndarray]:
+    """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input)."""
+    cleaned = None
     if via == UPLOAD and reading == INK:
         from .photo import clean_photo
 
-        gray = clean_photo(gray)
-    return to_model_input(gray)
+        if not has_ink(gray):
+            raise BlankImageError("the image is blank: there is nothing to classify")
+        cleaned = clean_photo(gray)
+    return cleaned, to_model_input(gray if cleaned is None else cleaned)

@@ -27,6 +27,7 @@ SINGLE_MIXTURE_FILE = "single_mixture.npz"
 MAP_FILE = "map.npz"
 CALIBRATION_FILE = "calibration.npz"
 MODEL_FILES = (AUTOENCODER_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)
+DETECTOR_FILE = "detector.safetensors"  # optional: the "none" answer's outlier-exposure check
 
 
 class SchemaError(ValueError):
@@ -52,6 +53,7 @@ class Limits:
     components: int = 100  # per class mixture, and in the single mixture
     map_points: int = 50_000  # stored codes: placing a walk costs (points x map_points) floats
     log_likelihood_abs: float = 1e6  # calibration scores and the threshold
+    temperature: tuple[float, float] = (0.01, 1e4)  # the class probabilities' temperature
     sum_tolerance: float = 1e-4  # mixture weights, priors and p(class | component) sum to 1
     symmetry_tolerance: float = 1e-6  # relative, for covariance matrices
     text_chars: int = 200  # a name, a class name
@@ -274,6 +276,9 @@ def check_config(config: dict) -> None:
     map_cfg = section(config, "map", "config.", required=False)
     if map_cfg is not None:
         integer(map_cfg, "n_points", "config.map.", 1, required=False)
+    detector = section(config, "detector", "config.", required=False)
+    if detector is not None:
+        check_detector_config(detector)
     number(config, "reject_rate", "config.", 0, 1, required=False)
     text(config, "dataset", "config.", required=False)
 
@@ -294,6 +299,19 @@ def check_autoencoder_config(ae: dict) -> None:
             or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
         raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
                           f"got {show(channels)}")
+
+
+def check_detector_config(det: dict) -> None:
+    """The detector network's shape (latent.detector.DetectorConfig), within LIMITS, before it is built."""
+    where = "config.detector."
+    integer(det, "hidden", where, 1, LIMITS.hidden)
+    channels = det.get("channels")
+    if (not isinstance(channels, list) or len(channels) != 2
+            or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
+        raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
+                          f"got {show(channels)}")
+    for key in ("dropout", "blur_p"):
+        number(det, key, where, 0, 1, required=False)
 
 
 def check_mixture_config(mix: dict) -> None:
@@ -336,10 +354,21 @@ def check_training_config(training: dict) -> None:
 
 
 def check_calibration(calibration: dict) -> None:
+    """The "none" tests' thresholds (latent.rejection) and the probabilities' temperature."""
     bound = LIMITS.log_likelihood_abs
-    number(calibration, "reject_below", "calibration.", -bound, bound)
-    number(calibration, "val_rejection_rate", "calibration.", 0, 1, required=False)
-    text(calibration, "score", "calibration.", required=False)
+    where = "calibration."
+    number(calibration, "reject_below", where, -bound, bound)
+    number(calibration, "val_rejection_rate", where, 0, 1, required=False)
+    text(calibration, "score", where, required=False)
+    for key in ("command", "calibrated"):
+        text(calibration, key, where, max_chars=LIMITS.long_text_chars, required=False)
+    number(calibration, "reconstruction_above", where, -bound, bound, required=False)
+    number(calibration, "detector_below", where, -bound, bound, required=False)
+    number(calibration, "temperature", where, LIMITS.temperature[0], LIMITS.temperature[1], required=False)
+    rates = section(calibration, "rates", where, required=False) or {}
+    for key in rates:
+        check_text(key, where + "rates (a test's name)")
+        number(rates, key, where + "rates.", 0, 1)
 
 
 # Numbers the CLI and the report read from `metrics` and `evaluation` (absent is fine; null only where
@@ -351,7 +380,8 @@ METRIC_NUMBERS = (
     "ood_auroc_reconstruction", "ood_auroc_combined", "ood_auroc_pixel_likelihood", "ood_auroc_typicality",
     "ood_rejected_at_threshold", "test_rejected_at_threshold", "morph_straight_log_likelihood",
     "morph_straight_confident_share", "morph_dense_log_likelihood", "morph_dense_confident_share",
-    "sample_fidelity", "sample_judge_confidence", "uniform_judge_confidence", "judge_test_accuracy")
+    "sample_fidelity", "sample_judge_confidence", "uniform_judge_confidence", "judge_test_accuracy", "temperature",
+    "test_ece", "test_ece_uncalibrated")
 METRIC_NULLABLE = ("writeup_test_accuracy",)
 METRIC_COUNTS = ("ood_n", "morph_pairs")
 METRIC_TEXTS = ("ood_dataset", "ood_score", "ood_combined_score", "ood_typicality_score", "dataset", "evaluated")
@@ -363,6 +393,23 @@ METRIC_GROUPS = {
                     "morph_dense_confident_share"),
     "sample_fidelity": ("judge_test_accuracy", "sample_judge_confidence", "uniform_judge_confidence"),
 }
+
+
+def check_junk(junk: dict, where: str) -> None:
+    """`evaluate --junk` results: per kind and per digit set, shares in [0, 1] and counts."""
+    for group, keys in (("junk", ("none", "none_left_out")), ("digits", ("correct", "none"))):
+        table = section(junk, group, where, required=False) or {}
+        if len(table) > LIMITS.files:
+            raise SchemaError(f"field {where}{group} has {len(table)} entries, more than {LIMITS.files}")
+        for name in table:
+            check_text(name, f"{where}{group} (a kind)")
+            row = section(table, name, f"{where}{group}.")
+            integer(row, "n", f"{where}{group}.{name}.", 0)
+            for key in keys:
+                number(row, key, f"{where}{group}.{name}.", 0, 1, required=key != "none_left_out")
+    test = section(junk, "test", where, required=False) or {}
+    for key in ("none", "accuracy"):
+        number(test, key, where + "test.", 0, 1, required=False)
 
 
 def check_metrics(m: dict, where: str, n_classes: int) -> None:
@@ -379,6 +426,22 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
         if lead in m:
             for key in needed:
                 number(m, key, where)
+    curves = section(m, "test_reliability", where, required=False) or {}
+    for name in curves:
+        check_text(name, f"{where}test_reliability (a curve's name)")
+        curve = section(curves, name, f"{where}test_reliability.")
+        lengths = {len(curve.get(k)) if isinstance(curve.get(k), list) else -1 for k in ("confidence", "accuracy",
+                                                                                          "count")}
+        if len(lengths) != 1 or -1 in lengths or lengths.pop() > 1000:
+            raise SchemaError(f"field {where}test_reliability.{name} must hold three lists of the same length")
+        for key in ("confidence", "accuracy"):
+            if not all(_is_number(v) and 0 <= v <= 1 for v in curve[key]):
+                raise SchemaError(f"field {where}test_reliability.{name}.{key} must hold numbers from 0 to 1")
+        if not all(_is_int(v) and v >= 0 for v in curve["count"]):
+            raise SchemaError(f"field {where}test_reliability.{name}.count must hold whole numbers")
+    junk = section(m, "junk", where, required=False)
+    if junk is not None:
+        check_junk(junk, where + "junk.")
     for key in METRIC_PER_CLASS:
         per_class = section(m, key, where, required=False) or {}
         if len(per_class) > n_classes:
@@ -514,18 +577,22 @@ def check_map_arrays(arrays: dict, n_classes: int, latent_dim: int, n_components
 
 
 def check_calibration_arrays(arrays: dict) -> None:
-    """calibration.npz: the validation images' best log-likelihoods (the threshold's reference)."""
-    values = array(arrays, "val_max_log_likelihood", "f", (None,))
-    if len(values) == 0:
-        raise SchemaError("array val_max_log_likelihood is empty")
-    if np.any(np.abs(values) > LIMITS.log_likelihood_abs):
-        raise SchemaError(f"array val_max_log_likelihood holds values beyond ±{LIMITS.log_likelihood_abs:g}")
+    """calibration.npz: the validation images' scores of each "none" test (the thresholds' reference)."""
+    for key in ("val_max_log_likelihood", "val_log_reconstruction_error", "val_detector"):
+        if key not in arrays and key != "val_max_log_likelihood":
+            continue
+        values = array(arrays, key, "f", (None,))
+        if len(values) == 0:
+            raise SchemaError(f"array {key} is empty")
+        if np.any(np.abs(values) > LIMITS.log_likelihood_abs):
+            raise SchemaError(f"array {key} holds values beyond ±{LIMITS.log_likelihood_abs:g}")
 
 
 # --------------------------------------------------------------------------- weights
 
 
-def check_weight_shapes(found: dict[str, tuple[str, tuple]], expected: dict[str, tuple[str, tuple]]) -> None:
+def check_weight_shapes(found: dict[str, tuple[str, tuple]], expected: dict[str, tuple[str, tuple]],
+                        field: str = "config.autoencoder") -> None:
     """The weight file's tensors (name -> (dtype, shape), from its header) are exactly the network's."""
     total = sum(math.prod(shape) for _, shape in expected.values())
     if total > LIMITS.parameters:
@@ -534,10 +601,10 @@ def check_weight_shapes(found: dict[str, tuple[str, tuple]], expected: dict[str,
     if missing or extra:
         what = (f"lacks {show(missing)}" if missing else "") + (" and " if missing and extra else "") + \
                (f"has unexpected {show(extra)}" if extra else "")
-        raise SchemaError(f"its tensors do not fit config.autoencoder: the file {what}")
+        raise SchemaError(f"its tensors do not fit {field}: the file {what}")
     for name, (dtype, shape) in expected.items():
         if tuple(found[name][1]) != tuple(shape) or found[name][0] != dtype:
-            raise SchemaError(f"tensor {name} is {found[name][0]} {tuple(found[name][1])}, but config.autoencoder "
+            raise SchemaError(f"tensor {name} is {found[name][0]} {tuple(found[name][1])}, but {field} "
                               f"needs {dtype} {tuple(shape)}")
 
 

@@ -30,6 +30,7 @@ def digits():
 def tiny_bundle(tmp_path_factory, digits) -> Path:
     """A bundle trained end to end on scikit-learn's digits in a few seconds (UMAP included)."""
     from latent.autoencoder import AutoencoderConfig
+    from latent.detector import DetectorConfig
     from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
     from latent.train import TrainConfig
 
@@ -40,6 +41,8 @@ def tiny_bundle(tmp_path_factory, digits) -> Path:
         training=TrainConfig(epochs=30, batch_size=32, lr=3e-3, seed=0),
         mixture=MixtureConfig(n_components=2),
         map=MapConfig(n_points=300, n_neighbors=10),
+        # a small "none" detector: a few generated inputs per kind, enough to have every test in the bundle
+        detector=DetectorConfig(channels=(8, 16), hidden=32, epochs=2, n_per_kind=80, n_varied=60),
     )
     train_bundle(cfg, out, dataset=digits, command="python -m latent train --dataset digits (test fixture)")
     return out

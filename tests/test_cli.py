@@ -16,7 +16,7 @@ def run(*args, env=None):
                           text=True, timeout=300, env=env)
 
 
-@pytest.mark.parametrize("command", ["", "train", "evaluate", "sweep", "judge", "classify", "info"])
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "sweep", "judge", "classify", "calibrate", "info"])
 def test_every_command_has_help(command):
     result = run(*([command] if command else []), "--help")
     assert result.returncode == 0

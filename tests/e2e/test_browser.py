@@ -8,7 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import ROOT
 from drawing import STROKES
+from latent.handwriting import LETTERS
 
 PAGES = {  # sidebar label -> url path
     "Home": "",
@@ -120,7 +122,40 @@ def test_drawing_a_digit_with_the_mouse_shows_its_class(page: Page, app_url, con
     assert_healthy(page, console)
     page.get_by_role("button", name="Clear").click()
     wait_idle(page)
-    expect(page.get_by_text("the result appears here")).to_be_visible()
+    expect(page.get_by_text("the answer appears here")).to_be_visible()
+
+
+def _draw(page: Page, strokes, box=(0.25, 0.12, 0.75, 0.88)) -> None:
+    """Draw strokes (polylines in a unit box) with the mouse inside `box` (fractions of the canvas)."""
+    canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
+    canvas.wait_for()
+    frame = canvas.bounding_box()
+    left, top, right, bottom = box
+    for stroke in strokes:
+        points = [(frame["x"] + (left + x * (right - left)) * frame["width"],
+                   frame["y"] + (top + y * (bottom - top)) * frame["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(200)
+
+
+@pytest.mark.skipif(not (ROOT / "assets" / "mnist" / "detector.safetensors").is_file(),
+                    reason="the shipped MNIST bundle has no 'none' detector here")
+def test_a_letter_drawn_on_the_shipped_mnist_model_is_none_with_its_reason(page: Page, app_url, console):
+    open_page(page, app_url, "Draw")
+    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=re.compile(r"^mnist \(MNIST")).click()
+    wait_idle(page)
+    _draw(page, LETTERS["W"][0])
+    result = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"It's a|none of these"))
+    expect(result.first).to_contain_text("none of these", timeout=30_000)
+    expect(result.first).to_contain_text("Reason:")
+    wait_idle(page)
+    expect(page.get_by_text("Why: the tests behind “none”")).to_be_visible()
+    assert_healthy(page, console)
 
 
 def test_clicking_a_component_marker_opens_its_samples(page: Page, app_url, console):

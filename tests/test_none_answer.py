@@ -1,0 +1,86 @@
+"""The "none" answer: its tests and reasons, in the library, the CLI and a bundle trained end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from drawing import draw_digit, save_png
+from latent import junk
+from latent.rejection import CANNOT_REDRAW, FOREIGN, UNLIKELY, NoneRule, Test
+from test_cli import run
+
+
+def test_a_rule_without_a_detector_has_the_latent_test_only():
+    rule = NoneRule.from_calibration({"reject_below": -30.0})
+    assert [t.score for t in rule.tests] == ["likelihood"]
+    full = NoneRule.from_calibration({"reject_below": -30.0, "reconstruction_above": -3.0, "detector_below": 0.5})
+    assert [t.score for t in full.tests] == ["likelihood", "reconstruction", "detector"]
+
+
+def test_each_input_gets_the_reason_of_the_first_test_it_fails():
+    rule = NoneRule([Test("likelihood", -30, True, UNLIKELY), Test("reconstruction", -3, False, CANNOT_REDRAW),
+                     Test("detector", 0.5, True, FOREIGN)])
+    scores = {"likelihood": np.array([-10, -40, -10, -40]), "reconstruction": np.array([-4, -4, -2, -2]),
+              "detector": np.array([1, 1, 1, 0])}
+    assert rule.reasons(scores) == [None, UNLIKELY, CANNOT_REDRAW, UNLIKELY]
+    assert rule.with_likelihood(-50).reasons(scores) == [None, None, CANNOT_REDRAW, CANNOT_REDRAW]
+    assert NoneRule([]).reasons(scores) == [None] * 4
+
+
+def test_a_higher_threshold_refuses_more():
+    rng = np.random.default_rng(0)
+    scores = {"likelihood": rng.normal(size=500)}
+    rule = NoneRule([Test("likelihood", 0.0, True, UNLIKELY)])
+    counts = [sum(r is not None for r in rule.with_likelihood(t).reasons(scores)) for t in (-1, 0, 1)]
+    assert counts[0] < counts[1] < counts[2]
+
+
+def test_a_trained_bundle_carries_every_test_and_its_validation_scores(tiny_bundle, digits):
+    from latent.model import LatentModel
+
+    model = LatentModel.load(tiny_bundle)
+    assert [t.score for t in model.rule.tests] == ["likelihood", "reconstruction", "detector"]
+    assert model.detector is not None and set(model.val_scores) == {"likelihood", "reconstruction", "detector"}
+    calibration = model.manifest["calibration"]
+    assert 0.1 < calibration["temperature"] < 100 and set(calibration["rates"]) == set(model.val_scores)
+    # each threshold refuses its stated share of the validation images
+    for test in model.rule.tests:
+        refused = np.mean(test.fails(model.val_scores[test.score]))
+        assert refused == pytest.approx(calibration["rates"][test.score], abs=0.02)
+    result = model.classify_images(digits.x_test[:50], rule=model.rule)
+    assert len(result.reasons) == 50 and set(result.scores) == {"likelihood", "reconstruction", "detector"}
+    assert all((r is None) == (label >= 0) for r, label in zip(result.reasons, result.labels))
+    assert np.allclose(result.proba.sum(axis=1), 1) and np.mean(result.labels >= 0) > 0.8
+
+
+def test_classify_json_says_why_none(tiny_bundle, tmp_path):
+    blank = tmp_path / "blank.png"
+    save_png(np.zeros((64, 64), np.uint8), blank)
+    digit = tmp_path / "three.png"
+    save_png(draw_digit("3"), digit)
+    result = run("classify", "--model", tiny_bundle, "--json", blank, digit)
+    assert result.returncode == 0, result.stderr
+    empty, three = (json.loads(line) for line in result.stdout.splitlines())
+    assert (empty["file"], empty["label"], empty["reason"]) == (str(blank), "none", "blank")
+    assert set(three) >= {"file", "label", "probabilities", "reason", "scores"}
+    assert set(three["scores"]) == {"likelihood", "reconstruction", "detector"}
+    assert all(set(s) == {"value", "threshold", "passed"} for s in three["scores"].values())
+    assert (three["reason"] is None) == all(s["passed"] for s in three["scores"].values())
+    refused = json.loads(run("classify", "--model", tiny_bundle, "--json", "--threshold", "1e9", digit).stdout)
+    assert refused["label"] == "none" and refused["reason"] == UNLIKELY
+    assert refused["scores"]["likelihood"]["passed"] is False
+    line = run("classify", "--model", tiny_bundle, "--threshold", "1e9", digit).stdout
+    assert line.startswith(f"{digit}: none, {UNLIKELY} (likelihood ")
+
+
+def test_evaluate_junk_reports_every_kind_left_out(tiny_bundle):
+    result = run("evaluate", "--model", tiny_bundle, "--junk", "--junk-n", "12", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)["junk"]
+    assert set(report["junk"]) >= set(junk.JUNK) and all(0 <= r["none"] <= 1 for r in report["junk"].values())
+    assert all("none_left_out" in report["junk"][k] for k in junk.JUNK)
+    assert {"drawn digits", "test digits, thick pen", "test digits, on paper"} <= set(report["digits"])
+    assert all(r["correct"] + r["none"] <= 1 + 1e-9 for r in report["digits"].values())
