@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,7 +196,7 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":  # gzip magic: decompress, whatever the file is called
             data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged deflate stream raises zlib.error, not OSError
         raise CorruptDataError(f"{path} is truncated or not a valid gzip file ({exc}); "
                                f"delete it and download it again") from None
     if expected_sha256 is not None:
@@ -210,7 +212,7 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
-    expected = int(np.prod(dims)) if dims else 0
+    expected = math.prod(dims)  # exact: a damaged header must not overflow into a plausible size
     if len(data) - offset != expected:
         raise CorruptDataError(f"{path} is truncated: header promises {expected} bytes, found {len(data) - offset}")
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()

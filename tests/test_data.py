@@ -148,3 +148,36 @@ def test_folder_dataset_reads_class_subfolders(tmp_path):
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         D.load_dataset("cifar")
+
+
+def _flip_cases(blob: bytes, seed: int, n_flips: int = 120, n_cuts: int = 40):
+    """(name, damaged bytes): seeded single-bit flips anywhere, and truncations at seeded lengths."""
+    rng = np.random.default_rng(seed)
+    for i in rng.integers(0, len(blob) * 8, n_flips):
+        damaged = bytearray(blob)
+        damaged[i // 8] ^= 1 << (i % 8)
+        yield f"bit {i}", bytes(damaged)
+    for n in rng.integers(0, len(blob), n_cuts):
+        yield f"first {n} bytes", blob[:n]
+
+
+@pytest.mark.parametrize("magic, shape", [(2051, (40, 28, 28)), (2049, (40,))])
+def test_damaged_idx_gz_reads_correctly_or_raises_corrupt_data_error(tmp_path, digits, magic, shape):
+    """Seeded bit flips and truncations of a real (small) IDX gzip: the same array, or one CorruptDataError."""
+    array = digits.x_test[:40] if magic == 2051 else digits.y_test[:40]
+    assert array.shape == shape
+    path = tmp_path / "t10k-idx.gz"
+    _write_idx(path, array, magic)
+    blob = path.read_bytes()
+    outcomes = {"same": 0, "refused": 0}
+    for name, damaged in _flip_cases(blob, seed=magic):
+        path.write_bytes(damaged)
+        try:
+            result = D.read_idx(path)
+        except CorruptDataError as exc:
+            assert str(path) in str(exc), name
+            outcomes["refused"] += 1
+            continue
+        np.testing.assert_array_equal(result, array, err_msg=name)
+        outcomes["same"] += 1
+    assert outcomes["refused"] > 100, outcomes  # most damage is caught (gzip's CRC covers the data)
