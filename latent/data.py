@@ -119,6 +119,16 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *, downlo
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
 
 
+def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """The folders a dataset would be read from, found without reading it (for output checks)."""
+    if name.startswith("folder:"):
+        return [Path(name[len("folder:"):])]
+    if name in IDX_DATASETS:
+        found = next((d for d in candidate_dirs(name, data_dir) if _complete_dir(d)), None)
+        return [found] if found is not None else []
+    return []
+
+
 # --------------------------------------------------------------------------- IDX files
 
 def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:

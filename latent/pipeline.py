@@ -7,8 +7,6 @@ progress and tests can stay quiet.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import artifacts
+from . import artifacts, outputs
 from .autoencoder import AutoencoderConfig
-from .data import Dataset, load_dataset
-from .errors import LatentError
+from .data import Dataset, load_dataset, source_folders
+from .errors import ConfigError, LatentError
 from .model import (AUTOENCODER_FILE, CALIBRATION_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
                     LatentModel)
 from .progress import progress_bar
@@ -69,7 +67,11 @@ def _quiet(_: str) -> None:
 
 def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command: str | None = None,
                  log: Callable[[str], None] = _quiet, progress: bool = False, dataset: Dataset | None = None) -> dict:
-    """Run the whole pipeline and write a bundle to `out` (replaced atomically). Returns the manifest."""
+    """Run the whole pipeline and write a bundle to `out`. Returns the manifest.
+
+    `out` is checked first (see latent/outputs.py: only an absent or empty folder, or a bundle this
+    tool wrote, is replaced) and the new bundle is moved in whole once it is written.
+    """
     import torch
     from safetensors.torch import save_file
 
@@ -81,10 +83,18 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
 
     started = time.time()
     out = Path(out)
+    guard = output_guard(cfg.dataset, source_folders(cfg.dataset, data_dir) if dataset is None else [])
+    outputs.check_bundle_target(out, **guard)  # before anything else: a refusal takes a second
+    for old in outputs.leftovers(out):
+        log(f"      note: {old} looks like what an interrupted run left; delete it if no other run is writing")
     log(f"[1/6] loading {cfg.dataset}")
     ds = dataset if dataset is not None else load_dataset(cfg.dataset, data_dir, progress=progress)
     log(f"      {len(ds.x_train)} train / {len(ds.x_val)} validation / {len(ds.x_test)} test images, "
         f"{ds.n_classes} classes, from {ds.source}")
+    if Path(ds.source).is_dir():  # where the data was actually found
+        guard = output_guard(cfg.dataset, [*guard["contains"], Path(ds.source)])
+        outputs.check_bundle_target(out, **guard)
+    check_class_sizes(ds, cfg.mixture.n_components)
 
     log(f"[2/6] training the autoencoder (latent size {cfg.autoencoder.latent_dim}, {cfg.training.epochs} epochs)")
     torch.manual_seed(cfg.training.seed)
@@ -131,8 +141,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     metrics["writeup_test_accuracy"] = WRITEUP_TEST_ACCURACY.get(cfg.dataset)
     metrics["train_seconds"] = round(time.time() - started, 1)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp = outputs.staging_folder(out)
     try:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / AUTOENCODER_FILE))
         artifacts.write_npz(tmp / MIXTURE_FILE, mixture.to_arrays())
@@ -153,18 +162,31 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
             "history": history,
             "command": command or artifacts.current_command(),
         })
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-        out.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
-        for path in out.iterdir():
+        tmp.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
+        for path in tmp.iterdir():
             path.chmod(0o644)
+        outputs.swap_in(tmp, out, **guard, log=log)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        outputs.discard(tmp)  # this run's staging folder (gone already once it has been moved in)
         raise
     log(f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
         f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s")
     return manifest
+
+
+def output_guard(dataset: str, folders: list[Path]) -> dict:
+    """What the output must stay clear of: the data folders, and for a folder dataset also their inside."""
+    return {"kind": "bundle", "contains": folders, "inside": folders if dataset.startswith("folder:") else []}
+
+
+def check_class_sizes(ds: Dataset, n_components) -> None:
+    """Every class needs as many training images as mixture components: refused before training, not after."""
+    need = n_components if isinstance(n_components, int) else 1
+    counts = np.bincount(ds.y_train, minlength=ds.n_classes)
+    for c in np.flatnonzero(counts < need):
+        raise ConfigError(f"class {ds.class_names[c]!r} of {ds.name} has {counts[c]} training images, fewer than "
+                          f"the {need} mixture components asked for; use --components {max(1, int(counts.min()))} "
+                          f"or give it more images")
 
 
 def mixture_params(mixture) -> dict:
