@@ -77,7 +77,9 @@ def read_image(source, *, name: str | None = None, max_pixels: int = MAX_PIXELS)
         with open_image_file(source, label) as fh:  # decoded from the file: its bytes are never all in memory
             return _decode(fh, label, max_pixels)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+        data = source if isinstance(source, bytes) else bytes(source)
+        if len(data) > MAX_BYTES:
+            raise ImageInputError(_too_big(label, len(data)))
     else:
         data = source.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
@@ -108,13 +110,17 @@ def open_image_file(path: str | os.PathLike, label: str):
     if not stat.S_ISREG(st.st_mode):  # replaced between the two looks
         problem = f"{label} is not a regular file (a pipe, device or socket), so it is not read"
     elif st.st_size > MAX_BYTES:
-        problem = f"{label} is {st.st_size / 2**20:.0f} MB; images up to {MAX_BYTES // 2**20} MB are accepted"
+        problem = _too_big(label, st.st_size)
     elif st.st_size == 0:
         problem = f"{label} is empty"
     if problem:
         fh.close()
         raise ImageInputError(problem)
     return fh
+
+
+def _too_big(label: str, size: int) -> str:
+    return f"{label} is {size / 2**20:.1f} MB, larger than the {MAX_BYTES // 2**20} MB accepted; use a smaller image"
 
 
 # --------------------------------------------------------------------------- decoding

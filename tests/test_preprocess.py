@@ -256,3 +256,10 @@ def test_only_the_listed_formats_are_opened_and_webp_has_its_own_limit():
     webp = _png_bytes(Image.new("L", (2100, 2100), 200), format="WEBP", lossless=True, method=0)
     with pytest.raises(ImageInputError, match=r"2100x2100 pixels, too large: WEBP images up to 4,194,304"):
         read_image(webp, name="big.webp")
+
+
+def test_oversized_bytes_are_refused_before_opening():
+    from latent.imagefile import MAX_BYTES
+
+    with pytest.raises(ImageInputError, match=r"big.png is 50.0 MB, larger than the 50 MB accepted"):
+        read_image(b"\x89PNG" + bytes(MAX_BYTES), name="big.png")
