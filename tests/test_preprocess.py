@@ -263,3 +263,13 @@ def test_oversized_bytes_are_refused_before_opening():
 
     with pytest.raises(ImageInputError, match=r"big.png is 50.0 MB, larger than the 50 MB accepted"):
         read_image(b"\x89PNG" + bytes(MAX_BYTES), name="big.png")
+
+
+def test_the_dashboard_takes_no_larger_upload_than_the_reader_accepts():
+    import tomllib
+
+    from conftest import ROOT
+    from latent.imagefile import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_BYTES // 2**20
