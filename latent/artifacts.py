@@ -93,12 +93,15 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
         np.savez_compressed(fh, **arrays)
 
 
-def write_manifest(directory: Path, manifest: dict) -> dict:
-    """Hash every file in `directory` (but the manifest) into `manifest['files']` and write it."""
+def write_manifest(directory: Path, manifest: dict, names=None) -> dict:
+    """Hash the files `names` (default: every file in `directory` but the manifest) into
+    `manifest['files']` and write it."""
+    if names is None:
+        names = [p.name for p in directory.iterdir() if p.name != MANIFEST and p.is_file()]
     files = {}
-    for path in sorted(directory.iterdir()):
-        if path.name != MANIFEST and path.is_file():
-            files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    for name in sorted(names):
+        path = directory / name
+        files[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest = {"schema_version": SCHEMA_VERSION, **manifest, "files": files}
     manifest.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     manifest.setdefault("versions", library_versions())
@@ -109,12 +112,15 @@ def write_manifest(directory: Path, manifest: dict) -> dict:
 
 
 def update_manifest(directory: str | os.PathLike, **fields) -> dict:
-    """Merge top-level fields into an existing manifest (after a check) and rewrite its hashes."""
+    """Merge top-level fields into an existing manifest (after a check) and rewrite its hashes.
+
+    Only the files it already lists are hashed again: a file someone else put in the folder is not
+    adopted (and so stays protected from being replaced as part of the bundle)."""
     directory = Path(directory)
     manifest = load_manifest(directory, verify=True)
     manifest.update(fields)
-    manifest.pop("files", None)
-    return write_manifest(directory, manifest)
+    names = list(manifest.pop("files"))
+    return write_manifest(directory, manifest, names)
 
 
 # --------------------------------------------------------------------------- reading
@@ -252,8 +258,25 @@ def read_safetensors(directory: Path, manifest: dict, name: str) -> dict:
 
 
 def find_bundles(root: str | os.PathLike = "assets") -> list[Path]:
-    """Directories under `root` that hold a manifest.json, sorted by name."""
+    """Model bundles directly under `root`, sorted by name.
+
+    Hidden folders are left out (`.NAME-*` are the staging folders of runs in progress or killed),
+    and so are folders whose manifest does not read or whose listed files are not all there; this
+    check is cheap (nothing is hashed): loading a bundle verifies it in full.
+    """
     root = Path(root)
-    if not root.is_dir():
+    try:
+        entries = list(root.iterdir()) if root.is_dir() else []
+    except OSError:
         return []
-    return sorted(p for p in root.iterdir() if (p / MANIFEST).is_file())
+    return sorted(p for p in entries if not p.name.startswith(".") and p.is_dir() and _looks_complete(p))
+
+
+def _looks_complete(directory: Path) -> bool:
+    try:
+        manifest = load_manifest(directory, verify=False)
+    except BundleError:
+        return False
+    files = manifest.get("files")
+    return (manifest.get("kind", "bundle") == "bundle" and isinstance(files, dict) and bool(files)
+            and all(isinstance(name, str) and (directory / name).is_file() for name in files))

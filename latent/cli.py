@@ -392,9 +392,12 @@ def junk_table(junk: dict, metrics: dict) -> str:
 def cmd_sweep(args) -> int:
     from .artifacts import current_command
     from .data import load_dataset
-    from .sweep import SWEEPS_ROOT, run_sweep, write_sweep
+    from .sweep import SWEEPS_ROOT, check_sweep_target, run_sweep, write_sweep
 
     cfg = pipeline_config(args)
+    name = output_name(args)
+    out = Path(args.out) if args.out else SWEEPS_ROOT / f"{name}.json"
+    check_sweep_target(out)  # before the data is read and the models trained
     dataset = load_dataset(args.dataset, args.data_dir)
     judge = None
     judge_dir = Path(args.judge) if args.judge else JUDGES_ROOT / args.dataset
@@ -402,8 +405,6 @@ def cmd_sweep(args) -> int:
         from .judge import Judge
 
         judge = Judge.load(judge_dir)
-    name = output_name(args)
-    out = Path(args.out) if args.out else SWEEPS_ROOT / f"{name}.json"
     rows = run_sweep(dataset, args.dims, cfg, judge=judge, log=lambda line: print(line, flush=True))
     write_sweep(out, args.dataset, cfg, rows, current_command())
     print(f"wrote {out}")
@@ -412,11 +413,13 @@ def cmd_sweep(args) -> int:
 
 def cmd_judge(args) -> int:
     from .artifacts import current_command
-    from .data import load_dataset
-    from .judge import JudgeConfig, train_judge
+    from .data import load_dataset, source_folders
+    from .judge import JudgeConfig, judge_guard, train_judge
+    from .outputs import check_bundle_target
 
-    dataset = load_dataset(args.dataset, args.data_dir)
     out = Path(args.out) if args.out else JUDGES_ROOT / args.dataset
+    check_bundle_target(out, **judge_guard(args.dataset, source_folders(args.dataset, args.data_dir)))
+    dataset = load_dataset(args.dataset, args.data_dir)
     print(f"training the judge CNN on {len(dataset.x_train)} labelled {args.dataset} images", flush=True)
     judge = train_judge(dataset, out, JudgeConfig(epochs=args.epochs, clothes=args.dataset == "fashion-mnist"), command=current_command(),
                         log=lambda line: print(line, flush=True))

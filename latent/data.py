@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +119,16 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *, downlo
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
 
 
+def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """The folders a dataset would be read from, found without reading it (for output checks)."""
+    if name.startswith("folder:"):
+        return [Path(name[len("folder:"):])]
+    if name in IDX_DATASETS:
+        found = next((d for d in candidate_dirs(name, data_dir) if _complete_dir(d)), None)
+        return [found] if found is not None else []
+    return []
+
+
 # --------------------------------------------------------------------------- IDX files
 
 def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
@@ -194,7 +206,7 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":  # gzip magic: decompress, whatever the file is called
             data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged deflate stream raises zlib.error, not OSError
         raise CorruptDataError(f"{path} is truncated or not a valid gzip file ({exc}); "
                                f"delete it and download it again") from None
     if expected_sha256 is not None:
@@ -210,7 +222,7 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
-    expected = int(np.prod(dims)) if dims else 0
+    expected = math.prod(dims)  # exact: a damaged header must not overflow into a plausible size
     if len(data) - offset != expected:
         raise CorruptDataError(f"{path} is truncated: header promises {expected} bytes, found {len(data) - offset}")
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
@@ -311,6 +323,8 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
 
     Every image goes through the same MNIST-style preprocessing as a drawing (dark-on-light images
     are inverted). Without a `test/` folder, 20 % of each class is held out as test, with a fixed seed.
+    Only regular files are read (a folder or FIFO named *.png is skipped, never opened); every class
+    must keep readable images in every split, or the dataset is refused naming the class folder.
     """
     from .preprocess import image_to_model_input
 
@@ -320,34 +334,71 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
                                    f"expected one sub-folder of images per class")
     has_splits = (root / "train").is_dir() and (root / "test").is_dir()
     train_root = root / "train" if has_splits else root
-    class_names = sorted(p.name for p in train_root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    class_names = sorted(p.name for p in _entries(train_root) if p.is_dir() and not p.name.startswith("."))
     if len(class_names) < 2:
         raise DatasetNotFoundError(f"{train_root.resolve()} needs at least two class sub-folders of images, "
                                    f"found {len(class_names)}")
 
     def read_split(split_root: Path) -> tuple[np.ndarray, np.ndarray]:
-        files = [(f, c) for c, name in enumerate(class_names) if (split_root / name).is_dir()
-                 for f in sorted((split_root / name).iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
-        images, labels, skipped = [], [], []
+        files, odd = [], []
+        for c, name in enumerate(class_names):
+            folder = split_root / name
+            for f in (sorted(_entries(folder)) if folder.is_dir() else []):
+                if f.suffix.lower() in IMAGE_SUFFIXES:
+                    (files if f.is_file() else odd).append((f, c))  # is_file: a regular file (stat, never opened)
+        images, labels, unreadable = [], [], []
         for f, c in progress_bar(files, desc=f"read {split_root.name}", enabled=progress):
             try:
                 img, _ = image_to_model_input(f)
             except ImageInputError as exc:
-                skipped.append(str(exc))
+                unreadable.append((str(exc), c))
                 continue
             images.append(np.round(img * 255).astype(np.uint8))
             labels.append(c)
-        if skipped and progress:
-            print(f"skipped {len(skipped)} unreadable or blank images, e.g. {skipped[0]}")
-        if not images:
-            raise DatasetNotFoundError(f"no readable images under {split_root.resolve()}")
-        return np.stack(images), np.asarray(labels, dtype=np.int64)
+        if (odd or unreadable) and progress:
+            print(_skipped_message(split_root, len(files) + len(odd), odd, unreadable))
+        labels = np.asarray(labels, dtype=np.int64)
+        counts = np.bincount(labels, minlength=len(class_names))
+        for c in np.flatnonzero(counts == 0):
+            folder = (split_root / class_names[c]).resolve()
+            skipped = [f"{f} is not a regular file" for f, k in odd if k == c] + [m for m, k in unreadable if k == c]
+            detail = f" ({len(skipped)} skipped, e.g. {skipped[0]})" if skipped else ""
+            raise DatasetNotFoundError(f"class folder {folder} has no readable images{detail}; add images or "
+                                       f"remove the folder")
+        return np.stack(images), labels
 
     x, y = read_split(train_root)
-    if has_splits:
-        x_test, y_test = read_split(root / "test")
-    else:
+    x_test, y_test = read_split(root / "test") if has_splits else (None, None)
+    _check_enough_per_class(train_root, class_names, y, has_test=has_splits)
+    if not has_splits:
         (x, y), (x_test, y_test) = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
     (x_train, y_train), (x_val, y_val) = split_validation(x, y)
     return Dataset(f"folder:{root}", class_names, x_train, y_train, x_val, y_val, x_test, y_test,
                    source=str(root.resolve()))
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of a folder, or one clear error when it cannot be listed."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise DatasetNotFoundError(f"cannot list {folder.resolve()}: {exc.strerror or exc}") from None
+
+
+def _skipped_message(split_root: Path, n_files: int, odd: list, unreadable: list) -> str:
+    parts = []
+    if odd:
+        parts.append(f"{len(odd)} not regular files (folders, pipes...), e.g. {odd[0][0]}")
+    if unreadable:
+        parts.append(f"{len(unreadable)} unreadable or blank images, e.g. {unreadable[0][0]}")
+    return f"skipped {len(odd) + len(unreadable)} files of {n_files} in {split_root}: " + "; ".join(parts)
+
+
+def _check_enough_per_class(train_root: Path, class_names: list[str], y: np.ndarray, *, has_test: bool) -> None:
+    """Every class must keep an image in training after the test and validation splits take theirs."""
+    need = 2 if has_test else 3  # split_validation takes at least one image per class, twice without test/
+    counts = np.bincount(y, minlength=len(class_names))
+    for c in np.flatnonzero(counts < need):
+        raise DatasetNotFoundError(
+            f"class folder {(train_root / class_names[c]).resolve()} has only {counts[c]} readable images; each "
+            f"class needs at least {need} ({'validation and training' if has_test else 'test, validation and training'})")

@@ -21,6 +21,10 @@ class BundleError(LatentError):
     """A model bundle is missing, damaged, tampered with, or from a newer version."""
 
 
+class OutputError(LatentError):
+    """An output path holds something this tool did not write, or would swallow what is being read."""
+
+
 class ImageInputError(LatentError):
     """An image given for classification cannot be used (not an image, too large, empty...)."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import artifacts
+from . import artifacts, outputs
 from .errors import BundleError
 
 JUDGE_FILE = "judge.safetensors"
@@ -87,13 +87,21 @@ class Judge:
 
 def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, command: str | None = None,
                 log=lambda _: None) -> Judge:
-    """Train the CNN on dataset.x_train (with labels) and write it to `out`."""
+    """Train the CNN on dataset.x_train (with labels) and write it to `out`.
+
+    `out` is checked before training and replaced whole at the end, as `train` does with bundles
+    (see latent/outputs.py): only an absent or empty folder, or a judge this tool wrote, is replaced.
+    """
     import torch
     import torch.nn.functional as F
     from safetensors.torch import save_file
 
     from .augment import AugmentConfig, augment
     from .train import to_tensor
+
+    out = Path(out)
+    guard = judge_guard(dataset.name, [Path(dataset.source)] if Path(dataset.source).is_dir() else [])
+    outputs.check_bundle_target(out, **guard)
 
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -123,19 +131,30 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
         network.train()
     network.eval()
     test_accuracy = float(np.mean(judge.predict(dataset.x_test) == dataset.y_test))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(out / JUDGE_FILE))
-    (out / JUDGE_FILE).chmod(0o644)
-    manifest = artifacts.write_manifest(out, {
-        "name": f"judge-{dataset.name}", "kind": "judge",
-        "dataset": {"name": dataset.name, "class_names": dataset.class_names},
-        "config": {**asdict(cfg), "channels": list(cfg.channels)},
-        "metrics": {"test_accuracy": test_accuracy, "val_accuracy": accuracy,
-                    "train_seconds": round(time.time() - started, 1)},
-        "command": command or artifacts.current_command(),
-    })
+    staged = outputs.staging_folder(out)
+    try:
+        save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(staged / JUDGE_FILE))
+        manifest = artifacts.write_manifest(staged, {
+            "name": f"judge-{dataset.name}", "kind": "judge",
+            "dataset": {"name": dataset.name, "class_names": dataset.class_names},
+            "config": {**asdict(cfg), "channels": list(cfg.channels)},
+            "metrics": {"test_accuracy": test_accuracy, "val_accuracy": accuracy,
+                        "train_seconds": round(time.time() - started, 1)},
+            "command": command or artifacts.current_command(),
+        })
+        staged.chmod(0o755)
+        for path in staged.iterdir():
+            path.chmod(0o644)
+        outputs.swap_in(staged, out, **guard, log=log)
+    except BaseException:
+        outputs.discard(staged)
+        raise
     return Judge(network, dataset.class_names, manifest)
+
+
+def judge_guard(dataset: str, folders: list[Path]) -> dict:
+    """What a judge's output must stay clear of (see `pipeline.output_guard`)."""
+    return {"kind": "judge", "contains": folders, "inside": folders if dataset.startswith("folder:") else []}
 
 
 def class_sample_fidelity(mixture, decode, judge: Judge, n_per_class: int = 500, seed: int = 0) -> tuple[dict, float]:

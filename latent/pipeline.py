@@ -7,9 +7,6 @@ progress and tests can stay quiet.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -18,11 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from . import artifacts
+from . import artifacts, outputs
 from .autoencoder import AutoencoderConfig
-from .data import Dataset, load_dataset
+from .data import Dataset, load_dataset, source_folders
 from .detector import DetectorConfig
-from .errors import LatentError
+from .errors import ConfigError, LatentError
 from .model import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
                     LatentModel)
 from .progress import progress_bar
@@ -77,7 +74,11 @@ def _quiet(_: str) -> None:
 
 def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command: str | None = None,
                  log: Callable[[str], None] = _quiet, progress: bool = False, dataset: Dataset | None = None) -> dict:
-    """Run the whole pipeline and write a bundle to `out` (replaced atomically). Returns the manifest."""
+    """Run the whole pipeline and write a bundle to `out`. Returns the manifest.
+
+    `out` is checked first (see latent/outputs.py: only an absent or empty folder, or a bundle this
+    tool wrote, is replaced) and the new bundle is moved in whole once it is written.
+    """
     import torch
     from safetensors.torch import save_file
 
@@ -91,10 +92,18 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
 
     started = time.time()
     out = Path(out)
+    guard = output_guard(cfg.dataset, source_folders(cfg.dataset, data_dir) if dataset is None else [])
+    outputs.check_bundle_target(out, **guard)  # before anything else: a refusal takes a second
+    for old in outputs.leftovers(out):
+        log(f"      note: {old} looks like what an interrupted run left; delete it if no other run is writing")
     log(f"[1/6] loading {cfg.dataset}")
     ds = dataset if dataset is not None else load_dataset(cfg.dataset, data_dir, progress=progress)
     log(f"      {len(ds.x_train)} train / {len(ds.x_val)} validation / {len(ds.x_test)} test images, "
         f"{ds.n_classes} classes, from {ds.source}")
+    if Path(ds.source).is_dir():  # where the data was actually found
+        guard = output_guard(cfg.dataset, [*guard["contains"], Path(ds.source)])
+        outputs.check_bundle_target(out, **guard)
+    check_class_sizes(ds, cfg.mixture.n_components)
 
     log(f"[2/6] training the autoencoder (latent size {cfg.autoencoder.latent_dim}, {cfg.training.epochs} epochs)")
     torch.manual_seed(cfg.training.seed)
@@ -147,8 +156,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     metrics.update(calibration_metrics(mixture, z_test, ds.y_test, none_rule.calibration["temperature"]))
     metrics["train_seconds"] = round(time.time() - started, 1)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp = outputs.staging_folder(out)
     try:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / AUTOENCODER_FILE))
         artifacts.write_npz(tmp / MIXTURE_FILE, mixture.to_arrays())
@@ -171,18 +179,31 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
             "history": history,
             "command": command or artifacts.current_command(),
         })
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-        out.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
-        for path in out.iterdir():
+        tmp.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
+        for path in tmp.iterdir():
             path.chmod(0o644)
+        outputs.swap_in(tmp, out, **guard, log=log)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        outputs.discard(tmp)  # this run's staging folder (gone already once it has been moved in)
         raise
     log(f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
         f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s")
     return manifest
+
+
+def output_guard(dataset: str, folders: list[Path]) -> dict:
+    """What the output must stay clear of: the data folders, and for a folder dataset also their inside."""
+    return {"kind": "bundle", "contains": folders, "inside": folders if dataset.startswith("folder:") else []}
+
+
+def check_class_sizes(ds: Dataset, n_components) -> None:
+    """Every class needs as many training images as mixture components: refused before training, not after."""
+    need = n_components if isinstance(n_components, int) else 1
+    counts = np.bincount(ds.y_train, minlength=ds.n_classes)
+    for c in np.flatnonzero(counts < need):
+        raise ConfigError(f"class {ds.class_names[c]!r} of {ds.name} has {counts[c]} training images, fewer than "
+                          f"the {need} mixture components asked for; use --components {max(1, int(counts.min()))} "
+                          f"or give it more images")
 
 
 def mixture_params(mixture) -> dict:
@@ -246,41 +267,37 @@ def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: Dete
                      progress: bool = False) -> dict:
     """Fit the "none" answer (detector, thresholds, temperature) of an existing bundle, as `train` does in
     its stage 4, without retraining its autoencoder or mixtures; the bundle gets the new detector and
-    calibration files and a manifest that records them. Returns the new manifest."""
+    calibration files and a manifest that records them. Returns the new manifest.
+
+    The bundle is replaced as `train` replaces one (latent/outputs.py): only a bundle holding nothing
+    its manifest does not list, rewritten in a hidden sibling and moved in whole."""
     import shutil
 
     from safetensors.torch import save_file
 
     from .catalog import dataset_info
-    from .foreign import fit_none_rule
+    from .foreign import augment_of, fit_none_rule
 
-    model = LatentModel.load(directory)
     directory = Path(directory)
+    outputs.check_bundle_target(directory, kind="bundle")
+    model = LatentModel.load(directory)
     name = model.manifest["dataset"]["name"]
     ds = load_dataset(name, data_dir, progress=progress)
     if ds.class_names != model.class_names:
         raise LatentError(f"dataset {name} has classes {ds.class_names}, but {directory} was trained on "
                           f"{model.class_names}")
-    training = model.manifest["config"].get("training", {})
-    augment_cfg = None
-    if training.get("denoise", True):
-        from .augment import AugmentConfig
-
-        known = {k: v for k, v in training.get("augment", {}).items() if k in AugmentConfig.__dataclass_fields__}
-        augment_cfg = AugmentConfig(**known)
     detector_cfg = detector_cfg if detector_cfg is not None else DetectorConfig()
     rates = {"likelihood": model.manifest["calibration"].get("val_rejection_rate", 0.005), **(rates or {})}
     log(f"fitting the 'none' answer of {directory} on {name}")
     fit = fit_none_rule(model.autoencoder, model.mixture, dataset_info(name), ds.x_train, ds.y_train, ds.x_val,
-                        ds.y_val, augment_cfg=augment_cfg, detector_cfg=detector_cfg, rates=rates, log=log,
-                        progress=progress)
-    staged = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+                        ds.y_val, augment_cfg=augment_of(model.manifest), detector_cfg=detector_cfg, rates=rates,
+                        log=log, progress=progress)
+    staged = outputs.staging_folder(directory)
     try:
-        for path in directory.iterdir():
-            if path.is_file():
-                shutil.copy2(path, staged / path.name)
+        for file in model.manifest["files"]:
+            if file not in (CALIBRATION_FILE, DETECTOR_FILE):
+                shutil.copy2(directory / file, staged / file)
         artifacts.write_npz(staged / CALIBRATION_FILE, fit.arrays)
-        (staged / DETECTOR_FILE).unlink(missing_ok=True)
         if fit.detector is not None:
             save_file({k: v.contiguous() for k, v in fit.detector.state_dict().items()}, str(staged / DETECTOR_FILE))
         manifest = dict(model.manifest)
@@ -294,22 +311,11 @@ def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: Dete
         manifest["metrics"] = {**manifest.get("metrics", {}),
                                **calibration_metrics(model.mixture, z_test, ds.y_test, fit.calibration["temperature"])}
         manifest = artifacts.write_manifest(staged, manifest)
+        staged.chmod(0o755)
         for path in staged.iterdir():
             path.chmod(0o644)
-        swap_in(staged, directory)
+        outputs.swap_in(staged, directory, kind="bundle", log=log)
     except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
+        outputs.discard(staged)
         raise
     return manifest
-
-
-def swap_in(staged: Path, directory: Path) -> None:
-    """Replace `directory` by the complete `staged` folder beside it: the old one is moved aside first, so
-    a reader finds the old bundle, or for an instant none, or the new one: never a mixture of two."""
-    import shutil
-
-    aside = directory.with_name(f".{directory.name}-old-{os.getpid()}")
-    directory.rename(aside)
-    staged.rename(directory)
-    directory.chmod(0o755)
-    shutil.rmtree(aside)

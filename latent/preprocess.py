@@ -5,112 +5,29 @@ ratio), and placing it in a 28x28 field so that its centre of mass sits in the m
 to a drawing is what makes a 280x280 canvas stroke look like the data the model was trained on, so
 the CLI's `classify`, the Draw page and the upload box all go through `to_model_input` here.
 
-Reading is defensive because images come from strangers: `read_image` refuses non-images, damaged
-files and decompression bombs with an `ImageInputError`, and returns notes for what it had to adapt
-(animated GIFs, transparency, 16-bit samples) so a page can say what it did.
+Reading is defensive because images come from strangers: `read_image` (latent/imagefile.py) refuses
+non-images, damaged files, folders, FIFOs and images beyond its memory budget with an
+`ImageInputError`, reduces large ones to a working size before any float copy, and returns notes for
+what it had to adapt (animated GIFs, transparency, 16-bit samples) so a page can say what it did.
 """
 
 from __future__ import annotations
 
-import io
-import os
-from dataclasses import dataclass, field
-
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from .errors import BlankImageError, ImageInputError
+from .imagefile import (MAX_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS, WORK_SIDE, ImageRead,  # noqa: F401 (re-exported)
+                        composite, open_image_file, read_image)
 
 SIZE = 28  # side of a model input, pixels
 BOX = 20  # the ink is scaled to fit a BOX x BOX square, as in MNIST
-MAX_PIXELS = 25_000_000  # refuse larger images before decoding them (a 5000x5000 photo passes)
-MAX_BYTES = 50 * 1024 * 1024  # refuse larger uploads before reading them
 INK_FRACTION = 0.15  # a pixel is ink when brighter than this share of the brightest pixel
 # Stroke widths (in model pixels, 2 x area / perimeter of the ink at half its peak) of MNIST's training
 # digits: 5th and 95th percentile, and the median. A pen outside this range is redrawn at the median.
 STROKE_RANGE = (1.3, 3.1)
 STROKE_TARGET = 2.0
 STROKE_SIDE = 4 * BOX  # strokes are measured and redrawn with the glyph's longest side at this many pixels
-
-# Pillow's own bomb guard raises at 2x its limit and only warns below; ours is stricter and earlier.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-@dataclass
-class ImageRead:
-    """A decoded image as grayscale in [0, 1] (ink may be dark or light), plus what was adapted."""
-
-    gray: np.ndarray  # (H, W) float32 in [0, 1]
-    notes: list[str] = field(default_factory=list)
-
-
-def read_image(source, *, name: str | None = None, max_pixels: int = MAX_PIXELS) -> ImageRead:
-    """Decode `source` (a path, bytes, or a binary file object) into grayscale.
-
-    Raises `ImageInputError` naming the input when it is not an image, is truncated, or is larger
-    than `max_pixels`. Animated images use their first frame; transparent pixels count as
-    background; 16-bit and float images are rescaled; each adaptation adds a note.
-    """
-    label = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the upload")
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            size = os.path.getsize(source)
-        except OSError as exc:
-            raise ImageInputError(f"cannot read {label}: {exc.strerror or exc}") from None
-        if size > MAX_BYTES:
-            raise ImageInputError(f"{label} is {size / 2**20:.0f} MB; images up to {MAX_BYTES // 2**20} MB are accepted")
-        with open(source, "rb") as fh:
-            data = fh.read()
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        data = source.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ImageInputError(f"{label} is larger than {MAX_BYTES // 2**20} MB; please use a smaller image")
-    if not data:
-        raise ImageInputError(f"{label} is empty")
-    try:
-        img = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise ImageInputError(f"{label} is too large: images up to {max_pixels:,} pixels are accepted") from None
-    except UnidentifiedImageError:
-        raise ImageInputError(f"{label} is not an image this tool can read (use PNG, JPEG, GIF, BMP or WebP)") from None
-    except OSError as exc:
-        raise ImageInputError(f"{label} could not be opened as an image ({exc})") from None
-    width, height = img.size
-    if width * height > max_pixels:
-        raise ImageInputError(
-            f"{label} is {width}x{height} pixels, too large: images up to {max_pixels:,} pixels are accepted"
-        )
-    if width < 1 or height < 1:
-        raise ImageInputError(f"{label} has no pixels")
-    notes: list[str] = []
-    if getattr(img, "n_frames", 1) > 1:
-        notes.append(f"{label} has {img.n_frames} frames; the first one is used")
-        img.seek(0)
-    try:
-        img.load()
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageInputError(f"{label} is truncated or damaged and cannot be decoded ({exc})") from None
-    gray = _to_gray(img, notes)
-    return ImageRead(gray=gray, notes=notes)
-
-
-def _to_gray(img: Image.Image, notes: list[str]) -> np.ndarray:
-    """Grayscale in [0, 1] from any Pillow mode; transparency becomes background."""
-    img = ImageOps.exif_transpose(img) if img.mode not in ("I;16", "I;16B", "I;16L", "I", "F") else img
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        if img.mode == "F":
-            top = max(float(arr.max()), 1.0) if arr.max() > 1 else 1.0
-        notes.append(f"{img.mode} samples rescaled to 0..1")
-        return np.clip(arr / top, 0, 1).astype(np.float32)
-    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
-    if has_alpha:
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
-        return rgba_to_gray(rgba, notes)
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
 
 
 def rgba_to_gray(rgba: np.ndarray, notes: list[str] | None = None) -> np.ndarray:
@@ -129,12 +46,7 @@ def rgba_to_gray(rgba: np.ndarray, notes: list[str] | None = None) -> np.ndarray
     alpha = rgba[..., 3]
     if alpha.min() >= 0.999:
         return lum.astype(np.float32)
-    if notes is not None:
-        notes.append("transparent pixels are treated as background")
-    weight = alpha.sum()
-    ink_is_light = weight == 0 or (lum * alpha).sum() / weight >= 0.5
-    background = 0.0 if ink_is_light else 1.0
-    return (lum * alpha + background * (1 - alpha)).astype(np.float32)
+    return composite(lum * alpha, alpha, notes)
 
 
 def has_ink(gray: np.ndarray) -> bool:

@@ -16,10 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from . import artifacts
+from . import artifacts, outputs
 
 SWEEPS_ROOT = Path("assets") / "sweeps"
 SWEEP_SCHEMA_VERSION = 1
+SWEEP_KIND = "latent-size sweep"
 
 
 def run_sweep(dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str], None] = lambda _: None,
@@ -62,15 +63,26 @@ def run_sweep(dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str],
     return rows
 
 
+def is_sweep(doc: dict) -> bool:
+    """True for a document `write_sweep` wrote (of any schema version): the only file it may replace."""
+    return doc.get("kind") == SWEEP_KIND and isinstance(doc.get("schema_version"), int)
+
+
+def check_sweep_target(path: str | Path) -> None:
+    """Refuse, before a sweep starts, a path holding anything but an earlier sweep."""
+    outputs.check_file_target(path, is_ours=is_sweep, what="sweep")
+
+
 def write_sweep(path: str | Path, dataset_name: str, cfg, rows: list[dict], command: str) -> None:
+    """Write the sweep document, replacing only an earlier sweep, in one move."""
     import json
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"schema_version": SWEEP_SCHEMA_VERSION, "kind": "latent-size sweep", "dataset": dataset_name,
+    check_sweep_target(path)
+    doc = {"schema_version": SWEEP_SCHEMA_VERSION, "kind": SWEEP_KIND, "dataset": dataset_name,
            "config": cfg.to_dict(), "library_versions": artifacts.library_versions(), "command": command,
            "rows": rows}
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+    outputs.write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
 def read_sweep(path: str | Path) -> dict | None:

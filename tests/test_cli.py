@@ -147,3 +147,27 @@ def test_joint_without_a_weight_takes_the_datasets_recipe():
     denoised = config("--dataset", "fashion-mnist", "--joint", "--augment-target", "clean")
     assert denoised.training.target == "clean"
     assert run("train", "--joint", "-1").returncode == 2
+
+
+def test_classify_refuses_unreadable_paths_with_one_line_each(tiny_bundle, tmp_path):
+    """A folder named x.png, a FIFO (never opened: it would block), a missing file: one 'error:' line each."""
+    import os
+
+    folder = tmp_path / "folder.png"
+    folder.mkdir()
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    missing = tmp_path / "missing.png"
+    good = tmp_path / "seven.png"
+    save_png(draw_digit("7"), good)
+    result = subprocess.run([sys.executable, "-m", "latent", "classify", "--model", str(tiny_bundle),
+                             str(folder), str(fifo), str(missing), str(good)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors), result.stderr
+    assert "folder.png is a folder" in errors[0]
+    assert "fifo.png is not a regular file" in errors[1]
+    assert "missing.png" in errors[2] and "No such file" in errors[2]
+    assert result.stdout.startswith(f"{good}: ")  # the good image after them is still classified

@@ -148,3 +148,88 @@ def test_folder_dataset_reads_class_subfolders(tmp_path):
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         D.load_dataset("cifar")
+
+
+def _flip_cases(blob: bytes, seed: int, n_flips: int = 120, n_cuts: int = 40):
+    """(name, damaged bytes): seeded single-bit flips anywhere, and truncations at seeded lengths."""
+    rng = np.random.default_rng(seed)
+    for i in rng.integers(0, len(blob) * 8, n_flips):
+        damaged = bytearray(blob)
+        damaged[i // 8] ^= 1 << (i % 8)
+        yield f"bit {i}", bytes(damaged)
+    for n in rng.integers(0, len(blob), n_cuts):
+        yield f"first {n} bytes", blob[:n]
+
+
+@pytest.mark.parametrize("magic, shape", [(2051, (40, 28, 28)), (2049, (40,))])
+def test_damaged_idx_gz_reads_correctly_or_raises_corrupt_data_error(tmp_path, digits, magic, shape):
+    """Seeded bit flips and truncations of a real (small) IDX gzip: the same array, or one CorruptDataError."""
+    array = digits.x_test[:40] if magic == 2051 else digits.y_test[:40]
+    assert array.shape == shape
+    path = tmp_path / "t10k-idx.gz"
+    _write_idx(path, array, magic)
+    blob = path.read_bytes()
+    outcomes = {"same": 0, "refused": 0}
+    for name, damaged in _flip_cases(blob, seed=magic):
+        path.write_bytes(damaged)
+        try:
+            result = D.read_idx(path)
+        except CorruptDataError as exc:
+            assert str(path) in str(exc), name
+            outcomes["refused"] += 1
+            continue
+        np.testing.assert_array_equal(result, array, err_msg=name)
+        outcomes["same"] += 1
+    assert outcomes["refused"] > 100, outcomes  # most damage is caught (gzip's CRC covers the data)
+
+
+def _class_folders(root: Path, counts: dict[str, int]) -> Path:
+    """A folder dataset: one sub-folder per class holding `count` small dark-on-light drawings."""
+    rng = np.random.default_rng(0)
+    for name, count in counts.items():
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            img = np.full((40, 40), 255, np.uint8)
+            top, left = rng.integers(4, 12, 2)
+            img[top:top + 20, left:left + (6 if name == "bars" else 20)] = 0
+            Image.fromarray(img).save(root / name / f"{i}.png")
+    return root
+
+
+def test_folder_dataset_refuses_a_class_without_readable_images(tmp_path):
+    """An empty class folder would give a bundle whose class names outnumber its mixtures: refused, named."""
+    root = _class_folders(tmp_path / "shapes", {"bars": 10, "blocks": 10})
+    (root / "circles").mkdir()
+    (root / "circles" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(DatasetNotFoundError, match=r"circles has no readable images") as info:
+        D.load_dataset(f"folder:{root}", progress=False)
+    assert str(root / "circles") in str(info.value) and "\n" not in str(info.value)
+
+
+def test_folder_dataset_refuses_a_class_too_small_to_split(tmp_path):
+    """Two images of a class both go to test and validation: training would never see the class."""
+    root = _class_folders(tmp_path / "shapes", {"bars": 10, "blocks": 2})
+    with pytest.raises(DatasetNotFoundError, match=r"blocks has only 2 readable images.*at least 3"):
+        D.load_dataset(f"folder:{root}", progress=False)
+
+
+def test_folder_dataset_skips_what_is_not_a_regular_readable_file(tmp_path, capsys, monkeypatch):
+    """A folder or a FIFO named *.png is skipped and counted (a FIFO is never opened); so is a locked file."""
+    import os
+
+    root = _class_folders(tmp_path / "shapes", {"bars": 10, "blocks": 10})
+    (root / "bars" / "folder.png").mkdir()
+    os.mkfifo(root / "bars" / "fifo.png")
+    locked = root / "blocks" / "0.png"
+    real_open = os.open
+
+    def deny(path, *args, **kwargs):  # root ignores file modes, so the refusal is simulated
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    ds = D.load_dataset(f"folder:{root}", progress=True)
+    assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 19
+    out = capsys.readouterr().out
+    assert "skipped 3 files" in out and "2 not regular files" in out and "1 unreadable" in out, out

@@ -172,3 +172,24 @@ def test_unknown_reconstruction_target_is_refused(digits):
     with pytest.raises(ConfigError, match="target"):
         train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
                           digits.x_val, TrainConfig(epochs=1, target="noisy"), progress=False)
+
+
+def test_a_class_with_fewer_images_than_components_is_refused_before_training(digits, monkeypatch, tmp_path):
+    """It used to fail in the mixture fit, after the autoencoder had trained, with a ValueError traceback."""
+    from dataclasses import replace
+
+    import latent.train
+    from latent.errors import ConfigError
+    from latent.pipeline import MixtureConfig, PipelineConfig, train_bundle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(latent.train, "train_autoencoder", refuse)
+    keep = (digits.y_train != 3) | (np.cumsum(digits.y_train == 3) <= 4)  # four 3s left
+    few_threes = replace(digits, x_train=digits.x_train[keep], y_train=digits.y_train[keep])
+    cfg = PipelineConfig(dataset="digits", mixture=MixtureConfig(n_components=6))
+    with pytest.raises(ConfigError, match=r"class '3' of digits has 4 training images, fewer than the 6 mixture "
+                                          r"components asked for; use --components 4"):
+        train_bundle(cfg, tmp_path / "out", dataset=few_threes)
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,28 @@ def _mass_center(x):
     return (x * yy).sum() / x.sum(), (x * xx).sum() / x.sum()
 
 
+def _png(width: int, height: int, bit_depth: int, color_type: int, raw: bytes) -> bytes:
+    """A PNG written by hand from its filtered scanlines (Pillow writes RGBA at 8 bits only)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def _png16_rgba(rgba16: np.ndarray) -> bytes:
+    h, w, _ = rgba16.shape
+    return _png(w, h, 16, 6, b"".join(b"\x00" + row.astype(">u2").tobytes() for row in rgba16))
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header promises width x height 1-bit pixels (its data is cut short: never decoded here)."""
+    return _png(width, height, 1, 0, b"\x00" * 64)
+
+
 @pytest.mark.parametrize("box", [(0.2, 0.1, 0.8, 0.9), (0.02, 0.02, 0.25, 0.3), (0.6, 0.55, 0.95, 0.98)])
 def test_drawing_anywhere_becomes_a_centred_20px_digit(box):
     x = to_model_input(draw_digit("7", box=box).astype(np.float32) / 255)
@@ -94,8 +116,160 @@ def test_bad_uploads_are_refused_politely(tmp_path):
     with pytest.raises(ImageInputError, match="truncated or damaged"):
         image_to_model_input(good[: len(good) // 2], name="half.png")
     # a 20000x20000 PNG is a tiny file but 400 M pixels: refused before decoding
-    huge = _png_bytes(Image.new("1", (20000, 20000)))
+    huge = _png_header_only(20000, 20000)
     with pytest.raises(ImageInputError, match="too large"):
         read_image(huge, name="huge.png")
     with pytest.raises(ImageInputError, match="cannot read"):
         read_image(tmp_path / "missing.png")
+
+
+def test_unreadable_paths_are_one_line_errors(tmp_path, monkeypatch):
+    """Folders and FIFOs are refused from their stat (a FIFO is never opened); a permission error is one line."""
+    import os
+
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(ImageInputError, match="folder.png is a folder, not an image file"):
+        read_image(tmp_path / "folder.png")
+    os.mkfifo(tmp_path / "fifo.png")
+    with pytest.raises(ImageInputError, match="fifo.png is not a regular file"):
+        read_image(tmp_path / "fifo.png")
+    locked = tmp_path / "locked.png"
+    locked.write_bytes(_png_bytes(Image.fromarray(draw_digit("4"))))
+    real_open = os.open
+
+    def deny(path, *args, **kwargs):  # root ignores file modes, so the refusal is simulated
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    with pytest.raises(ImageInputError, match="cannot read .*locked.png: Permission denied"):
+        read_image(locked)
+
+
+def test_huge_png_is_refused_from_its_header_before_decoding(monkeypatch):
+    """A 5000x5000 PNG is a tiny file but 25 M pixels: one line, and Pillow never decodes it."""
+    from PIL import ImageFile
+
+    from latent.imagefile import MAX_PIXELS
+
+    def no_decoding(self):
+        raise AssertionError("the image was decoded")
+
+    huge = _png_header_only(5000, 5000)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    with pytest.raises(ImageInputError, match=r"huge.png is 5000x5000 pixels, too large") as info:
+        read_image(huge, name="huge.png")
+    assert "\n" not in str(info.value) and f"{MAX_PIXELS:,}" in str(info.value)
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
+    """A 12 MP photo of a digit on paper: decoded at 1/2..1/8 scale by libjpeg, read at <= WORK_SIDE pixels."""
+    from PIL import JpegImagePlugin
+
+    from latent.imagefile import WORK_SIDE
+
+    scales = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        result = real_draft(self, mode, size)
+        scales.append(self.decoderconfig[0] if result else 1)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    digit = Image.fromarray(255 - draw_digit("4", width=14)).resize((4000, 4000), Image.Resampling.BILINEAR)
+    photo = Image.new("L", (4000, 3000), 235)
+    photo.paste(digit.crop((0, 500, 4000, 3500)))
+    read = read_image(_png_bytes(photo, format="JPEG", quality=90), name="photo.jpg")
+    assert scales and scales[0] >= 2
+    assert read.gray.shape == (750, 1000) and max(read.gray.shape) <= WORK_SIDE  # 1/2 scale, then 2x2 blocks
+    assert any("4000x3000" in n for n in read.notes)
+    small = to_model_input(np.asarray(photo.resize((400, 300), Image.Resampling.BOX), dtype=np.float32) / 255)
+    assert np.abs(to_model_input(read.gray) - small).mean() < 0.03
+
+
+def test_progressive_jpeg_beyond_the_coefficient_budget_is_refused():
+    """libjpeg holds every DCT coefficient of a progressive JPEG, whatever the scale: its size is checked first."""
+    from latent.imagefile import MAX_JPEG_COEFFICIENT_BYTES
+
+    big = Image.new("RGB", (4000, 3000), (200, 200, 200))  # 4:4:4 colour: 2 bytes x 3 samples a pixel = 72 MB
+    assert 2 * 3 * 4000 * 3000 > MAX_JPEG_COEFFICIENT_BYTES
+    progressive = _png_bytes(big, format="JPEG", progressive=True, subsampling=0)
+    with pytest.raises(ImageInputError, match="progressive"):
+        read_image(progressive, name="web.jpg")
+    baseline = _png_bytes(big, format="JPEG", subsampling=0)  # the same pixels as a baseline JPEG are fine
+    assert read_image(baseline, name="camera.jpg").gray.shape == (750, 1000)
+
+
+def test_large_png_is_reduced_before_float_conversion():
+    """A 3000x2000 8-bit PNG is block-averaged to <= WORK_SIDE pixels, exactly as Pillow's reduce(3) would."""
+    from latent.imagefile import WORK_SIDE
+
+    digit = Image.fromarray(draw_digit("2", width=16)).resize((2000, 2000), Image.Resampling.BILINEAR)
+    page = Image.new("L", (3000, 2000), 0)
+    page.paste(digit, (500, 0))
+    read = read_image(_png_bytes(page), name="scan.png")
+    assert read.gray.dtype == np.float32 and read.gray.shape == (667, 1000) and max(read.gray.shape) <= WORK_SIDE
+    expected = np.asarray(page.reduce(3), dtype=np.float32) / 255
+    assert np.abs(read.gray - expected).max() <= 1 / 255  # Pillow rounds each block mean to 8 bits
+
+
+def test_16_bit_rgba_png_reads_like_its_8_bit_twin():
+    """A 16-bit RGBA drawing with a transparent background: same input as the 8-bit canvas image, with notes."""
+    rgba8 = draw_digit("7", rgba=True)
+    rgba16 = rgba8.astype(np.uint16) * 257
+    x16, notes = image_to_model_input(_png16_rgba(rgba16), name="deep.png")
+    x8 = to_model_input(rgba8)
+    np.testing.assert_allclose(x16, x8, atol=1e-3)
+    assert any("transparent" in n for n in notes)
+    big16 = np.repeat(np.repeat(rgba16, 5, axis=0), 5, axis=1)  # 1400x1400: reduced by 2 before converting
+    xb, _ = image_to_model_input(_png16_rgba(big16), name="deep-big.png")
+    assert np.abs(xb - x8).mean() < 0.02
+
+
+def test_canvas_sized_png_reads_exactly_like_the_canvas_array():
+    """The 280x280 canvas is below the working size: reading its PNG changes nothing."""
+    rgba = draw_digit("3", rgba=True)
+    x, _ = image_to_model_input(_png_bytes(Image.fromarray(rgba)), name="canvas.png")
+    np.testing.assert_allclose(x, to_model_input(rgba), atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_exif_orientation_is_applied(orientation):
+    """A phone photo stored sideways with an EXIF orientation is read upright, as Pillow's exif_transpose does."""
+    from PIL import ImageOps
+
+    img = Image.fromarray(draw_digit("7", size=120))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _png_bytes(img, format="JPEG", quality=95, exif=exif)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L"), np.float32) / 255
+    np.testing.assert_allclose(read_image(data).gray, expected, atol=1e-6)
+
+
+def test_only_the_listed_formats_are_opened_and_webp_has_its_own_limit():
+    """Formats outside PNG/JPEG/GIF/BMP/WebP/TIFF are not opened at all; WebP's decoder needs a lower limit."""
+    ppm = b"P5\n2 2\n255\n\x00\xff\xff\x00"  # Pillow reads PPM, this tool does not
+    with pytest.raises(ImageInputError, match="not an image this tool can read"):
+        read_image(ppm, name="old.ppm")
+    webp = _png_bytes(Image.new("L", (2100, 2100), 200), format="WEBP", lossless=True, method=0)
+    with pytest.raises(ImageInputError, match=r"2100x2100 pixels, too large: WEBP images up to 4,194,304"):
+        read_image(webp, name="big.webp")
+
+
+def test_oversized_bytes_are_refused_before_opening():
+    from latent.imagefile import MAX_BYTES
+
+    with pytest.raises(ImageInputError, match=r"big.png is 50.0 MB, larger than the 50 MB accepted"):
+        read_image(b"\x89PNG" + bytes(MAX_BYTES), name="big.png")
+
+
+def test_the_dashboard_takes_no_larger_upload_than_the_reader_accepts():
+    import tomllib
+
+    from conftest import ROOT
+    from latent.imagefile import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_BYTES // 2**20
