@@ -159,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--no-reject", action="store_true", help="never answer 'none'")
     classify.add_argument("--json", action="store_true", help="print one JSON object per image")
 
+    map_cmd = sub.add_parser("map", help="add the map's inverse and density layer to an existing bundle",
+                             formatter_class=fmt,
+                             description="Write map_inverse.npz (what the model decodes at any spot of the latent "
+                                         "map, and how likely it finds it) into a bundle trained before it existed, "
+                                         "and list it in the manifest. Nothing is retrained; no other file changes.")
+    map_cmd.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    map_cmd.add_argument("--grid", type=_positive_int, default=96, help="cells per side of the density grid")
+    map_cmd.add_argument("--force", action="store_true", help="compute it again when the bundle already has it")
+
     info = sub.add_parser("info", help="describe a model bundle", formatter_class=fmt,
                           description="Print a bundle's dataset, config, metrics and files.")
     info.add_argument("--model", default="assets/mnist", help="model bundle directory")
@@ -448,7 +457,14 @@ def cmd_info(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
+def cmd_map(args) -> int:
+    from .map_inverse import add_to_bundle
+
+    add_to_bundle(args.model, size=args.grid, force=args.force, log=print)
+    return 0
+
+
+COMMANDS = {"map": cmd_map, "train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
             "info": cmd_info}
 
 

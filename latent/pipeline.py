@@ -142,6 +142,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
             "labels": ds.y_test[pick].astype(np.int16), "test_index": pick.astype(np.int32),
             "ellipse_index": ell_index, "ellipse_centers": ell_centers, "ellipse_covariances": ell_covs})
         artifacts.write_npz(tmp / CALIBRATION_FILE, {"val_max_log_likelihood": np.sort(val_best).astype(np.float32)})
+        write_map_inverse(tmp, latent_map, mixture)
         manifest = artifacts.write_manifest(tmp, {
             "name": out.name,
             "dataset": {"name": cfg.dataset, "class_names": ds.class_names, "source": ds.source,
@@ -165,6 +166,14 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     log(f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
         f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s")
     return manifest
+
+
+def write_map_inverse(directory: Path, latent_map, mixture) -> None:
+    """The map's inverse and density grid (`latent.map_inverse`): click anywhere on the map -> a code."""
+    from .map_inverse import build_arrays
+    from .schema import MAP_INVERSE_FILE
+
+    artifacts.write_npz(directory / MAP_INVERSE_FILE, build_arrays(latent_map.coords, latent_map.codes, mixture))
 
 
 def mixture_params(mixture) -> dict:
