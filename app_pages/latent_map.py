@@ -35,7 +35,7 @@ the “none of these” answer looks at: below the threshold ({model.threshold:.
 **unlikely latent code** and the answer is “none”.
 
 **Density.** The shading shows that score at every spot: darker where the model finds the code more
-likely, grey (with a dashed line at the threshold) where it would answer “none”. Blends of nearby codes
+likely, grey (inside a grey line at the threshold) where it would answer “none”. Blends of nearby codes
 are typical codes, so most of the map clears the threshold: the codes the model finds unlikely lie away
 from every test image in latent space, where no map of test images reaches. This is only the latent
 half of the Draw page's “none”: there the answer is also “none” when the autoencoder **cannot redraw
@@ -63,9 +63,10 @@ def style_options(class_index: int) -> list[int]:
 
 
 def map_height() -> int:
-    """Tall enough that the map's islands keep their shape in a column ~620 px wide, within one screen."""
+    """The map's plot area about as tall as the column is wide (~560 px at 1280 px) for the data's aspect,
+    plus its legend, and never taller than a laptop screen."""
     x0, x1, y0, y1 = inverse["extent"]
-    return int(np.clip(620 * (y1 - y0) / (x1 - x0), 440, 620))
+    return int(np.clip(560 * (y1 - y0) / (x1 - x0), 420, 600)) + 70
 
 
 def chart_config(fmt: str) -> dict:
@@ -90,34 +91,42 @@ def on_click(items: list[tuple[int, int]]) -> None:
         st.session_state.map_spot, st.session_state.map_point = xy, None
 
 
-left, right = st.columns([3, 2], gap="medium")
+left, right = st.columns([2, 1], gap="medium")
 
 with left:
     with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         show = st.radio("Show", SHOW, key="map_show", horizontal=True, label_visibility="collapsed",
                         help="“styles only” leaves the ◆ markers and the spots between them.")
-        density = st.toggle("Density", key="map_density", value=grid is not None, disabled=grid is None,
+        density = st.toggle("Density", key="map_density", disabled=grid is None,
                             help="Shade the map by how likely the model finds the code at each spot "
                                  "(grey below the “none” threshold).")
-        fmt = st.segmented_control("Save as", list(FORMATS), default="PNG", key="map_format", width="content",
-                                   help="The format the toolbar's camera button saves the map in.")
     fig = cached.map_figure(path, ellipses=show != "test images", thumbnails=True, points=show != "styles only",
                             spots=True, density=density and grid is not None, height=map_height())
+    fmt = st.session_state.get("map_format") or "PNG"
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",
-                            config=chart_config(FORMATS.get(fmt or "PNG", "png")), width="stretch")
-    if grid is None:
-        note = ("its map_inverse.npz cannot be used (" + escape_markdown(inverse["problem"]) + ")"
-                if inverse["problem"] else "it was built before this layer existed")
-        st.caption(f"The density layer is unavailable for this model: {note}. "
-                   f"{md_code('python -m latent map --model ' + path)} adds it without retraining; "
-                   "clicking anywhere works without it.")
-    elif density:
-        below = grid.below(model.threshold)
-        st.caption(f"Shading: best class log-likelihood of the code at each spot, darker = likelier. "
-                   + (f"{below:.0%} of the map falls below the “none” threshold ({model.threshold:.1f}): "
-                      "grey, inside the dashed line." if below > 0 else
-                      f"No spot of this map falls below the “none” threshold ({model.threshold:.1f}): "
-                      "blends of test codes are codes the model knows."))
+                            config=chart_config(FORMATS.get(fmt, "png")), width="stretch")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        if grid is None:
+            note = ("its map_inverse.npz cannot be used (" + escape_markdown(inverse["problem"]) + ")"
+                    if inverse["problem"] else "it was built before this layer existed")
+            st.caption(f"The density layer is unavailable for this model: {note}. "
+                       f"{md_code('python -m latent map --model ' + path)} adds it without retraining; "
+                       "clicking anywhere works without it.", width="stretch")
+        elif density:
+            below = grid.below(model.threshold)
+            if below == 0:
+                where = (f"No spot of this map falls below the “none” threshold ({model.threshold:.1f}): "
+                         "blends of test codes are codes the model knows.")
+            else:
+                where = (f"{below:.1%} of the map falls below the “none” threshold ({model.threshold:.1f}): grey"
+                         + (", inside the grey line." if below < 1 else "."))
+            st.caption("Shading: best class log-likelihood of the code at each spot, darker = likelier. " + where,
+                       width="stretch")
+        else:
+            st.caption("Hover anywhere: the label says what the model sees there.", width="stretch")
+        st.segmented_control("Camera saves", list(FORMATS), default="PNG", key="map_format", width="content",
+                             label_visibility="collapsed",
+                             help="The format the toolbar's camera button saves the map in: PNG or SVG.")
 
 items = plots.selected_items(event)
 if items and items != st.session_state.map_last_event:

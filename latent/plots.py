@@ -12,8 +12,8 @@ cannot say what was clicked. `selected_items` reads a selection event back.
 
 Which marker takes a click is plotly's hover rule ("closest"): a marker's distance to the cursor is
 max(d - r, 1 - 3 / r) pixels for a marker of radius r >= 3 px, and a later trace wins ties. So a
-small dot (r = 3) under the cursor is at distance 0 and beats a larger style marker (r = 6.5: never
-below 0.54) drawn on top of it: in the default view 0 of 6 clicks on a style marker reached it. The
+small dot (r = 3) under the cursor is at distance 0 and beats a larger style marker (r = 5.5: never
+below 0.45) drawn on top of it: in the default view 0 of 6 clicks on a style marker reached it. The
 style markers are therefore drawn for the eye only, and the clicks go to small invisible markers
 (r = 3) drawn last: one at each centre and a ring of six at `HIT_RING` of the map's width around it
 (about 3-4 px at the full view), so a click anywhere on a style marker ties with any dot at distance
@@ -111,7 +111,7 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
                ellipses: Ellipses | None = None, hover_images: Sequence[str] | None = None,
                max_points: int | None = None, n_std: float = 1.5, point_size: float | None = None,
                opacity: float = 0.55, height: int = 560, title: str | None = None, points: bool = True,
-               extent: Sequence[float] | None = None, spots: tuple[np.ndarray, np.ndarray] | None = None,
+               extent: Sequence[float] | None = None, spots: tuple[np.ndarray, np.ndarray] | None = None, spot_stride: int = 1,
                density=None, shade: bool = True, threshold: float | None = None) -> go.Figure:
     """The 2-D map of stored latent codes, coloured by class, with the mixture components on top.
 
@@ -139,7 +139,9 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     spots : (xs (nx,), ys (ny,)), optional
         Cell centres of a grid of invisible clickable markers (customdata [SPOT, cell], cell = row * nx
         + column, row along ys): a click anywhere on the map lands on the nearest one. With `density`
-        they are split by the class the model sees there, and hovering one says it.
+        they are split by the class the model sees there, and hovering one says it. `spot_stride` keeps
+        every n-th row and column only: each spot is an SVG node for the browser (9,216 of them doubled
+        the time plotly took to draw the 10,000-point map), and neighbouring spots decode alike.
     density : latent.map_inverse.DensityGrid, optional
         What the model makes of the code at each cell: hovering a spot says it, and with `shade` it is
         shaded under everything (the best class log-likelihood, with the `threshold` contour: "none"
@@ -169,7 +171,7 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     if density is not None and shade:
         _add_density(fig, density, threshold)
     if spots is not None:
-        _add_spots(fig, spots, names, density, threshold)
+        _add_spots(fig, spots, names, density, threshold, spot_stride)
     if points:
         _add_points(fig, coords, labels, names, colors, subsample(len(coords), max_points), hover_images,
                     point_size, opacity)
@@ -210,7 +212,7 @@ def _add_points(fig, coords, labels, names, colors, keep, hover_images, point_si
 
 
 def _add_density(fig: go.Figure, density, threshold: float | None) -> None:
-    """The best class log-likelihood as shading (darker = likelier) and the threshold as a dashed contour.
+    """The best class log-likelihood as shading (darker = likelier) and the threshold as a grey contour.
 
     The shading spans from the threshold (clear) to the 99th percentile (strongest); cells below the
     threshold are hatched grey."""
@@ -228,16 +230,16 @@ def _add_density(fig: go.Figure, density, threshold: float | None) -> None:
     if threshold is not None and ll.min() < threshold < ll.max():
         fig.add_trace(go.Contour(
             x=xs, y=ys, z=ll.astype(np.float32), showscale=False, hoverinfo="skip", name="“none” below this",
-            contours=dict(start=float(threshold), end=float(threshold), size=1.0, coloring="none"),
-            line=dict(color=NONE_COLOR, width=2, dash="dash"), meta=dict(kind="threshold")))
+            showlegend=False, contours=dict(start=float(threshold), end=float(threshold), size=1.0, coloring="none"),
+            line=dict(color=NONE_COLOR, width=1.5), meta=dict(kind="threshold")))
 
 
-def _add_spots(fig: go.Figure, spots, names, density, threshold) -> None:
+def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1) -> None:
     """Invisible clickable markers on a grid (customdata [SPOT, cell]); a clicked one shows as a ring."""
     xs, ys = (np.asarray(v, dtype=np.float64) for v in spots)
     gx, gy = np.meshgrid(xs, ys)
     xy = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    cells = np.arange(len(xy))
+    cells = (np.arange(0, len(ys), stride)[:, None] * len(xs) + np.arange(0, len(xs), stride)[None, :]).ravel()
     style = dict(mode="markers", showlegend=False, meta=dict(kind="spots"),
                  marker=dict(size=6, opacity=0, symbol="circle-open", line=dict(width=3)),
                  selected=dict(marker=dict(opacity=1, size=18, color=SPOT_COLOR)),
@@ -283,7 +285,7 @@ def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std
             fig.add_trace(go.Scatter(
                 x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers", name=name,
                 legendgroup=f"class{c}", showlegend=legend, hoverinfo="skip",
-                marker=dict(symbol="diamond", size=13, color=colors[c], line=dict(color="white", width=1.5)),
+                marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.2)),
                 unselected=dict(marker=dict(opacity=1)), meta=dict(kind="centres")))
     angles = np.linspace(0, 2 * np.pi, 7)[:-1]
     offsets = np.concatenate([[[0.0, 0.0]], ring * np.stack([np.cos(angles), np.sin(angles)], axis=1)])  # (7, 2)

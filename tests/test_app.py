@@ -352,8 +352,11 @@ def spot_cell(bundle, x: float, y: float) -> int:
     from latent.map_inverse import GRID_SIZE, grid_centres, map_extent
     from latent.model import LatentModel
 
+    from ui.cached import SPOT_STRIDE
+
     xs, ys = grid_centres(map_extent(LatentModel.load(bundle).map.coords), (GRID_SIZE, GRID_SIZE))
-    return int(np.argmin(np.abs(ys - y))) * len(xs) + int(np.argmin(np.abs(xs - x)))
+    row, col = (int(np.argmin(np.abs(v[::SPOT_STRIDE] - t))) * SPOT_STRIDE for v, t in ((ys, y), (xs, x)))
+    return row * len(xs) + col
 
 
 def test_map_click_on_an_empty_spot_decodes_what_is_there(app_env):
@@ -363,7 +366,7 @@ def test_map_click_on_an_empty_spot_decodes_what_is_there(app_env):
     model = LatentModel.load(app_env)
     at = open_page("latent_map")
     kinds = map_trace_kinds(at)
-    assert kinds[0] == "density" and "spots" in kinds and kinds[-1] == "hits"
+    assert kinds[0] == "spots" and kinds[-1] == "hits"  # spots first: a dot or a style marker wins a tie
     # a spot away from every test image: the corner of the map
     cell = spot_cell(app_env, -1e9, -1e9)
     at.session_state["map_chart"] = _spot_click(cell)
@@ -391,7 +394,9 @@ def test_map_spot_below_the_threshold_is_an_unlikely_latent_code(tiny_bundle, tm
     edit_manifest(bundle, lambda m: m["calibration"].update(reject_below=1e5))  # every code is "none"
     serve_only(bundle, tmp_path, monkeypatch)
     at = open_page("latent_map")
-    assert "100% of the map falls below" in texts(at)
+    at.toggle(key="map_density").set_value(True).run()
+    assert "100.0% of the map falls below" in texts(at) and "inside the grey line" not in texts(at)
+    assert "density" in map_trace_kinds(at) and "threshold" not in map_trace_kinds(at)  # no line: all of it is below
     at.session_state["map_chart"] = _spot_click(spot_cell(bundle, 0.0, 0.0))
     at.run()
     assert "Unlikely latent code" in texts(at) and "answers **none**" in texts(at)
@@ -414,9 +419,11 @@ def test_map_of_an_old_bundle_explains_the_missing_density_and_still_decodes(tin
 
 def test_map_density_toggle_and_save_format(app_env):
     at = open_page("latent_map")
-    assert "density" in map_trace_kinds(at) and "Shading" in texts(at)
+    assert "density" not in map_trace_kinds(at) and "Shading" not in texts(at)
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "png" and config["displaylogo"] is False
+    at.toggle(key="map_density").set_value(True).run()
+    assert map_trace_kinds(at)[0] == "density" and "Shading" in texts(at) and "spots" in map_trace_kinds(at)
     at.toggle(key="map_density").set_value(False).run()
     assert "density" not in map_trace_kinds(at) and "spots" in map_trace_kinds(at)
     at.segmented_control(key="map_format").set_value("SVG").run()

@@ -148,6 +148,11 @@ def test_every_spot_of_the_map_is_clickable_and_says_what_the_model_sees_there()
     assert "density" not in _kinds(plain) and _kinds(plain).count("spots") == len(spots)
     bare = plots.latent_map(coords, labels, NAMES, spots=(xs, ys))
     assert _kinds(bare).count("spots") == 1 and len(bare.data[0].x) == 144 and "click" in bare.data[0].hovertemplate
+    # every other row and column: a quarter of the spots, still numbered as cells of the whole grid
+    sparse = plots.latent_map(coords, labels, NAMES, spots=(xs, ys), spot_stride=2).data[0]
+    cell = np.asarray(sparse.customdata)[:, 1].astype(int)
+    assert len(cell) == 36 and np.all(cell % 12 % 2 == 0) and np.all(cell // 12 % 2 == 0)
+    np.testing.assert_allclose(sparse.x, xs[cell % 12], rtol=1e-6)
 
 
 def test_the_map_spans_its_extent():

@@ -14,6 +14,7 @@ import streamlit as st
 from ui.common import load_model
 
 LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
+SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots, ~1 % of the map apart
 
 
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
@@ -82,7 +83,7 @@ def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, ma
         model.map.coords, model.map_labels, model.class_names,
         ellipses=plots.Ellipses.from_model(model) if ellipses else None,
         hover_images=map_thumbnails(path) if thumbnails and points else None, max_points=max_points, height=height,
-        points=points, extent=inv["extent"], spots=inv["spots"] if spots else None,
+        points=points, extent=inv["extent"], spots=inv["spots"] if spots else None, spot_stride=SPOT_STRIDE,
         density=inv["grid"] if spots or density else None, shade=density, threshold=model.threshold)
     return plots.freeze(fig)
 
