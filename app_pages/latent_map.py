@@ -101,7 +101,7 @@ with left:
                             help="Shade the map by how likely the model finds the code at each spot "
                                  "(grey below the “none” threshold).")
     fig = cached.map_figure(path, ellipses=show != "test images", thumbnails=True, points=show != "styles only",
-                            spots=True, density=density and grid is not None, height=map_height())
+                            spots=True, density=density and grid is not None, height=map_height(), webgl=True)
     fmt = st.session_state.get("map_format") or "PNG"
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",
                             config=chart_config(FORMATS.get(fmt, "png")), width="stretch")
@@ -190,7 +190,7 @@ def style_card() -> None:
         if st.session_state.get("map_style") not in style_options(c):
             st.session_state.map_style = int(weights[: len(style_options(c))].argmax())
         k = pick_b.selectbox("Style", style_options(c), key="map_style", persist_state="session",
-                             format_func=lambda j: f"style {j + 1} ({weights[j]:.0%})")
+                             format_func=lambda j: f"{j + 1} · {weights[j]:.0%}")
         mean_image, samples = cached.component_images(path, c, k, 16, st.session_state.map_seed)
         st.markdown(f"**Class {escape_markdown(names[c])}, style {k + 1}**")
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):

@@ -155,6 +155,18 @@ def test_every_spot_of_the_map_is_clickable_and_says_what_the_model_sees_there()
     np.testing.assert_allclose(sparse.x, xs[cell % 12], rtol=1e-6)
 
 
+def test_webgl_draws_points_and_spots_on_a_canvas_and_keeps_the_style_hits_in_svg():
+    coords, labels, ellipses = _map_data()
+    grid, threshold = _grid(coords)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=grid.centres(), density=grid,
+                           threshold=threshold, webgl=True)
+    types = {(t.meta or {}).get("kind", "points"): t.type for t in fig.data}
+    assert types["points"] == types["spots"] == "scattergl"
+    # the hits must stay SVG markers of radius 3: distance 0 within 3 px, so they win over WebGL points
+    assert types["hits"] == types["centres"] == "scatter" and types["density"] == "heatmap"
+    assert _kinds(fig)[-3:] == ["hits"] * 3
+
+
 def test_the_map_spans_its_extent():
     coords, labels, ellipses = _map_data()
     fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, extent=(-1, 2, -3, 4))
@@ -183,7 +195,8 @@ def test_trim_thumbnails_drops_blank_margins_only():
     image[0, 10:18, 12:16] = 1.0
     full, trimmed = text_thumbnails(image)[0], plots.trim_thumbnails(text_thumbnails(image))[0]
     assert len(trimmed) < len(full) and trimmed.split("<br>")[0] != ""
-    assert [line.strip() for line in trimmed.split("<br>")] == [line.strip() for line in full.split("<br>") if line.strip()]
+    kept = [line.strip() for line in full.split("<br>") if line.strip()]
+    assert [line.strip() for line in trimmed.split("<br>")] == kept
 
 
 def test_selected_items_reads_dict_and_list_customdata():

@@ -14,7 +14,7 @@ import streamlit as st
 from ui.common import load_model
 
 LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
-SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots, ~1 % of the map apart
+SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots ~2 % of the map apart
 
 
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
@@ -70,11 +70,11 @@ def spot_summary(path: str, x: float, y: float) -> dict:
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
 def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, max_points: int | None = None,
-               height: int = 560, points: bool = True, spots: bool = False, density: bool = False):
+               height: int = 560, points: bool = True, spots: bool = False, density: bool = False, webgl: bool = False):
     """The latent map of a model (shared, read-only, frozen: see `latent.plots.freeze`).
 
     `spots` makes every spot of the map clickable; `density` shades it with the density grid (when the
-    bundle has one)."""
+    bundle has one); `webgl` draws points and spots with WebGL (see `latent.plots.latent_map`)."""
     from latent import plots
 
     model = load_model(path)
@@ -84,7 +84,7 @@ def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, ma
         ellipses=plots.Ellipses.from_model(model) if ellipses else None,
         hover_images=map_thumbnails(path) if thumbnails and points else None, max_points=max_points, height=height,
         points=points, extent=inv["extent"], spots=inv["spots"] if spots else None, spot_stride=SPOT_STRIDE,
-        density=inv["grid"] if spots or density else None, shade=density, threshold=model.threshold)
+        density=inv["grid"] if spots or density else None, shade=density, threshold=model.threshold, webgl=webgl)
     return plots.freeze(fig)
 
 
