@@ -464,8 +464,8 @@ def cmd_map(args) -> int:
     return 0
 
 
-COMMANDS = {"map": cmd_map, "train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
-            "info": cmd_info}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
+            "info": cmd_info, "map": cmd_map}
 
 
 def main(argv: list[str] | None = None) -> int:
