@@ -371,7 +371,7 @@ class Visitor:
     # ---------------------------------------------------------------- Latent map: click a dot, then a style
 
     async def _on_latent_map(self, s: StreamlitSession) -> None:
-        for kind in ("point", "style"):
+        for kind in ("point", "style", "spot"):
             if self._over() and not self.tour:
                 return
             await self._think()
@@ -387,7 +387,7 @@ class Visitor:
     def _pick(self, chart, kind: str) -> tuple[dict, str]:
         """A plotly selection event for one marker of the figure, and the text the panel must then show."""
         traces = _clickable(chart)
-        want = 0 if kind == "point" else 1
+        want = {"point": 0, "style": 1, "spot": 2}[kind]
         options = [t for t in traces if t["kind"] == want] or traces
         trace = self.rng.choice(options)
         j = self.rng.randrange(len(trace["custom"]))
@@ -398,6 +398,8 @@ class Visitor:
         selection = {"selection": {"points": [point], "point_indices": [j], "box": [], "lasso": []}}
         if trace["kind"] == 0:
             return selection, f"**Test image {int(custom[1])}**"
+        if trace["kind"] == 2:  # an empty spot of the map: the panel decodes it
+            return selection, "**This spot**"
         return selection, f"**Class {trace['name'].removesuffix(' · styles')}, style {int(custom[2])}**"
 
 

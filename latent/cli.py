@@ -182,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
                            help="share of validation images the latent test refuses (default: the bundle's)")
     calibrate.add_argument("--quiet", action="store_true", help="print only the final line")
 
+    map_cmd = sub.add_parser("map", help="add the map's inverse and density layer to an existing bundle",
+                             formatter_class=fmt,
+                             description="Write map_inverse.npz (what the model decodes at any spot of the latent "
+                                         "map, and how likely it finds it) into a bundle trained before it existed, "
+                                         "and list it in the manifest. Nothing is retrained; no other file changes.")
+    map_cmd.add_argument("--model", default="assets/mnist", help="model bundle directory")
+    map_cmd.add_argument("--grid", type=_positive_int, default=96, help="cells per side of the density grid")
+    map_cmd.add_argument("--force", action="store_true", help="compute it again when the bundle already has it")
+
     info = sub.add_parser("info", help="describe a model bundle", formatter_class=fmt,
                           description="Print a bundle's dataset, config, metrics and files.")
     info.add_argument("--model", default="assets/mnist", help="model bundle directory")
@@ -506,8 +515,15 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_map(args) -> int:
+    from .map_inverse import add_to_bundle
+
+    add_to_bundle(args.model, size=args.grid, force=args.force, log=print)
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge, "classify": cmd_classify,
-            "calibrate": cmd_calibrate, "info": cmd_info}
+            "calibrate": cmd_calibrate, "info": cmd_info, "map": cmd_map}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,6 +168,7 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         artifacts.write_npz(tmp / CALIBRATION_FILE, none_rule.arrays)
         if none_rule.detector is not None:
             save_file({k: v.contiguous() for k, v in none_rule.detector.state_dict().items()}, str(tmp / DETECTOR_FILE))
+        write_map_inverse(tmp, latent_map, mixture)
         manifest = artifacts.write_manifest(tmp, {
             "name": out.name,
             "dataset": {"name": cfg.dataset, "class_names": ds.class_names, "source": ds.source,
@@ -204,6 +205,14 @@ def check_class_sizes(ds: Dataset, n_components) -> None:
         raise ConfigError(f"class {ds.class_names[c]!r} of {ds.name} has {counts[c]} training images, fewer than "
                           f"the {need} mixture components asked for; use --components {max(1, int(counts.min()))} "
                           f"or give it more images")
+
+
+def write_map_inverse(directory: Path, latent_map, mixture) -> None:
+    """The map's inverse and density grid (`latent.map_inverse`): click anywhere on the map -> a code."""
+    from .map_inverse import build_arrays
+    from .schema import MAP_INVERSE_FILE
+
+    artifacts.write_npz(directory / MAP_INVERSE_FILE, build_arrays(latent_map.coords, latent_map.codes, mixture))
 
 
 def mixture_params(mixture) -> dict:

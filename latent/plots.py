@@ -5,9 +5,19 @@ caller's job (the pages pass it to `st.plotly_chart`). Nothing here imports torc
 streamlit, so figures can be built and tested anywhere.
 
 Clickable things are markers that carry their identity in `customdata` as `[kind, index]`
-(`POINT` for a stored map point, `COMPONENT` for a mixture component's centre marker):
-plotly numbers points within a trace, and colouring by class splits points into traces, so the
-trace-local index alone cannot say what was clicked. `selected_items` reads a selection event back.
+(`POINT` for a stored map point, `COMPONENT` for a mixture component's centre marker, `SPOT` for a
+cell of the invisible grid that makes every spot of the map clickable): plotly numbers points
+within a trace, and colouring by class splits points into traces, so the trace-local index alone
+cannot say what was clicked. `selected_items` reads a selection event back.
+
+Which marker takes a click is plotly's hover rule ("closest"): a marker's distance to the cursor is
+max(d - r, 1 - 3 / r) pixels for a marker of radius r >= 3 px, and a later trace wins ties. So a
+small dot (r = 3) under the cursor is at distance 0 and beats a larger style marker (r = 5.5: never
+below 0.45) drawn on top of it: in the default view 0 of 6 clicks on a style marker reached it. The
+style markers are therefore drawn for the eye only, and the clicks go to small invisible markers
+(r = 3) drawn last: one at each centre and a ring of six at `HIT_RING` of the map's width around it
+(about 3-4 px at the full view), so a click anywhere on a style marker ties with any dot at distance
+0 and the marker wins. Spots come first and dots after them: a dot under the cursor beats a spot.
 
 Plotly renders a subset of HTML (<a>, <b>, <br>, <span style>) in names, labels and hover text, and
 class names come from the bundle: every text given to these functions is shown as plain text
@@ -33,7 +43,9 @@ EXTRA = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E37
 NONE_COLOR = "#7F7F7F"
 HOVER_FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 
-POINT, COMPONENT = 0, 1  # kinds of clickable marker, first entry of `customdata`
+POINT, COMPONENT, SPOT = 0, 1, 2  # kinds of clickable marker, first entry of `customdata`
+HIT_RING = 0.006  # share of the map's width: radius of the ring of invisible hit markers around a style marker
+SPOT_COLOR = "#FFB000"  # the ring on a clicked spot: amber, readable on light and dark backgrounds
 
 _MAP_MARGIN = dict(l=8, r=8, t=28, b=8)
 
@@ -98,7 +110,10 @@ def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
 def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *,
                ellipses: Ellipses | None = None, hover_images: Sequence[str] | None = None,
                max_points: int | None = None, n_std: float = 1.5, point_size: float | None = None,
-               opacity: float = 0.55, height: int = 560, title: str | None = None, points: bool = True) -> go.Figure:
+               opacity: float = 0.55, height: int = 560, title: str | None = None, points: bool = True,
+               extent: Sequence[float] | None = None, spots: tuple[np.ndarray, np.ndarray] | None = None,
+               spot_stride: int = 1,
+               density=None, shade: bool = True, threshold: float | None = None, webgl: bool = False) -> go.Figure:
     """The 2-D map of stored latent codes, coloured by class, with the mixture components on top.
 
     Parameters
@@ -119,15 +134,35 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     max_points : int, optional
         Show a fixed random subset of at most this many points (lighter pages, same picture).
     points : bool
-        Draw the test points. Without them only the styles remain, and every click lands on a
-        centre marker (with points, plotly gives a click to a dot within ~3 px before a marker).
+        Draw the test points (without them only the styles remain).
+    extent : (x0, x1, y0, y1), optional
+        The axes' ranges; by default the points' bounding box with a 4 % margin.
+    spots : (xs (nx,), ys (ny,)), optional
+        Cell centres of a grid of invisible clickable markers (customdata [SPOT, cell], cell = row * nx
+        + column, row along ys): a click anywhere on the map lands on the nearest one. With `density`
+        they are split by the class the model sees there, and hovering one says it. `spot_stride` keeps
+        every n-th row and column only: neighbouring spots decode alike, and every spot is bytes sent
+        on each rerun and, without `webgl`, an SVG node to draw (9,216 of them doubled the time plotly
+        took to draw the 10,000-point map).
+    density : latent.map_inverse.DensityGrid, optional
+        What the model makes of the code at each cell: hovering a spot says it, and with `shade` it is
+        shaded under everything (the best class log-likelihood, with the `threshold` contour: "none"
+        below it). Its cells must be the `spots` grid when both are given.
+    webgl : bool
+        Draw the points and the spots with WebGL (`Scattergl`): one canvas instead of an SVG node per
+        marker, so plotly draws the 10,000-point map with its spots in about a third of the time the SVG
+        points alone took. A WebGL marker's hover distance is its plain distance to the cursor, so the
+        nearest point or spot takes a click, and a style marker's hit (SVG, distance 0 within 3 px,
+        drawn last) still beats both.
 
     Returns
     -------
-    Figure with traces, in order: one marker trace per class (when `points`; legend entry; customdata
-    [POINT, global index]), one line trace per ellipse, one marker trace per class of component
-    centres (customdata [COMPONENT, ellipse row]; the legend entry when there are no points). A class's
-    ellipses and centres share its legend group, so clicking a class in the legend hides all of it.
+    Figure with traces, in order: the density heatmap and threshold contour (with `density`), the
+    spot grid (with `spots`), one marker trace per class of points (customdata [POINT, global index];
+    legend entry), one line trace per ellipse, one marker trace per class of component centres (for
+    the eye; the legend entry when there are no points), and last one trace per class of invisible hit
+    markers (customdata [COMPONENT, ellipse row, style, weight %]). A class's traces share its legend
+    group, so clicking a class in the legend hides all of it.
     """
     coords = np.asarray(coords, dtype=np.float64)
     labels = np.asarray(labels)
@@ -137,57 +172,146 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
         raise ValueError(f"hover_images must have one entry per point ({len(coords)}), got {len(hover_images)}")
     colors = class_colors(len(class_names))
     names = _labels(class_names)
-    keep = subsample(len(coords), max_points)
+    if extent is None:
+        extent = _extent(coords)
+    x0, x1, y0, y1 = (float(v) for v in extent)
+    fig = go.Figure()
+    if density is not None and shade:
+        _add_density(fig, density, threshold)
+    scatter = go.Scattergl if webgl else go.Scatter
+    if spots is not None:
+        _add_spots(fig, spots, names, density, threshold, spot_stride, scatter)
+    if points:
+        _add_points(fig, coords, labels, names, colors, subsample(len(coords), max_points), hover_images,
+                    point_size, opacity, scatter)
+    if ellipses is not None and len(ellipses):
+        _add_ellipses(fig, ellipses, names, colors, n_std, legend=not points, ring=HIT_RING * (x1 - x0))
+    _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
+    fig.update_xaxes(range=[x0, x1], autorange=False)
+    fig.update_yaxes(range=[y0, y1], autorange=False)
+    return fig
+
+
+def _extent(coords: np.ndarray, margin: float = 0.04) -> tuple[float, float, float, float]:
+    """The points' bounding box widened by `margin` of its size (as latent.map_inverse.map_extent)."""
+    if not len(coords):
+        return -1.0, 1.0, -1.0, 1.0
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    pad = np.maximum(hi - lo, 1e-6) * margin
+    return lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]
+
+
+def _add_points(fig, coords, labels, names, colors, keep, hover_images, point_size, opacity,
+                scatter=go.Scatter) -> None:
+    """One clickable trace of test points per class (customdata [POINT, global index])."""
     if point_size is None:
         point_size = 7 if len(keep) <= 1000 else 5 if len(keep) <= 4000 else 4
-    fig = go.Figure()
-    for c, name in enumerate(names if points else []):
+    for c, name in enumerate(names):
         idx = keep[labels[keep] == c]
-        custom = np.stack([np.full(len(idx), POINT), idx], axis=1)
-        trace = dict(
-            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, legendgroup=f"class{c}",
-            marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
-            customdata=custom, unselected=dict(marker=dict(opacity=opacity)),
-        )
+        trace = dict(  # float32 positions and int32 ids: half the bytes sent on every rerun
+            x=coords[idx, 0].astype(np.float32), y=coords[idx, 1].astype(np.float32), mode="markers", name=name,
+            legendgroup=f"class{c}", marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
+            customdata=np.stack([np.full(len(idx), POINT), idx], axis=1).astype(np.int32),
+            unselected=dict(marker=dict(opacity=opacity)))
         if hover_images is not None:
             trace["hovertext"] = [hover_images[i] for i in idx]
             trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<br>%{{hovertext}}<extra></extra>"
         else:
             trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<extra></extra>"
-        fig.add_trace(go.Scatter(**trace))
-    if ellipses is not None and len(ellipses):
-        _add_ellipses(fig, ellipses, names, colors, n_std, legend=not points)
-    _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
-    if not points and len(coords):  # the frame the points would have: toggling them does not jump the view
-        lo, hi = coords.min(0), coords.max(0)
-        pad = 0.05 * np.maximum(hi - lo, 1e-9)
-        fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]])
-        fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
-    return fig
+        fig.add_trace(scatter(**trace))
 
 
-def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False) -> None:
-    """Outlines and centre markers; `class_names` are already escaped for plotly."""
+def _add_density(fig: go.Figure, density, threshold: float | None) -> None:
+    """The best class log-likelihood as shading (darker = likelier) and the threshold as a grey contour.
+
+    The shading spans from the threshold (clear) to the 99th percentile (strongest); cells below the
+    threshold are hatched grey."""
+    xs, ys = density.centres()
+    ll = np.asarray(density.log_likelihood, dtype=np.float64)
+    low = float(threshold) if threshold is not None else float(np.quantile(ll, 0.01))
+    high = max(float(np.quantile(ll, 0.99)), low + 1e-6)
+    t = np.clip((ll - low) / (high - low), -0.1, 1.0)  # < 0: below the threshold
+    blue = "76,120,168"
+    scale = [[0.0, "rgba(127,127,127,0.45)"], [0.0909, "rgba(127,127,127,0.45)"],
+             [0.0910, f"rgba({blue},0.0)"], [1.0, f"rgba({blue},0.42)"]]  # z from -0.1 to 1
+    fig.add_trace(go.Heatmap(
+        x=xs, y=ys, z=t.astype(np.float32), zmin=-0.1, zmax=1.0, colorscale=scale, showscale=False,
+        hoverinfo="skip", zsmooth="best", meta=dict(kind="density")))
+    if threshold is not None and ll.min() < threshold < ll.max():
+        fig.add_trace(go.Contour(
+            x=xs, y=ys, z=ll.astype(np.float32), showscale=False, hoverinfo="skip", name="“none” below this",
+            showlegend=False, contours=dict(start=float(threshold), end=float(threshold), size=1.0, coloring="none"),
+            line=dict(color=NONE_COLOR, width=1.5), meta=dict(kind="threshold")))
+
+
+def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1, scatter=go.Scatter) -> None:
+    """Invisible clickable markers on a grid (customdata [SPOT, cell]); a clicked one shows as a ring."""
+    xs, ys = (np.asarray(v, dtype=np.float64) for v in spots)
+    gx, gy = np.meshgrid(xs, ys)
+    xy = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    cells = (np.arange(0, len(ys), stride)[:, None] * len(xs) + np.arange(0, len(xs), stride)[None, :]).ravel()
+    style = dict(mode="markers", showlegend=False, meta=dict(kind="spots"),
+                 marker=dict(size=6, opacity=0, symbol="circle-open", line=dict(width=3)),
+                 selected=dict(marker=dict(opacity=1, size=18, color=SPOT_COLOR)),
+                 unselected=dict(marker=dict(opacity=0)))
+    click = "<br><i>click to decode this spot</i><extra></extra>"
+    if density is None:
+        fig.add_trace(scatter(x=xy[cells, 0].astype(np.float32), y=xy[cells, 1].astype(np.float32), name="spots",
+                                 hovertemplate=click[4:],
+                                 customdata=np.stack([np.full(len(cells), SPOT), cells], axis=1).astype(np.int32),
+                                 **style))
+        return
+    ll = np.asarray(density.log_likelihood, dtype=np.float64).ravel()
+    predicted = np.asarray(density.predicted).ravel()
+    rejected = ll < threshold if threshold is not None else np.zeros(len(ll), bool)
+    groups = [(names[c], cells[(predicted[cells] == c) & ~rejected[cells]]) for c in range(len(names))]
+    groups.append((None, cells[rejected[cells]]))
+    for name, group in groups:
+        if not len(group):
+            continue
+        if name is None:
+            text = f"<b>unlikely code</b> (“none” below {threshold:.0f})"
+        else:
+            text = f"looks like <b>{name}</b>"
+        fig.add_trace(scatter(
+            x=xy[group, 0].astype(np.float32), y=xy[group, 1].astype(np.float32), name=f"spots: {name or 'none'}",
+            customdata=np.stack([np.full(len(group), SPOT), group, ll[group]], axis=1).astype(np.float32),
+            hovertemplate=f"{text} · log-likelihood %{{customdata[2]:.0f}}" + click, **style))
+
+
+def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False,
+                  ring: float = 0.0) -> None:
+    """Outlines, centre markers (for the eye) and, last, their invisible hit markers (which take the
+    clicks: see the module docstring); `class_names` are already escaped for plotly."""
     for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
-        outline = ellipse_points(center, cov, n_std)
+        outline = ellipse_points(center, cov, n_std).astype(np.float32)
         fig.add_trace(go.Scatter(
             x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {k + 1}",
             legendgroup=f"class{c}", showlegend=False, hoverinfo="skip",
             line=dict(color=_rgba(colors[c], 0.8), width=1.2), meta=dict(kind="ellipse", row=j)))
-    for c, name in enumerate(class_names):
-        rows = np.flatnonzero(ellipses.index[:, 0] == c)
-        if len(rows) == 0:
+    by_class = [(c, name, np.flatnonzero(ellipses.index[:, 0] == c)) for c, name in enumerate(class_names)]
+    for c, name, rows in by_class:
+        if len(rows):
+            fig.add_trace(go.Scatter(
+                x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers", name=name,
+                legendgroup=f"class{c}", showlegend=legend, hoverinfo="skip",
+                marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.2)),
+                unselected=dict(marker=dict(opacity=1)), meta=dict(kind="centres")))
+    angles = np.linspace(0, 2 * np.pi, 7)[:-1]
+    offsets = np.concatenate([[[0.0, 0.0]], ring * np.stack([np.cos(angles), np.sin(angles)], axis=1)])  # (7, 2)
+    for c, name, rows in by_class:
+        if not len(rows):
             continue
-        comps = ellipses.index[rows, 1]
+        xy = (ellipses.centers[rows][:, None, :] + offsets[None]).reshape(-1, 2)  # 7 per marker
+        rep = np.repeat(rows, len(offsets))
         fig.add_trace(go.Scatter(
-            x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers",
-            name=name if legend else f"{name} · styles", legendgroup=f"class{c}", showlegend=legend,
-            customdata=np.stack([np.full(len(rows), COMPONENT), rows, comps + 1, ellipses.weights[rows] * 100], axis=1),
+            x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{name} · styles", legendgroup=f"class{c}", showlegend=False,
+            customdata=np.stack([np.full(len(rep), COMPONENT), rep, ellipses.index[rep, 1] + 1,
+                                 ellipses.weights[rep] * 100], axis=1),
             hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
                            "<br><i>click to see its samples</i><extra></extra>"),
-            marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.5)),
-            selected=dict(marker=dict(size=17, opacity=1)), unselected=dict(marker=dict(opacity=1)),
-            meta=dict(kind="centres")))
+            marker=dict(size=6, opacity=0), selected=dict(marker=dict(opacity=0)),
+            unselected=dict(marker=dict(opacity=0)), meta=dict(kind="hits")))
 
 
 def _map_layout(fig: go.Figure, *, height: int, title: str | None, hover_font: str | None = None) -> None:
@@ -200,6 +324,38 @@ def _map_layout(fig: go.Figure, *, height: int, title: str | None, hover_font: s
         dragmode="pan", hovermode="closest", plot_bgcolor="rgba(0,0,0,0)",
         hoverlabel=dict(font=dict(family=hover_font), align="left") if hover_font else dict(align="left"),
     )
+
+
+def trim_thumbnails(thumbnails: Sequence[str]) -> list[str]:
+    """Text thumbnails (`latent.imaging.text_thumbnails`) without their blank margins (empty first and
+    last lines, the blank columns on the left and at the ends of lines): they show nothing in a hover
+    label, and the 10,000 thumbnails are most of the map's bytes."""
+    out = []
+    for text in thumbnails:
+        lines = [line.rstrip() for line in text.split("<br>")]
+        while lines and not lines[0]:
+            lines.pop(0)
+        while lines and not lines[-1]:
+            lines.pop()
+        indent = min((len(line) - len(line.lstrip()) for line in lines if line), default=0)
+        out.append("<br>".join(line[indent:] for line in lines))
+    return out
+
+
+def freeze(fig: go.Figure) -> go.Figure:
+    """The same figure, whose `to_dict()` is computed once and then shared.
+
+    `st.plotly_chart` calls `to_dict()` (a deep copy) on every rerun before serialising; for the
+    10,000-point map that copy is half of what a click costs the server. A frozen figure must not be
+    changed afterwards (copy it with `go.Figure(fig.to_dict())` to add to it: that copies)."""
+    frozen = _FrozenFigure(fig.to_dict(), _validate=False)
+    frozen._frozen_dict = fig.to_dict()
+    return frozen
+
+
+class _FrozenFigure(go.Figure):
+    def to_dict(self):
+        return getattr(self, "_frozen_dict", None) or super().to_dict()
 
 
 def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", symbol: str = "star",

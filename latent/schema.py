@@ -26,6 +26,7 @@ MIXTURE_FILE = "mixture.npz"
 SINGLE_MIXTURE_FILE = "single_mixture.npz"
 MAP_FILE = "map.npz"
 CALIBRATION_FILE = "calibration.npz"
+MAP_INVERSE_FILE = "map_inverse.npz"  # optional: bundles from before it lack it (latent.map_inverse)
 MODEL_FILES = (AUTOENCODER_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)
 DETECTOR_FILE = "detector.safetensors"  # optional: the "none" answer's outlier-exposure check
 
@@ -52,6 +53,7 @@ class Limits:
     classes: int = 1000
     components: int = 100  # per class mixture, and in the single mixture
     map_points: int = 50_000  # stored codes: placing a walk costs (points x map_points) floats
+    map_grid: int = 512  # cells per side of the map's density grid (a 96 x 96 grid is shipped)
     log_likelihood_abs: float = 1e6  # calibration scores and the threshold
     temperature: tuple[float, float] = (0.01, 1e4)  # the class probabilities' temperature
     sum_tolerance: float = 1e-4  # mixture weights, priors and p(class | component) sum to 1
@@ -574,6 +576,31 @@ def check_map_arrays(arrays: dict, n_classes: int, latent_dim: int, n_components
         raise SchemaError("array ellipse_index names a class or component the mixture does not have")
     array(arrays, "ellipse_centers", "f", (m, 2))
     array(arrays, "ellipse_covariances", "f", (m, 2, 2))
+
+
+def check_map_inverse_arrays(arrays: dict, n_classes: int) -> None:
+    """map_inverse.npz: the map inverse's parameters and its density grid over the map."""
+    n_neighbors = int(array(arrays, "n_neighbors", "i", (1,))[0])
+    if not 1 <= n_neighbors <= LIMITS.map_points:
+        raise SchemaError(f"array n_neighbors must be from 1 to {LIMITS.map_points}, got {n_neighbors}")
+    bandwidth = float(array(arrays, "bandwidth", "f", (1,))[0])
+    if not 0 < bandwidth <= 1e12:
+        raise SchemaError(f"array bandwidth must be a positive distance on the map, got {bandwidth!r}")
+    extent = array(arrays, "extent", "f", (4,))
+    if not (extent[0] < extent[1] and extent[2] < extent[3]) or np.any(np.abs(extent) > 1e12):
+        raise SchemaError(f"array extent must be x0 < x1, y0 < y1 on the map, got {show(extent.tolist())}")
+    ll = array(arrays, "log_likelihood", "f", (None, None))
+    ny, nx = ll.shape
+    if not (2 <= ny <= LIMITS.map_grid and 2 <= nx <= LIMITS.map_grid):
+        raise SchemaError(f"array log_likelihood is a {ny} x {nx} grid, expected 2 to {LIMITS.map_grid} cells a side")
+    if np.any(np.abs(ll) > LIMITS.log_likelihood_abs):
+        raise SchemaError(f"array log_likelihood holds values beyond ±{LIMITS.log_likelihood_abs:g}")
+    predicted = array(arrays, "predicted", "i", (ny, nx))
+    if np.any(predicted < 0) or np.any(predicted >= n_classes):
+        raise SchemaError(f"array predicted must be class indices from 0 to {n_classes - 1}")
+    probability = array(arrays, "probability", "f", (ny, nx))
+    if np.any(probability < 0) or np.any(probability > 1):
+        raise SchemaError("array probability must hold shares from 0 to 1")
 
 
 def check_calibration_arrays(arrays: dict) -> None:

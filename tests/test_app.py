@@ -342,6 +342,94 @@ def test_map_toggle_and_class_picker(app_env):
     assert "Class 3, style" in texts(at)
 
 
+def _spot_click(cell: int, ll: float = -20.0) -> dict:
+    """The event plotly sends for a click on an empty spot of the map (a cell of its invisible grid)."""
+    return _click({"0": 2, "1": cell, "2": ll})
+
+
+def spot_cell(bundle, x: float, y: float) -> int:
+    """The spot-grid cell of the map position nearest to (x, y)."""
+    from latent.map_inverse import GRID_SIZE, grid_centres, map_extent
+    from latent.model import LatentModel
+
+    from ui.cached import SPOT_STRIDE
+
+    xs, ys = grid_centres(map_extent(LatentModel.load(bundle).map.coords), (GRID_SIZE, GRID_SIZE))
+    row, col = (int(np.argmin(np.abs(v[::SPOT_STRIDE] - t))) * SPOT_STRIDE for v, t in ((ys, y), (xs, x)))
+    return row * len(xs) + col
+
+
+def test_map_click_on_an_empty_spot_decodes_what_is_there(app_env):
+    from latent.map_inverse import load
+    from latent.model import LatentModel
+
+    model = LatentModel.load(app_env)
+    at = open_page("latent_map")
+    kinds = map_trace_kinds(at)
+    assert kinds[0] == "spots" and kinds[-1] == "hits"  # spots first: a dot or a style marker wins a tie
+    # a spot away from every test image: the corner of the map
+    cell = spot_cell(app_env, -1e9, -1e9)
+    at.session_state["map_chart"] = _spot_click(cell)
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "This spot" in shown and ("The model reads a" in shown or "Unlikely latent code" in shown)
+    metric = next(m for m in at.metric if m.label == "Best class log-likelihood")
+    # what the page shows is the model's reading of the inverse's code at that spot
+    inverse, grid = load(model)
+    xs, ys = grid.centres()
+    z = inverse.transform([xs[cell % len(xs)], ys[cell // len(xs)]])
+    expected = model.classify(z, reject_below=model.threshold)
+    assert metric.value == f"{expected.max_log_likelihood[0]:.1f}"
+    assert f"vs threshold {model.threshold:.1f}" in metric.delta
+    bars = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]  # p(class | code), one bar per class
+    assert bars["type"] == "bar" and len(bars["y"]) == model.n_classes
+    assert len(image_urls(at)) >= 3  # the spot's decoded image, the style's mean and its samples
+    at.button(key="map_spot_close").click().run()
+    assert "This spot" not in texts(at)
+
+
+def test_map_spot_below_the_threshold_is_an_unlikely_latent_code(tiny_bundle, tmp_path, monkeypatch):
+    bundle = copy_bundle(tiny_bundle, tmp_path / "strict")
+    edit_manifest(bundle, lambda m: m["calibration"].update(reject_below=1e5))  # every code is "none"
+    serve_only(bundle, tmp_path, monkeypatch)
+    at = open_page("latent_map")
+    at.toggle(key="map_density").set_value(True).run()
+    assert "100.0% of the map falls below" in texts(at) and "inside the grey line" not in texts(at)
+    assert "density" in map_trace_kinds(at) and "threshold" not in map_trace_kinds(at)  # no line: all of it is below
+    at.session_state["map_chart"] = _spot_click(spot_cell(bundle, 0.0, 0.0))
+    at.run()
+    assert "Unlikely latent code" in texts(at) and "answers **none**" in texts(at)
+    assert next(m for m in at.metric if m.label == "Best class log-likelihood").delta.startswith("-")
+
+
+def test_map_of_an_old_bundle_explains_the_missing_density_and_still_decodes(tiny_bundle, tmp_path, monkeypatch):
+    bundle = copy_bundle(tiny_bundle, tmp_path / "old")
+    (bundle / "map_inverse.npz").unlink()
+    edit_manifest(bundle, lambda m: m["files"].pop("map_inverse.npz"))
+    serve_only(bundle, tmp_path, monkeypatch)
+    at = open_page("latent_map")
+    assert "density layer is unavailable" in texts(at) and "python -m latent map --model" in texts(at)
+    assert at.toggle(key="map_density").disabled and "density" not in map_trace_kinds(at)
+    assert map_trace_kinds(at).count("spots") == 1
+    at.session_state["map_chart"] = _spot_click(spot_cell(bundle, 0.0, 0.0))
+    at.run()
+    assert not at.exception and "This spot" in texts(at)
+
+
+def test_map_density_toggle_and_save_format(app_env):
+    at = open_page("latent_map")
+    assert "density" not in map_trace_kinds(at) and "Shading" not in texts(at)
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "png" and config["displaylogo"] is False
+    at.toggle(key="map_density").set_value(True).run()
+    assert map_trace_kinds(at)[0] == "density" and "Shading" in texts(at) and "spots" in map_trace_kinds(at)
+    at.toggle(key="map_density").set_value(False).run()
+    assert "density" not in map_trace_kinds(at) and "spots" in map_trace_kinds(at)
+    at.segmented_control(key="map_format").set_value("SVG").run()
+    assert json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]["format"] == "svg"
+
+
 # --------------------------------------------------------------------------- other pages
 
 

@@ -27,7 +27,7 @@ from latent.model import LatentModel
 
 SEED = 20261129
 FILES = ["manifest.json", "autoencoder.safetensors", "mixture.npz", "single_mixture.npz", "map.npz",
-         "calibration.npz"]
+         "calibration.npz", "map_inverse.npz"]
 NPZ_FILES = FILES[2:]
 FLIPS_PER_FILE = 16
 TRUNCATIONS_PER_FILE = 5
@@ -78,12 +78,17 @@ def problem(bundle, images) -> tuple[str | None, bool]:
 
 def use(model, images) -> str | None:
     """None when a loaded model gives finite, valid answers (or refuses with one BundleError)."""
+    from latent import map_inverse
+
     try:
         Z = model.encode(images)
         result = model.classify(Z, reject_below=model.threshold)
         decoded = model.decode(Z)
         xy = model.to_map(Z)
         rate = model.rejection_rate(model.threshold)
+        inverse, grid = map_inverse.load(model)  # the map page: codes for clicked spots, the density grid
+        spots = inverse.transform(np.concatenate([xy, [[1e6, -1e6]]]))
+        spot_ll = model.classify(spots).max_log_likelihood
     except BundleError as exc:
         return check_message(exc, model.directory)
     except Exception as exc:
@@ -96,6 +101,9 @@ def use(model, images) -> str | None:
         return "decoded images are not finite pixels in [0, 1]"
     if not (np.all(np.isfinite(xy)) and np.all(np.isfinite(result.max_log_likelihood)) and math.isfinite(rate)):
         return "map places, likelihoods or the rejection rate are not finite"
+    if not (np.all(np.isfinite(spots)) and np.all(np.isfinite(spot_ll))
+            and (grid is None or np.all(np.isfinite(grid.log_likelihood)))):
+        return "codes of map spots, their likelihoods or the density grid are not finite"
     return None
 
 

@@ -41,15 +41,24 @@ def test_latent_map_has_a_trace_per_class_an_ellipse_per_component_and_clickable
         custom = np.asarray(t.customdata)
         assert np.all(custom[:, 0] == plots.POINT) and np.all(labels[custom[:, 1].astype(int)] == c)
         np.testing.assert_allclose(t.x, coords[custom[:, 1].astype(int), 0])
-    # centre markers: [COMPONENT, ellipse row, style number, weight %], at the ellipse centres
+    # style markers: drawn for the eye (no hover), clicked through small invisible hit markers drawn last,
+    # customdata [COMPONENT, ellipse row, style number, weight %], at the centres and on a ring around them
     centres = [t for t in fig.data if t.meta and t.meta["kind"] == "centres"]
-    rows = np.concatenate([np.asarray(t.customdata)[:, 1] for t in centres]).astype(int)
-    assert sorted(rows) == list(range(6))
-    for t in centres:
+    assert len(centres) == 3 and all(t.hoverinfo == "skip" and t.marker.symbol == "diamond" for t in centres)
+    hits = [t for t in fig.data if t.meta and t.meta["kind"] == "hits"]
+    assert len(hits) == 3 and fig.data[-3:] == tuple(hits)
+    rows = np.concatenate([np.asarray(t.customdata)[:, 1] for t in hits]).astype(int)
+    assert sorted(rows) == sorted(list(range(6)) * 7)  # a centre and six around it per style
+    ring = plots.HIT_RING * np.diff(fig.layout.xaxis.range)[0]
+    for t in hits:
         custom = np.asarray(t.customdata)
-        assert np.all(custom[:, 0] == plots.COMPONENT)
-        np.testing.assert_allclose(t.x, ellipses.centers[custom[:, 1].astype(int), 0])
-        assert t.marker.symbol == "diamond" and "click" in t.hovertemplate
+        assert np.all(custom[:, 0] == plots.COMPONENT) and "click" in t.hovertemplate
+        offsets = np.hypot(t.x - ellipses.centers[custom[:, 1].astype(int), 0],
+                           t.y - ellipses.centers[custom[:, 1].astype(int), 1])
+        np.testing.assert_allclose(np.sort(offsets)[: len(offsets) // 7], 0, atol=1e-9)
+        np.testing.assert_allclose(np.sort(offsets)[len(offsets) // 7:], ring, rtol=1e-6)
+        # radius 3 px: a dot under the cursor (distance 0) ties with it, and the later trace wins the tie
+        assert t.marker.size <= 6 and t.marker.opacity == 0
     # a class's points, ellipses and centres share its legend group (the legend hides all of it)
     groups = {t.legendgroup for t in fig.data if t.name.startswith("one")}
     assert groups == {"class1"}
@@ -61,6 +70,7 @@ def test_latent_map_without_points_keeps_the_styles_the_legend_and_the_frame():
     fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, points=False)
     kinds = _kinds(fig)
     assert "points" not in kinds and kinds.count("ellipse") == 6 and kinds.count("centres") == 3
+    assert kinds.count("hits") == 3
     centres = [t for t in fig.data if t.meta["kind"] == "centres"]
     # the centre traces carry the legend now, one entry per class
     assert [t.name for t in centres] == NAMES and all(t.showlegend for t in centres)
@@ -96,10 +106,104 @@ def test_latent_map_without_ellipses_hover_thumbnails_and_subsampling():
         plots.latent_map(coords[:, :1], labels, NAMES)
 
 
+def _grid(coords, size=12, threshold_share=0.25):
+    """A density grid over the points' extent whose lowest `threshold_share` of cells are below the threshold."""
+    from latent.map_inverse import DensityGrid, map_extent
+
+    rng = np.random.default_rng(0)
+    ll = rng.normal(size=(size, size)) * 10
+    grid = DensityGrid(map_extent(coords), ll, rng.integers(0, 3, (size, size)), rng.random((size, size)))
+    return grid, float(np.quantile(ll, threshold_share))
+
+
+def test_every_spot_of_the_map_is_clickable_and_says_what_the_model_sees_there():
+    coords, labels, ellipses = _map_data()
+    grid, threshold = _grid(coords)
+    xs, ys = grid.centres()
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=(xs, ys), density=grid,
+                           threshold=threshold)
+    kinds = _kinds(fig)
+    # shading first, then spots, then everything that must win a tie against a spot
+    assert kinds[:2] == ["density", "threshold"]
+    assert kinds.index("points") > max(i for i, k in enumerate(kinds) if k == "spots")
+    spots = [t for t in fig.data if t.meta and t.meta["kind"] == "spots"]
+    custom = np.concatenate([np.asarray(t.customdata) for t in spots])
+    assert np.all(custom[:, 0] == plots.SPOT) and sorted(custom[:, 1].astype(int)) == list(range(12 * 12))
+    for t in spots:  # cell = row * nx + column, each at its grid position, invisible until clicked
+        cell = np.asarray(t.customdata)[:, 1].astype(int)
+        np.testing.assert_allclose(t.x, xs[cell % 12], rtol=1e-6)
+        np.testing.assert_allclose(t.y, ys[cell // 12], rtol=1e-6)
+        assert t.marker.opacity == 0 and t.selected.marker.opacity == 1 and t.marker.size <= 6
+        np.testing.assert_allclose(np.asarray(t.customdata)[:, 2], grid.log_likelihood.ravel()[cell], rtol=1e-5)
+    # one trace per class the model reads there, one for the cells below the threshold ("none")
+    below = next(t for t in spots if "unlikely" in t.hovertemplate)
+    assert len(below.x) == np.sum(grid.log_likelihood < threshold)
+    two = next(t for t in spots if "<b>two</b>" in t.hovertemplate)
+    cells = np.asarray(two.customdata)[:, 1].astype(int)
+    assert np.all(grid.predicted.ravel()[cells] == 2) and np.all(grid.log_likelihood.ravel()[cells] >= threshold)
+    contour = fig.data[1]
+    assert contour.contours.start == contour.contours.end == pytest.approx(threshold)
+    # without shading: the same spots and their hover, no heatmap; without a grid: one plain spot trace
+    plain = plots.latent_map(coords, labels, NAMES, spots=(xs, ys), density=grid, shade=False, threshold=threshold)
+    assert "density" not in _kinds(plain) and _kinds(plain).count("spots") == len(spots)
+    bare = plots.latent_map(coords, labels, NAMES, spots=(xs, ys))
+    assert _kinds(bare).count("spots") == 1 and len(bare.data[0].x) == 144 and "click" in bare.data[0].hovertemplate
+    # every other row and column: a quarter of the spots, still numbered as cells of the whole grid
+    sparse = plots.latent_map(coords, labels, NAMES, spots=(xs, ys), spot_stride=2).data[0]
+    cell = np.asarray(sparse.customdata)[:, 1].astype(int)
+    assert len(cell) == 36 and np.all(cell % 12 % 2 == 0) and np.all(cell // 12 % 2 == 0)
+    np.testing.assert_allclose(sparse.x, xs[cell % 12], rtol=1e-6)
+
+
+def test_webgl_draws_points_and_spots_on_a_canvas_and_keeps_the_style_hits_in_svg():
+    coords, labels, ellipses = _map_data()
+    grid, threshold = _grid(coords)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=grid.centres(), density=grid,
+                           threshold=threshold, webgl=True)
+    types = {(t.meta or {}).get("kind", "points"): t.type for t in fig.data}
+    assert types["points"] == types["spots"] == "scattergl"
+    # the hits must stay SVG markers of radius 3: distance 0 within 3 px, so they win over WebGL points
+    assert types["hits"] == types["centres"] == "scatter" and types["density"] == "heatmap"
+    assert _kinds(fig)[-3:] == ["hits"] * 3
+
+
+def test_the_map_spans_its_extent():
+    coords, labels, ellipses = _map_data()
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, extent=(-1, 2, -3, 4))
+    assert tuple(fig.layout.xaxis.range) == (-1, 2) and tuple(fig.layout.yaxis.range) == (-3, 4)
+    auto = plots.latent_map(coords, labels, NAMES)
+    x0, x1 = auto.layout.xaxis.range
+    assert x0 < coords[:, 0].min() and coords[:, 0].max() < x1 and (x1 - x0) < 1.1 * np.ptp(coords[:, 0])
+
+
+def test_a_frozen_figure_serialises_the_same_and_its_copies_do_not_change_it():
+    import plotly.io as pio
+
+    coords, labels, ellipses = _map_data()
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses)
+    frozen = plots.freeze(fig)
+    assert frozen.to_dict() is frozen.to_dict()
+    assert pio.to_json(frozen.to_dict(), validate=False) == pio.to_json(fig, validate=False)
+    marked = plots.map_markers(frozen, [1.0, 2.0], name="x")
+    assert len(marked.data) == len(fig.data) + 1 and len(frozen.to_dict()["data"]) == len(fig.data)
+
+
+def test_trim_thumbnails_drops_blank_margins_only():
+    assert plots.trim_thumbnails(["   <br>  .@ <br>  @@@  <br>   "]) == [".@<br>@@@"]
+    assert plots.trim_thumbnails(["<br>"]) == [""]
+    image = np.zeros((1, 28, 28), dtype=np.float32)
+    image[0, 10:18, 12:16] = 1.0
+    full, trimmed = text_thumbnails(image)[0], plots.trim_thumbnails(text_thumbnails(image))[0]
+    assert len(trimmed) < len(full) and trimmed.split("<br>")[0] != ""
+    kept = [line.strip() for line in full.split("<br>") if line.strip()]
+    assert [line.strip() for line in trimmed.split("<br>")] == kept
+
+
 def test_selected_items_reads_dict_and_list_customdata():
     event = {"selection": {"points": [{"customdata": {"0": 1, "1": 4}}, {"customdata": [0, 15]},
-                                      {"point_index": 3}, {"customdata": 7}]}}
-    assert plots.selected_items(event) == [(plots.COMPONENT, 4), (plots.POINT, 15)]
+                                      {"point_index": 3}, {"customdata": 7},
+                                      {"customdata": {"0": 2.0, "1": 77.0, "2": -12.5}}]}}
+    assert plots.selected_items(event) == [(plots.COMPONENT, 4), (plots.POINT, 15), (plots.SPOT, 77)]
     assert plots.selected_items({"selection": {"points": []}}) == []
     assert plots.selected_items(None) == []
     assert plots.selected_items({}) == []

@@ -14,30 +14,78 @@ import streamlit as st
 from ui.common import load_model
 
 LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
+SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots ~2 % of the map apart
 
 
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
 def map_thumbnails(path: str) -> list[str]:
     """A text thumbnail of the decoded code of every stored map point (for hover labels)."""
     from latent.imaging import text_thumbnails
+    from latent.plots import trim_thumbnails
 
     model = load_model(path)
     images = np.concatenate([model.decode(model.map.codes[i:i + 2000]) for i in range(0, len(model.map.codes), 2000)])
-    return text_thumbnails(images)
+    return trim_thumbnails(text_thumbnails(images))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def map_inverse(path: str) -> dict:
+    """The map's inverse (`latent.map_inverse`), its density grid (None for a bundle without one) and,
+    when the bundle's map_inverse.npz cannot be used, why (the inverse then falls back to the default)."""
+    from latent import map_inverse as mi
+    from latent.errors import LatentError
+
+    model = load_model(path)
+    try:
+        inverse, grid = mi.load(model)
+        problem = None
+    except LatentError as exc:
+        inverse, grid, problem = mi.MapInverse().fit(model.map.coords, model.map.codes), None, str(exc)
+    extent = grid.extent if grid is not None else mi.map_extent(model.map.coords)
+    spots = grid.centres() if grid is not None else mi.grid_centres(extent, (mi.GRID_SIZE, mi.GRID_SIZE))
+    return {"inverse": inverse, "grid": grid, "problem": problem, "extent": extent, "spots": spots}
+
+
+def spot_position(path: str, cell: int) -> tuple[float, float] | None:
+    """Map position (x, y) of a cell of the map's clickable spot grid (None for a cell it does not have)."""
+    xs, ys = map_inverse(path)["spots"]
+    if not 0 <= cell < len(xs) * len(ys):
+        return None
+    row, col = divmod(int(cell), len(xs))
+    return float(xs[col]), float(ys[row])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def spot_summary(path: str, x: float, y: float) -> dict:
+    """What the model makes of the spot (x, y) of the map: the code there, decoded and classified."""
+    model = load_model(path)
+    inverse = map_inverse(path)["inverse"]
+    z = inverse.transform([x, y])
+    result = model.classify(z, reject_below=model.threshold)
+    nearest = int(np.argmin(np.sum((model.map.coords - np.array([x, y], dtype=np.float32)) ** 2, axis=1)))
+    return {"image": model.decode(z)[0], "proba": result.proba[0], "label": int(result.labels[0]),
+            "name": result.names[0], "log_likelihood": float(result.max_log_likelihood[0]),
+            "nearest": nearest, "nearest_class": model.class_names[int(model.map_labels[nearest])]}
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
 def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, max_points: int | None = None,
-               height: int = 560, points: bool = True):
-    """The latent map of a model (shared, read-only figure)."""
+               height: int = 560, points: bool = True, spots: bool = False, density: bool = False, webgl: bool = False):
+    """The latent map of a model (shared, read-only, frozen: see `latent.plots.freeze`).
+
+    `spots` makes every spot of the map clickable; `density` shades it with the density grid (when the
+    bundle has one); `webgl` draws points and spots with WebGL (see `latent.plots.latent_map`)."""
     from latent import plots
 
     model = load_model(path)
-    return plots.latent_map(
+    inv = map_inverse(path) if spots or density else {"extent": None, "spots": None, "grid": None}
+    fig = plots.latent_map(
         model.map.coords, model.map_labels, model.class_names,
         ellipses=plots.Ellipses.from_model(model) if ellipses else None,
         hover_images=map_thumbnails(path) if thumbnails and points else None, max_points=max_points, height=height,
-        points=points)
+        points=points, extent=inv["extent"], spots=inv["spots"] if spots else None, spot_stride=SPOT_STRIDE,
+        density=inv["grid"] if spots or density else None, shade=density, threshold=model.threshold, webgl=webgl)
+    return plots.freeze(fig)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

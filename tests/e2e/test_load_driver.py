@@ -22,7 +22,7 @@ def test_one_session_without_a_browser_gets_real_answers_and_is_timed_inside_the
     assert run["problems"] == [] and run["server_log_errors"] == []
     visits = run["first_visits"]
     assert {v["page"] for v in visits if v["kind"] == "open page"} == set(load_bench.PAGE_TITLES) - {""}
-    assert [v["kind"] for v in visits].count("draw") == 2 and [v["kind"] for v in visits].count("map click") == 2
+    assert [v["kind"] for v in visits].count("draw") == 2 and [v["kind"] for v in visits].count("map click") == 3
     assert {"clear canvas", "morph slider"} <= {v["kind"] for v in visits}
     assert all(v["server_ms"] > 0 for v in visits)
     measured = run["interactions"]["all"]
