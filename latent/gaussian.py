@@ -1,4 +1,5 @@
-"""Numpy maths for mixtures of full-covariance Gaussians, shared by the two mixture estimators.
+"""Numpy maths for mixtures of full-covariance Gaussians: the one place both mixture estimators, their
+scoring cores (`latent.scorer`), the measures and the walks take it from.
 
 Kept free of scikit-learn and scipy so that a loaded model scores, samples and measures without
 importing either (the dashboard's start-up budget is a few seconds). Everything stays in log space
@@ -10,6 +11,30 @@ from __future__ import annotations
 import numpy as np
 
 LOG_2PI = np.log(2 * np.pi)
+COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # scikit-learn's GaussianMixture covariance types
+
+
+def standardisation(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(center (d,), scale (d,)) that make each column of Z (n, d) zero-mean and unit-variance.
+
+    The estimators fit in these units so that `reg_covar` means the same whatever the latent scale;
+    a constant column keeps scale 1 instead of dividing by zero.
+    """
+    center, scale = Z.mean(axis=0), Z.std(axis=0)
+    return center, np.where(scale > 1e-8, scale, 1.0)
+
+
+def full_covariances(cov: np.ndarray, covariance_type: str, k: int, d: int) -> np.ndarray:
+    """scikit-learn's `covariances_` of any covariance type as (k, d, d) full matrices."""
+    if covariance_type == "full":
+        return np.asarray(cov)
+    if covariance_type == "tied":
+        return np.broadcast_to(cov, (k, d, d)).copy()
+    if covariance_type == "diag":
+        return np.stack([np.diag(v) for v in cov])
+    if covariance_type == "spherical":
+        return np.stack([np.eye(d) * v for v in cov])
+    raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
 
 
 def logsumexp(a: np.ndarray, axis: int = -1) -> np.ndarray:

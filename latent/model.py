@@ -18,12 +18,11 @@ import numpy as np
 
 from . import artifacts, schema
 from .errors import BundleError
-from .mixture import NONE, ClassGaussianMixture
 from .projection import LatentMap
 from .rejection import NoneRule
 from .schema import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
                      SchemaError)
-from .single_mixture import SingleGaussianMixture
+from .scorer import NONE, MixtureScorer, SingleMixtureScorer
 
 NONE_NAME = "none"
 __all__ = ["LatentModel", "Classification", "AUTOENCODER_FILE", "MIXTURE_FILE", "SINGLE_MIXTURE_FILE", "MAP_FILE",
@@ -43,8 +42,8 @@ class Classification:
 
 
 class LatentModel:
-    def __init__(self, directory: Path, manifest: dict, autoencoder, mixture: ClassGaussianMixture,
-                 single: SingleGaussianMixture, latent_map: LatentMap, map_data: dict, calibration: dict,
+    def __init__(self, directory: Path, manifest: dict, autoencoder, mixture: MixtureScorer,
+                 single: SingleMixtureScorer, latent_map: LatentMap, map_data: dict, calibration: dict,
                  detector=None):
         self.directory = directory
         self.manifest = manifest
@@ -68,7 +67,7 @@ class LatentModel:
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, directory: str | Path) -> "LatentModel":
+    def load(cls, directory: str | Path) -> LatentModel:
         """Check and load a bundle (see the module docstring); BundleError names what is wrong."""
         directory = Path(directory)
         manifest = artifacts.load_manifest(directory, verify=True)  # the manifest schema, then sizes and hashes
@@ -90,10 +89,11 @@ class LatentModel:
         n_components = arrays[MIXTURE_FILE]["n_components"]
         checked(MAP_FILE, schema.check_map_arrays, arrays[MAP_FILE], n_classes, latent_dim, n_components)
         checked(CALIBRATION_FILE, schema.check_calibration_arrays, arrays[CALIBRATION_FILE])
-        mixture = ClassGaussianMixture.from_arrays(arrays[MIXTURE_FILE], manifest["config"]["mixture"])
-        single = SingleGaussianMixture.from_arrays(arrays[SINGLE_MIXTURE_FILE])
-        for name, estimator in ((MIXTURE_FILE, mixture), (SINGLE_MIXTURE_FILE, single)):
-            if not np.all(np.isfinite(estimator.precisions_cholesky_)):
+        # The numpy-only scoring cores of the two estimators: loading a model never imports scikit-learn.
+        mixture = MixtureScorer.from_arrays(arrays[MIXTURE_FILE])
+        single = SingleMixtureScorer.from_arrays(arrays[SINGLE_MIXTURE_FILE])
+        for name, scorer in ((MIXTURE_FILE, mixture), (SINGLE_MIXTURE_FILE, single)):
+            if not np.all(np.isfinite(scorer.precisions_cholesky_)):
                 raise artifacts.bundle_error(directory, manifest, name, "a covariance is too close to singular to use")
         map_data = arrays[MAP_FILE]
         latent_map = LatentMap(map_data["codes"], map_data["coords"])
@@ -187,7 +187,7 @@ class LatentModel:
         from .calibration import tempered_proba
 
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
-        ll = self.mixture.log_likelihoods(Z)
+        ll = self.mixture.log_likelihoods(Z)  # one pass over Z: the probabilities come from ll
         proba = tempered_proba(ll, np.log(self.mixture.class_prior_), self.temperature)
         if not (np.all(np.isfinite(proba)) and np.all(ll < np.inf)):
             raise self._broken(MIXTURE_FILE, "its mixtures give no finite likelihood for these codes")

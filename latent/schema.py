@@ -266,7 +266,7 @@ def check_dataset(dataset: dict) -> int:
 AUTOENCODER_KEYS = ("latent_dim", "channels", "hidden", "blocks", "image_size")
 MIXTURE_KEYS = ("n_components", "covariance_type", "reg_covar", "class_prior", "max_components", "max_iter",
                 "n_init", "random_state")
-COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.mixture.COVARIANCE_TYPES
+COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.gaussian.COVARIANCE_TYPES
 
 
 def check_config(config: dict) -> None:

@@ -2,101 +2,123 @@
 
 The mixture is fitted without labels; each component is then labelled by the classes of the training
 points it is responsible for, p(class | component). A new point is classified through its
-responsibilities: p(class | z) = sum_k p(k | z) p(class | k). Its samples mix all classes, and its
-components need not align with classes, which is why one mixture per class does better.
+responsibilities: p(class | x) = sum_k p(k | x) p(class | k). Its samples mix all classes, and its
+components need not align with classes, which is why one mixture per class does better. Like
+`ClassGaussianMixture` it is a scikit-learn classifier whose inference is a numpy-only core
+(`latent.scorer.SingleMixtureScorer`, what a loaded bundle holds).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import gaussian as G
-from .estimator import Estimator, check_is_fitted, check_latents
+from .scorer import FittedAttribute, SingleMixtureScorer
 
 
-class SingleGaussianMixture(Estimator):
-    """Parameters: n_components (None = one per class), covariance_type, reg_covar, max_iter, random_state.
+class SingleGaussianMixture(ClassifierMixin, BaseEstimator):
+    """One mixture for all classes, its components labelled afterwards.
 
-    Attributes: classes_, weights_ (k,), means_ (k, d), covariances_ (k, d, d) full,
-    precisions_cholesky_, class_given_component_ (k, n_classes).
+    Parameters
+    ----------
+    n_components : int or None, default None (one per class)
+    covariance_type : {"full", "diag", "tied", "spherical"}, default "full"
+    reg_covar : float, default 1e-2, in standardised feature units
+    max_iter, random_state : passed to scikit-learn's GaussianMixture.
+
+    Attributes
+    ----------
+    classes_ : array of shape (n_classes,)
+    weights_ : array of shape (k,)
+    means_ : array of shape (k, n_features)
+    covariances_ : array of shape (k, n_features, n_features), full matrices
+    precisions_cholesky_ : same shape as covariances_
+    class_given_component_ : array of shape (k, n_classes)
+    n_features_in_ : int
+    n_iter_ : int, EM iterations (set by `fit`; not stored in a bundle)
+    scorer_ : SingleMixtureScorer holding the arrays above; the attributes read through to it
     """
 
-    def __init__(self, n_components=None, *, covariance_type="full", reg_covar=1e-4, max_iter=200, random_state=0):
+    def __init__(self, n_components=None, *, covariance_type="full", reg_covar=1e-2, max_iter=200, random_state=0):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, Z, y) -> "SingleGaussianMixture":
+    classes_ = FittedAttribute()
+    weights_ = FittedAttribute()
+    means_ = FittedAttribute()
+    covariances_ = FittedAttribute()
+    precisions_cholesky_ = FittedAttribute()
+    class_given_component_ = FittedAttribute()
+
+    def fit(self, X, y) -> SingleGaussianMixture:
+        """Fit the mixture to X (n_samples, n_features) without y, then label its components with y (n_samples,)."""
         from sklearn.mixture import GaussianMixture
 
-        from .mixture import full_covariances
-
-        Z = check_latents(Z)
-        y = np.asarray(y)
-        classes = np.unique(y)
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
         k = self.n_components or len(classes)
-        center, scale = Z.mean(axis=0), Z.std(axis=0)
-        scale = np.where(scale > 1e-8, scale, 1.0)
+        center, scale = G.standardisation(X)
         gmm = GaussianMixture(k, covariance_type=self.covariance_type, reg_covar=self.reg_covar,
                               max_iter=self.max_iter, random_state=self.random_state)
         try:
-            gmm.fit((Z - center) / scale)
+            gmm.fit((X - center) / scale)
         except ValueError as exc:
             raise ValueError(f"fitting the single mixture failed ({exc}); increase reg_covar or reduce "
                              "n_components") from None
-        d = Z.shape[1]
-        self.classes_ = classes
-        self.weights_ = gmm.weights_
-        self.means_ = center + gmm.means_ * scale
-        self.covariances_ = full_covariances(gmm.covariances_, self.covariance_type, k, d) * np.outer(scale, scale)
-        self.precisions_cholesky_ = G.precision_cholesky(self.covariances_)
-        self.n_features_in_ = d
-        resp = self.responsibilities(Z)  # (n, k)
-        onehot = (y[:, None] == classes[None, :]).astype(float)  # (n, C)
-        counts = resp.T @ onehot + 1e-3  # (k, C), lightly smoothed
-        self.class_given_component_ = counts / counts.sum(axis=1, keepdims=True)
+        self.n_iter_ = gmm.n_iter_
+        d = X.shape[1]
+        means = center + gmm.means_ * scale
+        covariances = G.full_covariances(gmm.covariances_, self.covariance_type, k, d) * np.outer(scale, scale)
+        onehot = np.eye(len(classes))[y_index]  # (n, C)
+        unlabelled = SingleMixtureScorer(classes, gmm.weights_, means, covariances, np.ones((k, len(classes))))
+        counts = unlabelled.responsibilities(X).T @ onehot + 1e-3  # (k, C), lightly smoothed
+        self.scorer_ = SingleMixtureScorer(classes, gmm.weights_, means, covariances,
+                                           counts / counts.sum(axis=1, keepdims=True))
         return self
 
-    def responsibilities(self, Z) -> np.ndarray:
-        """p(component | z), shape (n_samples, n_components)."""
-        check_is_fitted(self, "means_")
-        Z = check_latents(Z, self.n_features_in_)
-        joint = G.component_log_pdf(Z, self.means_, self.precisions_cholesky_) + G.safe_log(self.weights_)
-        return np.exp(joint - G.logsumexp(joint, axis=1)[:, None])
+    def _validated(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
 
-    def score_samples(self, Z) -> np.ndarray:
-        """log p(z), shape (n_samples,)."""
-        check_is_fitted(self, "means_")
-        Z = check_latents(Z, self.n_features_in_)
-        return G.mixture_log_pdf(Z, self.weights_, self.means_, self.precisions_cholesky_)
+    def responsibilities(self, X) -> np.ndarray:
+        """p(component | x), shape (n_samples, n_components)."""
+        X = self._validated(X)
+        return self.scorer_.responsibilities(X)
 
-    def predict_proba(self, Z) -> np.ndarray:
-        return self.responsibilities(Z) @ self.class_given_component_
+    def score_samples(self, X) -> np.ndarray:
+        """log p(x), shape (n_samples,)."""
+        X = self._validated(X)
+        return self.scorer_.score_samples(X)
 
-    def predict(self, Z) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(Z), axis=1)]
+    def predict_proba(self, X) -> np.ndarray:
+        """p(class | x) = sum_k p(k | x) p(class | k), shape (n_samples, n_classes)."""
+        X = self._validated(X)
+        return self.scorer_.predict_proba(X)
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each row, shape (n_samples,)."""
+        X = self._validated(X)
+        return self.scorer_.predict(X)
 
     def sample(self, n: int = 1, *, random_state=None):
-        """(Z (n, d), component index (n,)) drawn from the whole mixture."""
-        check_is_fitted(self, "means_")
-        rng = np.random.default_rng(random_state)
-        return G.sample_mixture(rng, n, self.weights_, self.means_, self.covariances_)
+        """(X (n, d), component index (n,)) drawn from the whole mixture."""
+        check_is_fitted(self)
+        return self.scorer_.sample(n, random_state=random_state)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        check_is_fitted(self, "means_")
-        return {"classes": self.classes_, "weights": self.weights_, "means": self.means_,
-                "covariances": self.covariances_, "class_given_component": self.class_given_component_}
+        check_is_fitted(self)
+        return self.scorer_.to_arrays()
 
     @classmethod
-    def from_arrays(cls, arrays, params: dict | None = None) -> "SingleGaussianMixture":
+    def from_arrays(cls, arrays, params: dict | None = None) -> SingleGaussianMixture:
         model = cls(**(params or {}))
-        model.classes_ = np.asarray(arrays["classes"])
-        model.weights_ = np.asarray(arrays["weights"], dtype=float)
-        model.means_ = np.asarray(arrays["means"], dtype=float)
-        model.covariances_ = np.asarray(arrays["covariances"], dtype=float)
-        model.class_given_component_ = np.asarray(arrays["class_given_component"], dtype=float)
-        model.precisions_cholesky_ = G.precision_cholesky(model.covariances_)
-        model.n_features_in_ = model.means_.shape[-1]
+        model.scorer_ = SingleMixtureScorer.from_arrays(arrays)
+        model.n_features_in_ = model.scorer_.n_features_in_
         return model
