@@ -150,10 +150,9 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
         below it). Its cells must be the `spots` grid when both are given.
     webgl : bool
         Draw the points and the spots with WebGL (`Scattergl`): one canvas instead of an SVG node per
-        marker, so plotly draws the 10,000-point map with its spots in about a third of the time the SVG
-        points alone took. A WebGL marker's hover distance is its plain distance to the cursor, so the
-        nearest point or spot takes a click, and a style marker's hit (SVG, distance 0 within 3 px,
-        drawn last) still beats both.
+        marker (benchmarks/map_bench.py --browser-only compares a visit with an older checkout). A
+        WebGL marker's hover distance is its plain distance to the cursor, so the nearest point or spot
+        takes a click, and a style marker's hit (SVG, distance 0 within 3 px, drawn last) still beats both.
 
     Returns
     -------
