@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latent import plots
+from latent.rejection import beyond_latent
 from latent.text import escape_markdown, md_code
 from ui import cached, common
 
@@ -37,10 +38,7 @@ the “none of these” answer looks at: below the threshold ({model.threshold:.
 **Density.** The shading shows that score at every spot: darker where the model finds the code more
 likely, grey (inside a grey line at the threshold) where it would answer “none”. Blends of nearby codes
 are typical codes, so most of the map clears the threshold: the codes the model finds unlikely lie away
-from every test image in latent space, where no map of test images reaches. This is only the latent
-half of the Draw page's “none”: there the answer is also “none” when the autoencoder **cannot redraw
-the drawing** (its reconstruction is far from it), and when an **outlier-exposure check**, trained on
-pictures that are none of the classes, says it does not look like any of them.
+from every test image in latent space, where no map of test images reaches. {beyond_latent(model.rule)}
 
 Hover a dot to see a tiny picture of its decoded code. Click a class in the legend to hide it;
 double-click to show only that class. Drag to pan; use the toolbar to zoom, reset the view or save

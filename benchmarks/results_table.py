@@ -85,6 +85,7 @@ def main() -> int:
     print("|---|" + "---:|" * len(names))
     for label, get in rows:
         print(f"| {label} | " + " | ".join(get(n) for n in names) + " |")
+    print_junk_tables(bundles)
     for sweep_path in sorted((ROOT / "assets" / "sweeps").glob("*.json")):
         doc = json.loads(sweep_path.read_text())
         print(f"\nLatent-size sweep, {doc['dataset']} ({doc['config']['training']['epochs']} epochs per size; "
@@ -95,6 +96,39 @@ def main() -> int:
             print(f"| {r['latent_dim']} | {fmt(r['test_accuracy'])} | {fmt(r['test_reconstruction_mse'])} | "
                   f"{fmt(r['test_mean_log_likelihood'], 2)} | {fmt(r.get('sample_fidelity'))} |")
     return 0
+
+
+def print_junk_tables(bundles: dict) -> None:
+    """`evaluate --junk --save` results: share answered "none" per generated kind (the bundle's rule / its
+    detector retrained without that kind), then digits as people write them (read right / refused)."""
+    junk = {n: b["evaluation"]["junk"] for n, b in bundles.items() if "junk" in b.get("evaluation", {})}
+    if not junk:
+        return
+    names = list(junk)
+    pct = lambda v: "–" if v is None else f"{100 * v:.0f} %"  # noqa: E731
+    print("\nAnswered “none” (the bundle's rule / with its detector trained without that kind):\n")
+    print("| input kind | " + " | ".join(f"`{n}`" for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    kinds = list(dict.fromkeys(k for n in names for k in junk[n]["junk"]))
+    for kind in kinds:
+        cells = []
+        for n in names:
+            r = junk[n]["junk"].get(kind)
+            cells.append("–" if r is None else pct(r["none"]) + ("" if r.get("none_left_out") is None
+                                                                  else f" / {pct(r['none_left_out'])}"))
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    digit_names = [n for n in names if junk[n]["digits"]]
+    if not digit_names:
+        return
+    print("\nDigits as people write them (read right / answered “none”):\n")
+    print("| digit set | " + " | ".join(f"`{n}`" for n in digit_names) + " |")
+    print("|---|" + "---:|" * len(digit_names))
+    for name in dict.fromkeys(k for n in digit_names for k in junk[n]["digits"]):
+        cells = [("–" if (r := junk[n]["digits"].get(name)) is None else f"{pct(r['correct'])} / {pct(r['none'])}")
+                 for n in digit_names]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("| own test images | " + " | ".join(f"{100 * junk[n]['test']['accuracy']:.2f} % / "
+                                              f"{100 * junk[n]['test']['none']:.2f} %" for n in digit_names) + " |")
 
 
 if __name__ == "__main__":

@@ -78,3 +78,20 @@ class NoneRule:
 
     def thresholds(self) -> dict[str, float]:
         return {t.score: t.threshold for t in self.tests}
+
+
+# What each test beyond the latent one checks, in words for page texts (Markdown, no bundle text in it).
+BEYOND_LATENT = {
+    "reconstruction": "the autoencoder **cannot redraw the drawing** (its reconstruction is far from it)",
+    "detector": "an **outlier-exposure check**, trained on pictures that are none of the classes, says it does "
+                "not look like any of them",
+}
+
+
+def beyond_latent(rule: NoneRule) -> str:
+    """A sentence on the tests of `rule` that the latent map cannot show (the Latent map page's caption)."""
+    parts = [BEYOND_LATENT[t.score] for t in rule.tests if t.score in BEYOND_LATENT]
+    if not parts:
+        return "This model's “none” is the latent test alone: the map shows all of it."
+    return ("This is only the latent part of the Draw page's “none”: there the answer is also “none” when "
+            + ", and when ".join(parts) + ".")

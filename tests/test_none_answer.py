@@ -84,3 +84,14 @@ def test_evaluate_junk_reports_every_kind_left_out(tiny_bundle):
     assert all("none_left_out" in report["junk"][k] for k in junk.JUNK)
     assert {"drawn digits", "test digits, thick pen", "test digits, on paper"} <= set(report["digits"])
     assert all(r["correct"] + r["none"] <= 1 + 1e-9 for r in report["digits"].values())
+
+
+def test_the_map_caption_names_exactly_the_tests_the_map_cannot_show():
+    from latent.rejection import beyond_latent
+
+    latent_only = NoneRule.from_calibration({"reject_below": -30.0})
+    assert "latent test alone" in beyond_latent(latent_only)
+    full = NoneRule.from_calibration({"reject_below": -30.0, "reconstruction_above": -4.0, "detector_below": 0.0})
+    text = beyond_latent(full)
+    assert "cannot redraw" in text and "outlier-exposure" in text
+    assert "outlier-exposure" not in beyond_latent(NoneRule([*latent_only.tests, Test("reconstruction", -4.0, False, "")]))
