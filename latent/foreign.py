@@ -13,7 +13,11 @@ being right, not refused.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -32,13 +36,62 @@ def _quiet(_: str) -> None:
     pass
 
 
+def cache_dir() -> Path:
+    """Where generated inputs are kept between runs: $LATENT_CACHE_DIR, else ~/.cache/latent-explorer."""
+    return Path(os.environ.get("LATENT_CACHE_DIR") or Path.home() / ".cache" / "latent-explorer")
+
+
+def _code_version() -> str:
+    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key."""
+    from . import handwriting, photo, preprocess
+
+    digest = hashlib.sha256()
+    for module in (junk, handwriting, photo, preprocess):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dict[str, junk.InputSet]:
+    """`make()`, or what an earlier call with the same key stored in `cache_dir()` (npz, no pickles).
+
+    Generating thousands of photo-like inputs takes minutes; calibrating two bundles of one dataset and
+    measuring them asks for the same ones again. A missing or unreadable cache file is just remade."""
+    key = {**key, "code": _code_version()}
+    path = cache_dir() / f"inputs-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {str(kind): junk.InputSet(z[f"x{i}"], [label or None for label in z[f"labels{i}"].tolist()],
+                                             int(z["blank"][i]), int(z["total"][i]))
+                    for i, kind in enumerate(z["kinds"])}
+    except (OSError, KeyError, ValueError):
+        pass
+    sets = make()
+    arrays = {"kinds": np.array(list(sets), dtype=str), "blank": np.array([s.blank for s in sets.values()]),
+              "total": np.array([s.total for s in sets.values()])}
+    for i, s in enumerate(sets.values()):
+        arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, 28, 28)
+        arrays[f"labels{i}"] = np.array([label or "" for label in s.labels], dtype=str)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: no cache, same results
+    return sets
+
+
 def generate_inputs(kinds, n: int, seed: int, *, reading: str, size: int = junk.hw.CANVAS,
                     progress: bool = False) -> dict[str, junk.InputSet]:
     """{kind: model inputs} of n generated samples per kind, through the Draw page's preprocessing."""
-    out = {}
-    for kind in progress_bar(list(kinds), desc="generating", unit="kind", enabled=progress):
-        out[kind] = junk.model_inputs(junk.generate(kind, n, seed, size=size), reading=reading)
-    return out
+    kinds = list(kinds)
+
+    def make() -> dict[str, junk.InputSet]:
+        return {kind: junk.model_inputs(junk.generate(kind, n, seed, size=size), reading=reading)
+                for kind in progress_bar(kinds, desc="generating", unit="kind", enabled=progress)}
+
+    return _cached_sets({"what": "generated", "kinds": kinds, "n": n, "seed": seed, "reading": reading,
+                         "size": size}, make)
 
 
 @dataclass
@@ -56,8 +109,15 @@ class DetectorData:
 def varied_inputs(kinds, images: np.ndarray, labels, seed: int, *, reading: str, size: int = junk.hw.CANVAS,
                   progress: bool = False) -> dict[str, junk.InputSet]:
     """{variation: model inputs} of real images rewritten each way (`latent.junk.VARIATIONS`)."""
-    return {kind: junk.model_inputs(junk.vary(kind, images, labels, seed, size=size), reading=reading)
-            for kind in progress_bar(list(kinds), desc="rewriting", unit="kind", enabled=progress)}
+    kinds = list(kinds)
+
+    def make() -> dict[str, junk.InputSet]:
+        return {kind: junk.model_inputs(junk.vary(kind, images, labels, seed, size=size), reading=reading)
+                for kind in progress_bar(kinds, desc="rewriting", unit="kind", enabled=progress)}
+
+    images_hash = hashlib.sha256(np.ascontiguousarray(images).tobytes() + np.asarray(labels).tobytes()).hexdigest()
+    return _cached_sets({"what": "varied", "kinds": kinds, "images": images_hash, "seed": seed, "reading": reading,
+                         "size": size}, make)
 
 
 def detector_data(info: DatasetInfo, x_train: np.ndarray, y_train: np.ndarray, *, n: int = 1500, n_varied: int = 1000,

@@ -19,6 +19,12 @@ def shared_data_dir() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory):
+    """Generated inputs are cached (latent.foreign.cache_dir); the suite keeps its own, not the user's."""
+    os.environ["LATENT_CACHE_DIR"] = str(tmp_path_factory.mktemp("latent-cache"))
+
+
 @pytest.fixture(scope="session")
 def digits():
     from latent.data import load_dataset

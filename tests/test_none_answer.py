@@ -95,3 +95,20 @@ def test_the_map_caption_names_exactly_the_tests_the_map_cannot_show():
     text = beyond_latent(full)
     assert "cannot redraw" in text and "outlier-exposure" in text
     assert "outlier-exposure" not in beyond_latent(NoneRule([*latent_only.tests, Test("reconstruction", -4.0, False, "")]))
+
+
+def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade():
+    from latent.foreign import cache_dir, generate_inputs
+
+    kinds = ("letters (fonts)", "drawn digits")
+    first = generate_inputs(kinds, 6, 11, reading="ink", size=112)
+    files = sorted(cache_dir().glob("inputs-*.npz"))
+    assert files
+    again = generate_inputs(kinds, 6, 11, reading="ink", size=112)
+    for kind in kinds:
+        assert np.array_equal(first[kind].x, again[kind].x) and first[kind].labels == again[kind].labels
+    assert again["letters (fonts)"].labels[0] is None and again["drawn digits"].labels[0] in "0123456789"
+    for f in files:
+        f.write_bytes(b"not an npz")
+    remade = generate_inputs(kinds, 6, 11, reading="ink", size=112)
+    assert np.array_equal(remade["drawn digits"].x, first["drawn digits"].x)
