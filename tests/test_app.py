@@ -191,7 +191,7 @@ def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, m
     at = open_page("home")
     picker = at.sidebar.selectbox[0]
     assert len(set(picker.options)) == 2  # two bundles with the same label stay two choices
-    assert all(label.startswith("digits (scikit-learn digits, 8-d)") for label in picker.options)
+    assert all(label.startswith("digits · 8-d") for label in picker.options)
     assert picker.value == str(app_env.resolve())  # the one asked for comes first
     at = picker.select_index(1).run()
     assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
