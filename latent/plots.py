@@ -98,6 +98,15 @@ class Ellipses:
     def __len__(self) -> int:
         return len(self.index)
 
+    def style_numbers(self) -> np.ndarray:
+        """Style number (1 = heaviest in its class) of each ellipse, as `latent.styles` numbers them on every page."""
+        numbers = np.zeros(len(self.index), dtype=np.int64)
+        for c in np.unique(self.index[:, 0]):
+            rows = np.flatnonzero(self.index[:, 0] == c)
+            rows = rows[np.lexsort((self.index[rows, 1], -np.asarray(self.weights)[rows]))]  # by weight, then component
+            numbers[rows] = np.arange(1, len(rows) + 1)
+        return numbers
+
 
 def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
     """Sorted indices of at most `max_points` of n items (all of them when max_points is None)."""
@@ -179,21 +188,22 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
 
 def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False) -> None:
     """Outlines and centre markers; `class_names` are already escaped for plotly."""
-    for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
+    numbers = ellipses.style_numbers()
+    for j, ((c, _), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
         outline = ellipse_points(center, cov, n_std)
         fig.add_trace(go.Scatter(
-            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {k + 1}",
+            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {numbers[j]}",
             legendgroup=f"class{c}", showlegend=False, hoverinfo="skip",
             line=dict(color=_rgba(colors[c], 0.8), width=1.2), meta=dict(kind="ellipse", row=j)))
     for c, name in enumerate(class_names):
         rows = np.flatnonzero(ellipses.index[:, 0] == c)
         if len(rows) == 0:
             continue
-        comps = ellipses.index[rows, 1]
         fig.add_trace(go.Scatter(
             x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers",
             name=name if legend else f"{name} · styles", legendgroup=f"class{c}", showlegend=legend,
-            customdata=np.stack([np.full(len(rows), COMPONENT), rows, comps + 1, ellipses.weights[rows] * 100], axis=1),
+            customdata=np.stack([np.full(len(rows), COMPONENT), rows, numbers[rows], ellipses.weights[rows] * 100],
+                                axis=1),
             hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
                            "<br><i>click to see its samples</i><extra></extra>"),
             marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.5)),

@@ -309,15 +309,20 @@ def test_map_click_on_a_component_opens_its_panel(app_env):
     model = LatentModel.load(app_env)
     at = open_page("latent_map")
     assert "Class 0, style" in texts(at)
+    from latent.styles import style_number
+
+    number = style_number(model.mixture, 7, 1)  # styles are numbered by weight, as on the Styles page
     row = int(np.flatnonzero((model.ellipse_index[:, 0] == 7) & (model.ellipse_index[:, 1] == 1))[0])
-    at.session_state["map_chart"] = _click({"0": 1, "1": row, "2": 2, "3": 50})
+    at.session_state["map_chart"] = _click({"0": 1, "1": row, "2": number, "3": 50})
     at.run()
     assert not at.exception
-    assert "Class 7, style 2" in texts(at)
+    assert f"Class 7, style {number}" in texts(at)
     assert at.selectbox(key="map_class").value == 7 and at.selectbox(key="map_style").value == 1
+    shown = at.selectbox(key="map_style").options
+    assert [o.split(" (")[0] for o in shown] == [f"style {j + 1}" for j in range(len(shown))]  # listed in order
     before = image_urls(at)
     at.button(key="map_resample").click().run()
-    assert "Class 7, style 2" in texts(at) and image_urls(at) != before
+    assert f"Class 7, style {number}" in texts(at) and image_urls(at) != before
 
 
 def test_map_click_on_a_point_shows_the_test_image(app_env):

@@ -486,3 +486,20 @@ def test_class_colours_stay_apart_for_colour_blind_viewers(kind):
     assert gaps.min() >= 15, gaps.min()
     if kind == "normal":  # at most one grey: two greys read as one line (Petroff's own ten have two)
         assert np.sum(np.hypot(lab[:, 1], lab[:, 2]) < 15) <= 1
+
+
+def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
+    from latent.styles import style_numbers
+
+    coords, labels, ellipses = _map_data(k=3)
+    rng = np.random.default_rng(1)
+    weights = rng.dirichlet(np.ones(3), size=3)  # components not stored heaviest first
+    ellipses.weights = weights.reshape(-1)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses)
+    expected = style_numbers(weights, np.full(3, 3))[ellipses.index[:, 0], ellipses.index[:, 1]]
+    assert not np.array_equal(expected, ellipses.index[:, 1] + 1)  # the test means something
+    for t in (t for t in fig.data if t.meta and t.meta["kind"] == "centres"):
+        custom = np.asarray(t.customdata)
+        np.testing.assert_array_equal(custom[:, 2].astype(int), expected[custom[:, 1].astype(int)])
+    outlines = [t.name for t in fig.data if t.meta and t.meta["kind"] == "ellipse"]
+    assert outlines == [f"{NAMES[c]} · style {n}" for c, n in zip(ellipses.index[:, 0], expected)]
