@@ -6,9 +6,8 @@ The Sampling page puts three sources side by side:
 - ``single``: one mixture fitted to all classes at once (the write-up's baseline);
 - ``uniform``: uniformly from the box around the stored codes. Almost all of that box is empty space
   the decoder never saw: the codes lie far outside every class, yet the pictures are what the decoder
-  draws anywhere, pen-stroke scribbles for digits (a person names about a third of them, and an
-  image CNN most, with 84 % mean confidence) and textured blobs for clothes
-  (`benchmarks/uniform_box.py` measures this).
+  draws anywhere: from the MNIST model, pen-stroke scribbles (a person named 31 of 100; the judge CNN
+  names most of them, with 84 % mean confidence). `benchmarks/uniform_box.py` measures this for any model.
 
 "Recognised" means the classifier does not answer "none": the best class log-likelihood of the
 latent clears the threshold. Optionally the sample is judged as a picture instead: decoded, encoded
