@@ -5,6 +5,7 @@ import streamlit as st
 
 from latent import plots
 from latent.rejection import beyond_latent
+from latent.styles import styles_by_weight
 from latent.text import escape_markdown, md_code
 from ui import cached, common
 
@@ -57,7 +58,8 @@ FORMATS = {"PNG": "png", "SVG": "svg"}
 
 
 def style_options(class_index: int) -> list[int]:
-    return list(range(int(model.mixture.n_components_[class_index])))
+    """The class's components, heaviest first: option j is style j + 1, as on the Styles page."""
+    return [int(k) for k in styles_by_weight(model.mixture, class_index)]
 
 
 def map_height() -> int:
@@ -186,11 +188,12 @@ def style_card() -> None:
                              persist_state="session")
         weights = model.mixture.weights_[c]
         if st.session_state.get("map_style") not in style_options(c):
-            st.session_state.map_style = int(weights[: len(style_options(c))].argmax())
+            st.session_state.map_style = style_options(c)[0]
+        number = {k: j + 1 for j, k in enumerate(style_options(c))}
         k = pick_b.selectbox("Style", style_options(c), key="map_style", persist_state="session",
-                             format_func=lambda j: f"{j + 1} · {weights[j]:.0%}")
+                             format_func=lambda j: f"{number[j]} · {weights[j]:.0%}")
         mean_image, samples = cached.component_images(path, c, k, 16, st.session_state.map_seed)
-        st.markdown(f"**Class {escape_markdown(names[c])}, style {k + 1}**")
+        st.markdown(f"**Class {escape_markdown(names[c])}, style {number[k]}**")
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
             common.show_images([mean_image], captions=["its mean"], width=84)
             st.metric("Weight in its class", f"{weights[k]:.0%}", width="content",

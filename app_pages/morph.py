@@ -5,6 +5,7 @@ import streamlit as st
 
 from latent import plots
 from latent.morph import crossings
+from latent.styles import styles_by_weight
 from latent.text import escape_markdown
 from ui import cached, common
 
@@ -51,17 +52,20 @@ if "morph_source" not in st.session_state:
 
 
 def style_picker(col, label: str, class_key: str, style_key: str) -> tuple[int, int | None]:
+    """A class and one of its styles, listed and numbered by weight as on the Styles page (style 1 = most common)."""
     c = col.selectbox(label, range(n_classes), format_func=lambda i: names[i], key=class_key, persist_state="session")
-    k_max = int(model.mixture.n_components_[c])
-    options = [None, *range(k_max)]
+    by_weight = [int(k) for k in styles_by_weight(model.mixture, c)]
+    options = [None, *by_weight]
     if st.session_state.get(style_key) not in options:
         st.session_state[style_key] = None
-    w = model.mixture.weights_[c]
+    w, number = model.mixture.weights_[c], {k: j + 1 for j, k in enumerate(by_weight)}
     k = col.selectbox("Style", options, key=style_key, persist_state="session",
-                      format_func=lambda j: "most common style" if j is None else f"style {j + 1} · weight {w[j]:.0%}")
+                      format_func=lambda j: "most common style" if j is None else
+                      f"style {number[j]} · weight {w[j]:.0%}")
     return c, k
 
 
+common.chart_format_control()
 pick = st.columns(2)
 source, source_style = style_picker(pick[0], "From class", "morph_source", "morph_source_style")
 target, target_style = style_picker(pick[1], "To class", "morph_target", "morph_target_style")
@@ -69,44 +73,62 @@ route = st.radio("Path", ["straight line", "through the data"], horizontal=True,
                  persist_state="session",
                  help="Straight: the line between the two codes. Through the data: the shortest route that hops "
                       "between nearby real codes, so every frame stays where real images live.")
-t = st.slider("Mix t (0 = source, 1 = target)", 0.0, 1.0, 0.5, 0.01, key="morph_t", persist_state="session")
-
-data = cached.morph_data(path, source, source_style, target, target_style, dense=route == "through the data")
+dense = route == "through the data"
+data = cached.morph_data(path, source, source_style, target, target_style, dense=dense)
+figures = cached.morph_figures(path, source, source_style, target, target_style, dense=dense)
 m = data["morph"]
 
-# The slider's own work: one latent, one decode, one classification, one map position.
-z = m.at(t)
-frame = model.decode(z)[0]
-now = model.classify(z, reject_below=model.threshold)
-xy_now = model.to_map(z)[0]
+live_box = st.container()  # the slider and what follows it (a fragment: a slider move reruns only this)
 
-frame_col, chart_col = st.columns([1, 2], gap="medium")
-with frame_col:
-    with st.container(border=True):
-        common.show_images([frame], width=196)
-        label = now.names[0]
-        p = float(now.proba[0].max())
-        st.metric(f"Frame at t = {t:.2f}", escape_markdown(label),
-                  f"{p:.0%} sure" if label != "none" else "no class finds this likely", delta_color="off",
-                  delta_arrow="off")
-with chart_col:
-    fig = plots.path_probabilities(m.t, m.proba, names, current_t=t, rejected=m.labels < 0, height=300)
-    st.plotly_chart(fig, key="morph_chart", config=common.STATIC_PLOT_CONFIG, width="stretch")
-    flips = crossings(m.t, m.labels)
-    if flips:
-        text = "; ".join(f"{escape_markdown(model.label_name(a))} → {escape_markdown(model.label_name(b))} at "
-                         f"t ≈ {tc:.2f}" for tc, a, b in flips)
-        st.caption(f"The answer changes: {text}.")
-    else:
-        st.caption("The answer never changes along this path.")
-
-st.markdown("##### The morph in 11 frames")
+strip_head = st.columns([3, 1], vertical_alignment="center")
+strip_head[0].markdown("##### The morph in 11 frames")
+with strip_head[1]:
+    common.download_grid(data["strip_images"], len(data["strip_images"]), file_name="morph-frames.png",
+                         key="morph_strip_download", label="PNG")
 strip_t = np.linspace(0, 1, len(data["strip_images"]))
 common.show_images(data["strip_images"], width=64,
                    captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data["strip_names"])])
 
-st.markdown("##### The path on the map")
-base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=440)
-text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels)]
-st.plotly_chart(plots.map_path(base, data["xy"], name=f"{names[source]} → {names[target]}", current=xy_now, text=text),
-                key="morph_map", config=common.PLOT_CONFIG, width="stretch")
+map_box = st.container()
+map_box.markdown("##### The path on the map")
+
+
+@common.fragment
+def live() -> None:
+    """The slider, its frame, the chart's line and the map's star: moving t reruns only this, not the pickers,
+    the strip or the cached figures (arrow-key presses used to queue full reruns)."""
+    t = st.slider("Mix t (0 = source, 1 = target)", 0.0, 1.0, 0.5, 0.01, key="morph_t", persist_state="session")
+    # The slider's own work: one latent, one decode, one classification, one map position.
+    z = m.at(t)
+    frame = model.decode(z)[0]
+    now = model.classify(z, reject_below=model.threshold)
+    xy_now = model.to_map(z)[0]
+
+    frame_col, chart_col = st.columns([1, 2], gap="medium")
+    with frame_col:
+        with st.container(border=True):
+            common.show_images([frame], width=196)
+            label = now.names[0]
+            p = float(now.proba[0].max())
+            st.metric(f"Frame at t = {t:.2f}", escape_markdown(label),
+                      f"{p:.0%} sure" if label != "none" else "no class finds this likely", delta_color="off",
+                      delta_arrow="off")
+    with chart_col:
+        st.plotly_chart(plots.from_spec(figures["chart"], shapes=[plots.t_line(t)]), key="morph_chart",
+                        config=common.chart_config("morph-probabilities"), width="stretch")
+        flips = crossings(m.t, m.labels)
+        if flips:
+            text = "; ".join(f"{escape_markdown(model.label_name(a))} → {escape_markdown(model.label_name(b))} at "
+                             f"t ≈ {tc:.2f}" for tc, a, b in flips)
+            st.caption(f"The answer changes: {text}.")
+        else:
+            st.caption("The answer never changes along this path.")
+        common.download_csv(figures["csv"], file_name="morph-probabilities.csv", key="morph_csv",
+                            label="CSV of the probabilities")
+    with map_box:
+        st.plotly_chart(plots.from_spec(figures["map"], traces=[plots.now_star(xy_now)]), key="morph_map",
+                        config=common.chart_config("morph-map", base=common.PLOT_CONFIG), width="stretch")
+
+
+with live_box:
+    live()

@@ -1,7 +1,6 @@
 """Model report: the write-up's accuracy beside ours, mistakes, reconstructions, and the bundle's details."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,6 @@ from latent import plots
 from latent.errors import LatentError
 from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
                             junk_rows, ood_caption, ood_rows)
-from latent.sweep import read_sweep
 from latent.text import escape_markdown, md_code
 from ui import cached, common
 
@@ -20,6 +18,7 @@ manifest = model.manifest
 names = model.class_names
 metrics = model.metrics
 
+common.chart_format_control()
 st.title("Model report")
 st.markdown(f"**{escape_markdown(manifest.get('name', '?'))}**, trained on {escape_markdown(dataset_title(manifest))}: "
             "how well it does, and "
@@ -46,21 +45,23 @@ table = pd.DataFrame([{k: (v if k == "model" else "–" if v is None else f"{100
 table.index.name = None
 st.table(table)
 
+figures = cached.report_figures(path)
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### Confusion matrix (test)")
-    cm = metrics.get("confusion_matrix")
-    if cm:
-        st.plotly_chart(plots.confusion_heatmap(cm, names, height=420), key="report_confusion",
-                        config=common.STATIC_PLOT_CONFIG, width="stretch")
+    if "confusion" in figures:
+        st.plotly_chart(figures["confusion"], key="report_confusion", config=common.chart_config("confusion-matrix"),
+                        width="stretch")
+        common.download_csv(figures["confusion_csv"], file_name="confusion-matrix.csv", key="report_confusion_csv",
+                            label="CSV of the counts")
     else:
         st.info("No confusion matrix in this bundle's manifest.")
 with right:
     st.markdown("##### Test accuracy per class")
-    per_class = metrics.get("per_class_test_accuracy")
-    if per_class:
-        st.plotly_chart(plots.accuracy_bars(per_class, height=420), key="report_per_class",
-                        config=common.STATIC_PLOT_CONFIG, width="stretch")
+    if "per_class" in figures:
+        st.plotly_chart(figures["per_class"], key="report_per_class", config=common.chart_config("accuracy-per-class"),
+                        width="stretch")
+        st.caption("The axis is zoomed to the classes' spread; each line is the class's error, its gap to 100 %.")
 
 reliability = metrics.get("test_reliability")
 if reliability:
@@ -72,27 +73,30 @@ if reliability:
                 f"{metrics['test_ece']:.2%}**.")
     st.plotly_chart(plots.reliability_diagram({"likelihoods alone": reliability["uncalibrated"],
                                                "with the temperature": reliability["calibrated"]}),
-                    key="report_reliability", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                    key="report_reliability", config=common.chart_config("reliability"), width="stretch")
 
-st.subheader("Reconstructions")
+rec_head = st.columns([3, 1], vertical_alignment="bottom")
+rec_head[0].subheader("Reconstructions")
 rec = cached.test_reconstructions(path, 12)
 if rec["originals"] is not None:
     st.caption("Rows 1 and 3: test images. Rows 2 and 4: their reconstructions, decode(encode(image)).")
     o, r = rec["originals"], rec["reconstructions"]
-    common.show_grid(np.concatenate([o[:6], r[:6], o[6:], r[6:]]), 6, scale=3)
+    grid = np.concatenate([o[:6], r[:6], o[6:], r[6:]])
 else:
     st.caption("The dataset files are not available here, so the test images themselves cannot be shown; these are "
                "the decoded codes of test images stored in the bundle (their reconstructions).")
-    common.show_grid(rec["reconstructions"], 6, scale=3)
+    grid = rec["reconstructions"]
+common.show_grid(grid, 6, scale=3)
+with rec_head[1]:
+    common.download_grid(grid, 6, file_name="reconstructions.png", key="report_reconstructions_download")
 mse = metrics.get("test_reconstruction_mse")
 if mse is not None:
     st.caption(f"Mean squared pixel error on the test split: {mse:.4f}.")
 
-history = manifest.get("history") or []
-if history:
+if "history" in figures:
     st.subheader("Training curves")
-    st.plotly_chart(plots.training_curves(history, height=280), key="report_history",
-                    config=common.STATIC_PLOT_CONFIG, width="stretch")
+    st.plotly_chart(figures["history"], key="report_history", config=common.chart_config("training-curves"),
+                    width="stretch")
 
 st.subheader("Beyond the write-up")
 dataset_name = manifest.get("dataset", {}).get("name")
@@ -141,18 +145,18 @@ if "sample_fidelity" in evaluation:
                f"{evaluation['judge_test_accuracy']:.2%}) names **{evaluation['sample_fidelity']:.1%}** of decoded "
                f"class samples as the intended class. Its mean confidence: "
                f"{evaluation['sample_judge_confidence']:.0%} on class samples, "
-               f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples (gibberish).")
+               f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples, pictures a person mostly cannot "
+               "name (see the Sampling page).")
 if evaluation.get("command"):
     st.caption(f"Measured by {md_code(evaluation['command'])}.")
 
-plain_name = isinstance(dataset_name, str) and dataset_name == Path(dataset_name).name and dataset_name[:1] != "."
-sweep = read_sweep(common.ASSETS / "sweeps" / f"{dataset_name}.json") if plain_name else None  # never a path outside
+sweep = "sweep" in figures
 if sweep:
     st.markdown("##### The latent-size trade-off")
     st.caption("The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
-               f"is easier for the mixtures. Measured by {md_code(sweep.get('command', '?'))}.")
-    st.plotly_chart(plots.sweep_curves(sweep["rows"]), key="report_sweep",
-                    config=common.STATIC_PLOT_CONFIG, width="stretch")
+               f"is easier for the mixtures. Measured by {md_code(figures['sweep_command'])}.")
+    st.plotly_chart(figures["sweep"], key="report_sweep", config=common.chart_config("latent-size-sweep"),
+                    width="stretch")
 if not (len(same_data) > 1 or ood or morphs or sweep):
     st.caption("No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "
                "stores them in its manifest.")

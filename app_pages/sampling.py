@@ -2,13 +2,30 @@
 
 import streamlit as st
 
-from latent import plots
 from latent.sampling import SOURCES
 from latent.text import escape_markdown
+from latent.walks import GOOD_ACCEPTANCE, TARGET_ACCEPTANCE
 from ui import cached, common
 
 path, model = common.require_model()
 names = model.class_names
+SAMPLERS = {"mala": "Langevin", "mh": "Metropolis"}
+
+
+def rate_range(method: str) -> str:
+    lo, hi = GOOD_ACCEPTANCE[method]
+    return f"≈ {TARGET_ACCEPTANCE[method]:.0%} (good: {lo:.0%}–{hi:.0%})"
+
+
+evaluation = model.manifest.get("evaluation", {})
+judge_note = ""
+if isinstance(evaluation.get("uniform_judge_confidence"), float):
+    on_samples = evaluation.get("sample_judge_confidence")
+    versus = f" ({on_samples:.0%} on class samples)" if isinstance(on_samples, float) else ""
+    judge_note = (f" A picture classifier is fooled more easily than a person: an independent CNN trained on the "
+                  f"real images names them with {evaluation['uniform_judge_confidence']:.0%} mean "
+                  f"confidence{versus}, so it is the code's likelihood, not a picture classifier, that tells "
+                  "them apart (`benchmarks/uniform_box.py` measures all this).")
 
 st.title("Sampling & manifold")
 st.markdown("Decode random codes from three places, and see which ones the classifier recognises.")
@@ -21,8 +38,11 @@ decides whether the result looks like anything:
 - **One mixture for all**: a single mixture fitted to all classes at once. Its samples are
   plausible too, but nothing says which class they are, and some fall between classes.
 - **Uniform box**: a code drawn uniformly from the box that holds all the test codes. Almost all of
-  that box is empty space the decoder never saw, so the images are **gibberish**: this is why a
-  generator needs a density, not just a decoder.
+  that box is empty space the decoder never saw: the codes lie far outside every class (their
+  likelihood is far below the “none” threshold). The decoder still draws *something*: from the MNIST
+  model, pen-stroke **scribbles**, of which a person can name about one in three (we could name 31
+  of 100). Pictures, not noise, but mostly unreadable: this is why a generator needs a density, not
+  just a decoder.{judge_note}
 
 **Recognised** is the share of 500 samples for which the classifier does *not* answer “none”,
 at the calibrated threshold. Tick *judge the decoded picture* to run each decoded image through
@@ -31,9 +51,14 @@ the encoder and classifier again, as a viewer would.
 The **walk** below is a Markov chain (MCMC) that wanders through one class's mixture: each step
 proposes a move and accepts it more often when the class finds the new code likely. Its frames
 stay recognisable while drifting from one style to another: the class **manifold** as a movie.
-In {model.latent_dim} dimensions, *step size* trades moving far against being rejected often.
+In {model.latent_dim} dimensions, the *step size* trades moving far against being rejected often.
+Each sampler explores fastest at a known share of accepted moves: **Metropolis** (random moves)
+{rate_range("mh")}, **Langevin** (moves that also follow the slope of the density)
+{rate_range("mala")}. Step size 1 is tuned to that share for the class and sampler you pick; one
+walk's share varies around it with the styles it happens to cross.
 """)
 
+common.chart_format_control()
 if "samp_seed" not in st.session_state:
     st.session_state.samp_seed = 0
     st.session_state.walk_seed = 0
@@ -43,47 +68,65 @@ top[0].button("Draw new samples", key="samp_resample", icon=":material/casino:",
               on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1))
 via_image = top[1].toggle("Judge the decoded picture (decode → encode → classify)", value=False, key="samp_via_image")
 
+threshold = model.threshold
 NOTES = {
     "class": "as the class it was drawn for: {as_intended:.0%}",
     "single": "no class was asked for",
-    "uniform": "gibberish: the box is mostly empty space",
+    "uniform": "far from every class: median log-likelihood {median:.0f}, “none” below {threshold:.0f}",
 }
 for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items()):
     panel = cached.sample_panel(path, source, st.session_state.samp_seed, via_image)
     with col.container(border=True):
-        st.markdown(f"**{title}**")
+        head = st.columns([3, 2], vertical_alignment="center")
+        head[0].markdown(f"**{title}**")
+        with head[1]:
+            common.download_grid(panel["images"], 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}",
+                                 scale=2)
         common.show_grid(panel["images"], 4, scale=2)
         st.metric("Recognised", f"{panel['share']:.0%}", help=f"Share of {panel['n']} samples not answered 'none'.")
-        st.caption(NOTES[source].format(as_intended=panel["as_intended"] or 0.0))
+        st.caption(NOTES[source].format(as_intended=panel["as_intended"] or 0.0,
+                                        median=panel["median_log_likelihood"], threshold=threshold))
 
 st.divider()
 st.subheader("A walk on a class manifold")
-w1, w2, w3, w4 = st.columns([1.2, 1.4, 1.4, 1.2], vertical_alignment="bottom")
-c = w1.selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="walk_class")
-n_steps = w2.slider("Steps", 20, 500, 200, 10, key="walk_steps")
-step_size = w3.slider("Step size", 0.05, 1.5, 0.4, 0.05, key="walk_step_size",
-                      help="Relative to a proposal scale that suits one Gaussian component. A good walk "
-                           "accepts roughly 20–70% of its moves.")
-method = w4.radio("Sampler", ["mala", "mh"], key="walk_method", horizontal=True,
-                  format_func=lambda m: {"mala": "Langevin", "mh": "Metropolis"}[m],
-                  help="Langevin (MALA) also follows the slope of the density; Metropolis-Hastings only proposes random moves.")
-st.button("New walk", key="walk_new", icon=":material/refresh:",
-          on_click=lambda: st.session_state.update(walk_seed=st.session_state.walk_seed + 1))
 
-walk = cached.walk_data(path, c, n_steps, step_size, method, st.session_state.walk_seed)
-frames_col, map_col = st.columns([1, 2], gap="medium")
-with frames_col:
-    labels = [f"step {s}" for s in walk["frame_steps"]]
-    st.plotly_chart(plots.frames_animation(walk["frames"], labels, height=330), key="walk_frames",
-                    config=common.STATIC_PLOT_CONFIG, width="stretch")
-    recognised = sum(nm == names[c] for nm in walk["frame_names"]) / len(walk["frame_names"])
-    a, b = st.columns(2)
-    a.metric("Accepted moves", f"{walk['acceptance']:.0%}")
-    b.metric("Frames recognised", f"{recognised:.0%}",
-             help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.")
-with map_col:
-    base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
-    st.plotly_chart(plots.map_path(base, walk["xy"], name=f"walk in class {names[c]}"), key="walk_map",
-                    config=common.PLOT_CONFIG, width="stretch")
-    st.plotly_chart(plots.log_density_trace(walk["log_density"], threshold=model.threshold, height=200),
-                    key="walk_density", config=common.STATIC_PLOT_CONFIG, width="stretch")
+
+@common.fragment
+def walk_section() -> None:
+    """The walk's controls and what they show: changing them reruns only this part, not the samples above."""
+    w1, w2, w3, w4 = st.columns([1.2, 1.4, 1.4, 1.2], vertical_alignment="bottom")
+    c = w1.selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="walk_class")
+    n_steps = w2.slider("Steps", 20, 500, 200, 10, key="walk_steps")
+    method = w4.radio("Sampler", list(SAMPLERS), key="walk_method", horizontal=True, format_func=SAMPLERS.get,
+                      help="Langevin (MALA) also follows the slope of the density; Metropolis-Hastings only "
+                           "proposes random moves.")
+    step_size = w3.slider("Step size (1 = tuned)", 0.1, 4.0, 1.0, 0.1, key="walk_step_size",
+                          help="Relative to the step tuned for this class and sampler, at which it accepts "
+                               f"{rate_range(method)} of its moves. Smaller: more accepted, shorter moves; "
+                               "larger: longer moves, more rejected.")
+    st.button("New walk", key="walk_new", icon=":material/refresh:",
+              on_click=lambda: st.session_state.update(walk_seed=st.session_state.walk_seed + 1))
+
+    seed = st.session_state.walk_seed
+    walk = cached.walk_data(path, c, n_steps, step_size, method, seed)
+    figures = cached.walk_figures(path, c, n_steps, step_size, method, seed)
+    frames_col, map_col = st.columns([1, 2], gap="medium")
+    with frames_col:
+        st.plotly_chart(figures["frames"], key="walk_frames", config=common.chart_config("walk-frame"),
+                        width="stretch")
+        recognised = sum(nm == names[c] for nm in walk["frame_names"]) / len(walk["frame_names"])
+        lo, hi = GOOD_ACCEPTANCE[method]
+        st.metric("Moves accepted", f"{walk['acceptance']:.0%}",
+                  f"aim ≈ {TARGET_ACCEPTANCE[method]:.0%} ({lo:.0%}–{hi:.0%})",
+                  delta_color="off", delta_arrow="off",
+                  help=f"{SAMPLERS[method]} explores fastest when it accepts {rate_range(method)} of its moves.")
+        st.metric("Frames in the class", f"{recognised:.0%}",
+                  help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.")
+    with map_col:
+        st.plotly_chart(figures["map"], key="walk_map", config=common.chart_config("walk-map", base=common.PLOT_CONFIG),
+                        width="stretch")
+        st.plotly_chart(figures["density"], key="walk_density", config=common.chart_config("walk-log-density"),
+                        width="stretch")
+
+
+walk_section()

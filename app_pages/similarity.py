@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latent import plots
 from latent.similarity import confusion_kl_agreement, most_confused_pairs
 from latent.text import escape_markdown
 from ui import cached, common
@@ -33,35 +32,43 @@ The **confusion matrix** counts the classifier's mistakes on test images (correc
 If the model's picture of the classes is faithful, the pairs it confuses should be close in KL.
 """)
 
+common.chart_format_control()
 c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
 method = c1.radio("Estimate", ["mc", "variational"], horizontal=True, key="sim_method",
                   format_func=lambda m: {"mc": "Monte Carlo", "variational": "closed form (approximate)"}[m])
 n_samples = c2.select_slider("Samples per class", [500, 1000, 2000, 4000], value=2000, key="sim_samples",
                              disabled=method != "mc")
 
-data = cached.similarity_data(path, method, n_samples if method == "mc" else 0)
+samples = n_samples if method == "mc" else 0
+data = cached.similarity_data(path, method, samples)
+figures = cached.similarity_figures(path, method, samples)
 
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### KL divergence between classes")
-    st.plotly_chart(plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430), key="sim_kl",
-                    config=common.STATIC_PLOT_CONFIG, width="stretch")
+    st.plotly_chart(figures["kl"], key="sim_kl", config=common.chart_config("kl-divergence"), width="stretch")
     if method == "mc":
         st.caption(f"Monte Carlo with {n_samples} samples per class; hover a cell for the value ± its standard error.")
+    with st.container(horizontal=True):
+        common.download_csv(figures["kl_csv"], file_name="kl-divergence.csv", key="sim_kl_csv", label="CSV of the KL")
+        if method == "mc":
+            common.download_csv(figures["kl_err_csv"], file_name="kl-standard-error.csv", key="sim_kl_err_csv",
+                                label="CSV of its errors")
 confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
-has_confusion = confusion.shape == (len(names), len(names))
+has_confusion = "confusion" in figures
 with right:
     st.markdown("##### Mistakes on test images")
     if has_confusion:
-        st.plotly_chart(plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430), key="sim_confusion",
-                        config=common.STATIC_PLOT_CONFIG, width="stretch")
+        st.plotly_chart(figures["confusion"], key="sim_confusion", config=common.chart_config("confusion-mistakes"),
+                        width="stretch")
         st.caption("Rows: true class; columns: the class predicted. Colour: share of the true class.")
+        common.download_csv(figures["confusion_csv"], file_name="confusion-matrix.csv", key="sim_confusion_csv",
+                            label="CSV of the counts")
     else:
         st.info("This bundle's manifest has no confusion matrix.")
 
 st.markdown("##### Entropy per class")
-st.plotly_chart(plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260), key="sim_entropy",
-                config=common.STATIC_PLOT_CONFIG, width="stretch")
+st.plotly_chart(figures["entropy"], key="sim_entropy", config=common.chart_config("entropy"), width="stretch")
 wide, narrow = int(np.argmax(data["entropy"])), int(np.argmin(data["entropy"]))
 st.caption(f"Most spread out: **{escape_markdown(names[wide])}**; most compact: **{escape_markdown(names[narrow])}**.")
 

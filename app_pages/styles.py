@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latent import plots
+from latent.styles import styles_by_weight
 from latent.text import escape_markdown
 from ui import cached, common
 
@@ -18,14 +19,17 @@ The model describes each class with a **mixture of Gaussians**: a handful of bel
 latent space. Nobody told it which styles exist; fitting the mixture found clusters in the codes of
 the training images, and each cluster became a component.
 
-In each row, the **first picture** is the decoded centre (mean) of the component, the typical member
-of that style. The others are **random samples**: codes drawn from that component's bell curve and
-decoded. They vary around the mean, but stay within the style. The **weight** is the share of the
-class that the style explains: a common way of drawing gets a big weight, a rare one a small weight.
+Styles are numbered by weight: **style 1** is the class's most common way of drawing it (the same
+number on the Latent map and in Morph's style picker). In each row, the **first picture** is the
+decoded centre (mean) of the component, the typical member of that style. The others are **random
+samples**: codes drawn from that component's bell curve and decoded. They vary around the mean, but
+stay within the style. The **weight** is the share of the class that the style explains: a common
+way of drawing gets a big weight, a rare one a small weight.
 
 Try a class with many ways of being written (2, 4, 7) and compare its rows.
 """)
 
+common.chart_format_control()
 if "styles_seed" not in st.session_state:
     st.session_state.styles_seed = 0
 
@@ -36,18 +40,24 @@ n = controls[1].slider("Samples per style", 4, 12, 8, key="styles_n")
 controls[2].button("Resample", key="styles_resample", icon=":material/refresh:",
                    on_click=lambda: st.session_state.update(styles_seed=st.session_state.styles_seed + 1))
 
-weights = model.mixture.weights_[c, : int(model.mixture.n_components_[c])]
-order = np.argsort(-weights)
-st.caption(f"Class **{escape_markdown(names[c])}** has {len(weights)} styles, heaviest first.")
-for rank, k in enumerate(order):
+weights = model.mixture.weights_[c]
+order = styles_by_weight(model.mixture, c)  # style j + 1 is component order[j], the same number on every page
+head = st.columns([3, 1], vertical_alignment="center")
+head[0].caption(f"Class **{escape_markdown(names[c])}** has {len(order)} styles, numbered from the most common.")
+rows = []
+for number, k in enumerate(order, start=1):
     mean_image, samples = cached.component_images(path, c, int(k), n, st.session_state.styles_seed)
+    rows.append(np.concatenate([mean_image[None], samples]))
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium"):
         with st.container(width=120):
-            st.markdown(f"**Style {k + 1}**")
+            st.markdown(f"**Style {number}**")
             st.progress(float(weights[k]), text=f"weight {weights[k]:.0%}")
         common.show_images([mean_image], width=84, captions=["mean"])
         with st.container(width="stretch"):
             common.show_images(samples, width=56)
+with head[1]:
+    common.download_grid(np.concatenate(rows), n + 1, file_name=f"styles-class-{c}.png", key="styles_download",
+                         label="PNG of all rows")
 
 bic = model.mixture.bic_
 if bic is not None:
@@ -56,4 +66,4 @@ if bic is not None:
                     "**BIC** (Bayesian information criterion), which rewards fitting the codes well and "
                     "penalises every extra component.")
         st.plotly_chart(plots.bic_curve(bic[c], int(model.mixture.n_components_[c]), names[c]),
-                        key="styles_bic", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                        key="styles_bic", config=common.chart_config(f"bic-class-{c}"), width="stretch")

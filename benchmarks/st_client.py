@@ -7,6 +7,8 @@ keeps between runs, so the server does the same work as for a real visitor:
 
 - the widget states of the current page (a browser resends every widget's value on each rerun;
   a page switch keeps none of the old page's widgets), triggers (buttons) sent once;
+- fragments: a widget drawn inside an `st.fragment` reruns only that fragment (the rerun request
+  names its `fragment_id`, as the frontend's); the page's other elements stay as they were;
 - the forward-message cache: big `new_element` deltas marked `cacheable` are remembered, their
   hashes go back in `cached_message_hashes`, and the server answers with `ref_hash` references,
   which are resolved here from the cache (entries expire after `max_cached_message_age` runs);
@@ -46,6 +48,7 @@ class Element:
     kind: str
     proto: Any
     msg_hash: str  # the ForwardMsg's hash: equal for equal content (the figure cache keys on it)
+    fragment_id: str = ""  # the fragment that drew it ("" outside any fragment)
 
     @property
     def widget_id(self) -> str:
@@ -165,15 +168,20 @@ class StreamlitSession:
         return await self._rerun(page_hash=page_hash)
 
     async def set_widget(self, key: str, **value) -> RunResult:
-        """Change a widget of the current page (e.g. `set_widget("morph_t", double_array_value=[0.3])`)."""
+        """Change a widget of the current page (e.g. `set_widget("morph_t", double_array_value=[0.3])`).
+        A widget inside a fragment reruns only its fragment, as in a browser."""
         state = self._state_for(key, value)
         self.widget_states[state.id] = state
-        return await self._rerun(page_hash=self.page_hash)
+        return await self._rerun(page_hash=self.page_hash, fragment_id=self._fragment_of(key))
 
     async def click(self, key: str) -> RunResult:
         """Press a button of the current page (a trigger: sent once, then forgotten)."""
         trigger = self._state_for(key, {"trigger_value": True})
-        return await self._rerun(page_hash=self.page_hash, extra=[trigger])
+        return await self._rerun(page_hash=self.page_hash, extra=[trigger], fragment_id=self._fragment_of(key))
+
+    def _fragment_of(self, key: str) -> str:
+        element = self.last.widget(key) if self.last else None
+        return element.fragment_id if element is not None else ""
 
     def _state_for(self, key: str, value: dict) -> WidgetState:
         element = self.last.widget(key) if self.last else None
@@ -188,12 +196,13 @@ class StreamlitSession:
         return state
 
     async def _rerun(self, *, page_hash: str = "", page_name: str = "", query_string: str = "",
-                     extra: list[WidgetState] = ()) -> RunResult:
+                     extra: list[WidgetState] = (), fragment_id: str = "") -> RunResult:
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = query_string
         cs.page_script_hash = page_hash
         cs.page_name = page_name
+        cs.fragment_id = fragment_id
         cs.widget_states.widgets.extend([*self.widget_states.values(), *extra])
         cs.cached_message_hashes.extend(self._cache)
         cs.context_info.timezone = "UTC"
@@ -202,9 +211,14 @@ class StreamlitSession:
         result = RunResult(t_sent=time.monotonic())
         await self._ws.send(back.SerializeToString())
         await self._collect(result)
-        self.last = result
+        if fragment_id and self.last is not None:  # the page keeps what lies outside the fragment
+            kept = [e for e in self.last.elements if e.fragment_id != fragment_id]
+            self.last = RunResult(elements=kept + result.elements, status=result.status, t_sent=result.t_sent,
+                                  t_done=result.t_done)
+        else:
+            self.last = result
         # what the browser keeps: the states of widgets still on the page
-        present = {e.widget_id for e in result.elements if e.widget_id}
+        present = {e.widget_id for e in self.last.elements if e.widget_id}
         self.widget_states = {k: v for k, v in self.widget_states.items() if k in present}
         return result
 
@@ -233,7 +247,7 @@ class StreamlitSession:
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 el = msg.delta.new_element
                 ek = el.WhichOneof("type")
-                result.elements.append(Element(ek, getattr(el, ek), msg.hash))
+                result.elements.append(Element(ek, getattr(el, ek), msg.hash, msg.delta.fragment_id))
             elif kind == "script_finished" and msg.script_finished in FINAL_STATUSES:
                 result.status = msg.script_finished
                 result.t_done = time.monotonic()

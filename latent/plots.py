@@ -35,12 +35,23 @@ import plotly.graph_objects as go
 from .projection import ellipse_points
 from .text import escape_plotly
 
-# Tableau 10, then a longer qualitative palette for datasets with more classes.
-TABLEAU10 = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6",
-             "#9D755D", "#BAB0AC"]
+# Class colours: Petroff's ten (M. A. Petroff, "Accessible Color Sequences for Data Visualization", 2021;
+# matplotlib's "petroff10"), chosen so that every pair stays apart with each common colour-vision deficiency,
+# with its second grey (#717581) replaced by a violet: two greys read as one on a line chart (and MNIST's most
+# confused pair, 3 and 8, got both). As protanopes, deuteranopes and tritanopes see them, every pair is at
+# least 17 CIELAB units apart (Tableau 10 had pairs under 2); the violet is >= 25 from the other nine and keeps
+# 3:1 contrast on both Streamlit backgrounds. Datasets with more classes continue with a longer palette
+# (colour alone cannot carry 11+ classes).
+PETROFF10 = ["#3F90DA", "#FFA90E", "#BD1F01", "#94A4A2", "#832DB6", "#A96B59", "#E76300", "#B9AC70", "#7245FA",
+             "#92DADD"]
 EXTRA = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
          "#17BECF", "#AEC7E8", "#FFBB78", "#98DF8A", "#FF9896", "#C5B0D5", "#C49C94"]
 NONE_COLOR = "#7F7F7F"
+# Neutral marks (reference lines, error bars, secondary text) in a mid grey that keeps 3:1 contrast on both
+# Streamlit's white and its near-black background; figures never fix a background or a text colour, so the
+# app's light or dark theme supplies them.
+NEUTRAL = "#8A8F98"
+MUTED_BAR = "rgba(138,143,152,0.35)"  # bars that are not the answer: a tint of NEUTRAL over either background
 HOVER_FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 
 POINT, COMPONENT, SPOT = 0, 1, 2  # kinds of clickable marker, first entry of `customdata`
@@ -52,7 +63,7 @@ _MAP_MARGIN = dict(l=8, r=8, t=28, b=8)
 
 def class_colors(n_classes: int) -> list[str]:
     """One distinct colour per class (hex strings), stable for a given number of classes."""
-    palette = TABLEAU10 if n_classes <= len(TABLEAU10) else TABLEAU10 + EXTRA
+    palette = PETROFF10 if n_classes <= len(PETROFF10) else PETROFF10 + EXTRA
     return [palette[i % len(palette)] for i in range(n_classes)]
 
 
@@ -98,6 +109,15 @@ class Ellipses:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def style_numbers(self) -> np.ndarray:
+        """Style number (1 = heaviest in its class) of each ellipse, as `latent.styles` numbers them on every page."""
+        numbers = np.zeros(len(self.index), dtype=np.int64)
+        for c in np.unique(self.index[:, 0]):
+            rows = np.flatnonzero(self.index[:, 0] == c)
+            rows = rows[np.lexsort((self.index[rows, 1], -np.asarray(self.weights)[rows]))]  # by weight, then component
+            numbers[rows] = np.arange(1, len(rows) + 1)
+        return numbers
 
 
 def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
@@ -281,11 +301,13 @@ def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1
 def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False,
                   ring: float = 0.0) -> None:
     """Outlines, centre markers (for the eye) and, last, their invisible hit markers (which take the
-    clicks: see the module docstring); `class_names` are already escaped for plotly."""
-    for j, ((c, k), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
+    clicks: see the module docstring); `class_names` are already escaped for plotly. Styles are numbered
+    by weight within their class (latent.styles), as on every page."""
+    numbers = ellipses.style_numbers()
+    for j, ((c, _), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
         outline = ellipse_points(center, cov, n_std).astype(np.float32)
         fig.add_trace(go.Scatter(
-            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {k + 1}",
+            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {numbers[j]}",
             legendgroup=f"class{c}", showlegend=False, hoverinfo="skip",
             line=dict(color=_rgba(colors[c], 0.8), width=1.2), meta=dict(kind="ellipse", row=j)))
     by_class = [(c, name, np.flatnonzero(ellipses.index[:, 0] == c)) for c, name in enumerate(class_names)]
@@ -305,7 +327,7 @@ def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std
         rep = np.repeat(rows, len(offsets))
         fig.add_trace(go.Scatter(
             x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{name} · styles", legendgroup=f"class{c}", showlegend=False,
-            customdata=np.stack([np.full(len(rep), COMPONENT), rep, ellipses.index[rep, 1] + 1,
+            customdata=np.stack([np.full(len(rep), COMPONENT), rep, numbers[rep],
                                  ellipses.weights[rep] * 100], axis=1),
             hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
                            "<br><i>click to see its samples</i><extra></extra>"),
@@ -425,6 +447,33 @@ def selected_items(event) -> list[tuple[int, int]]:
     return items
 
 
+# --------------------------------------------------------------------------- cheap per-frame overlays
+
+
+def from_spec(spec: dict, *, traces: Sequence[dict] = (), shapes: Sequence[dict] = ()) -> go.Figure:
+    """A figure from a stored figure dict (`fig.to_dict()`, kept by a cache) plus a few extra traces and
+    layout shapes, unvalidated: a slider that moves one marker rebuilds a small figure instead of copying
+    and validating a 3000-point map (map_path: ~55 ms a move here; this: ~10 ms). `spec` is not modified."""
+    layout = dict(spec.get("layout", {}))
+    if shapes:
+        layout["shapes"] = [*layout.get("shapes", []), *shapes]
+    return go.Figure({"data": [*spec.get("data", []), *traces], "layout": layout}, _validate=False)
+
+
+def now_star(xy, *, name: str = "now") -> dict:
+    """The trace of the current point on a map (as map_path's `current`): a yellow star, dark-edged."""
+    x, y = (float(v) for v in np.asarray(xy, dtype=np.float64).reshape(2))
+    return dict(type="scatter", x=[x], y=[y], mode="markers", name=escape_plotly(name), hoverinfo="skip",
+                marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
+                meta=dict(kind="current"))
+
+
+def t_line(t: float) -> dict:
+    """A dotted vertical line at x = t across the plot (the current t on `path_probabilities`)."""
+    return dict(type="line", xref="x", yref="paper", x0=float(t), x1=float(t), y0=0, y1=1,
+                line=dict(color=NEUTRAL, width=1.5, dash="dot"))
+
+
 # --------------------------------------------------------------------------- classification
 
 
@@ -438,7 +487,7 @@ def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted
     if len(proba) != len(class_names):
         raise ValueError(f"proba has {len(proba)} entries for {len(class_names)} classes")
     colors = class_colors(len(class_names))
-    bar_colors = [colors[i] if predicted is not None and i == predicted else "#C9CED6" for i in range(len(proba))]
+    bar_colors = [colors[i] if predicted is not None and i == predicted else MUTED_BAR for i in range(len(proba))]
     names = _labels(class_names)
     fig = go.Figure(go.Bar(
         x=proba, y=names, orientation="h", marker_color=bar_colors, text=[f"{p:.0%}" for p in proba],
@@ -474,7 +523,7 @@ def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[s
             fig.add_vrect(x0=t[start], x1=t[min(stop, len(t) - 1)], fillcolor=NONE_COLOR, opacity=0.15, line_width=0,
                           annotation_text="none", annotation_position="top left")
     if current_t is not None:
-        fig.add_vline(x=float(current_t), line=dict(color="#111111", width=1.5, dash="dot"))
+        fig.add_vline(x=float(current_t), line=dict(color=NEUTRAL, width=1.5, dash="dot"))
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
                       xaxis=dict(title="t (0 = source, 1 = target)", range=[0, 1]),
                       yaxis=dict(title="p(class | z)", range=[0, 1.02], tickformat=".0%"),
@@ -491,11 +540,54 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- measures
 
 
+def nice_ticks(lo: float, hi: float, *, n: int = 5, percent: bool = False) -> tuple[list[float], list[str]]:
+    """Round tick values inside [lo, hi] (steps of 1, 2 or 5 times a power of ten) and their shortest
+    labels that still tell every tick apart.
+
+    Plotly's own ticks on a narrow range read "0.01795", and a ".0%" format turned 0.25 %-steps into
+    "1%, 1%, 1%, 0%" for steps of 0.25 %; these labels carry as many decimals as the step needs and no more.
+    Returns (values, labels); with `percent`, labels are in per cent of the values ("0.25%").
+    """
+    lo, hi = float(min(lo, hi)), float(max(lo, hi))
+    scale, unit = (100.0, "%") if percent else (1.0, "")
+    span = hi - lo
+    if not np.isfinite(span) or span <= 1e-12 * max(1.0, abs(hi)):
+        return [lo], [_trim(f"{lo * scale:.6g}") + unit]
+    raw = span / max(n, 1)
+    mag = 10.0 ** np.floor(np.log10(raw))
+    mult = next(m for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    step = mult * mag
+    first, last = np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9)
+    values = [float(k * step) for k in np.arange(first, last + 1)]
+    decimals = max(0, int(-np.floor(np.log10(step * scale) + 1e-9)))
+    labels = [_trim(f"{v * scale:.{decimals}f}") + unit for v in values]
+    return values, labels
+
+
+def _trim(text: str) -> str:
+    """'0.50' -> '0.5', '2.0' -> '2', '-0' -> '0'."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _colorbar_below(height: int, margin: dict, *, axis_px: int = 44) -> dict:
+    """A horizontal colour bar under the x axis's ticks and title: the grid keeps the chart's whole width,
+    which a phone needs (a bar beside a 10-column grid left ~28 px per cell)."""
+    plot_px = max(height - margin["t"] - margin["b"], 1)
+    return dict(orientation="h", x=0.5, xanchor="center", y=-axis_px / plot_px, yanchor="top", thickness=10,
+                len=1.0, lenmode="fraction")
+
+
+_HEATMAP_MARGIN = dict(l=8, r=8, t=8, b=84)
+
+
 def kl_heatmap(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str], *, height: int = 460) -> go.Figure:
     """KL(row class || column class) in nats as a heatmap; hover shows value ± Monte Carlo error.
 
     value, stderr : arrays of shape (n_classes, n_classes). KL is asymmetric, so the matrix is too.
     Colour follows log10(1 + KL) so that small and large divergences both read; cells show values.
+    Cells fill the plotting area (no square constraint), so the axes stay on the grid at any width.
     """
     value = np.asarray(value, dtype=np.float64)
     stderr = np.asarray(stderr, dtype=np.float64)
@@ -509,21 +601,19 @@ def kl_heatmap(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str]
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=names, customdata=np.stack([value, stderr], axis=-1), colorscale="Viridis",
         reversescale=True, text=[[_short(v) for v in row] for row in value],
-        texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11),
+        texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11 if n <= 10 else 9), xgap=1, ygap=1,
         hovertemplate="KL(%{y} ‖ %{x}) = %{customdata[0]:.2f} ± %{customdata[1]:.2f} nats<extra></extra>",
-        colorbar=dict(title=dict(text="KL, nats"), tickvals=[np.log10(1 + v) for v in ticks],
-                      ticktext=[str(v) for v in ticks], thickness=12)))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8),
-                      xaxis=dict(title="to class q", type="category", side="bottom", constrain="domain"),
-                      yaxis=dict(title="from class p", type="category", autorange="reversed", scaleanchor="x"))
+        colorbar=dict(title=dict(text="KL, nats", side="right"), tickvals=[np.log10(1 + v) for v in ticks],
+                      ticktext=[str(v) for v in ticks], **_colorbar_below(height, _HEATMAP_MARGIN))))
+    fig.update_layout(height=height, margin=_HEATMAP_MARGIN,
+                      xaxis=dict(title=dict(text="to class q", standoff=4), type="category", side="bottom"),
+                      yaxis=dict(title="from class p", type="category", autorange="reversed"))
     return fig
 
 
 def _short(v: float) -> str:
     if not np.isfinite(v):
         return "∞"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
     if abs(v) >= 10:
         return f"{v:.0f}"
     return f"{v:.1f}"
@@ -541,10 +631,9 @@ def entropy_chart(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[s
         raise ValueError(f"value and stderr must have {len(class_names)} entries")
     names = _labels(class_names)
     fig = go.Figure(go.Scatter(
-        x=names, y=value, mode="markers", marker=dict(size=14, color=class_colors(len(names)),
-                                                      line=dict(color="white", width=1.5)),
+        x=names, y=value, mode="markers", marker=dict(size=14, color=class_colors(len(names))),
         error_y=dict(type="data", array=2 * stderr, visible=bool(np.any(stderr > 0)), thickness=1.5, width=6,
-                     color="#555555"),
+                     color=NEUTRAL),
         customdata=stderr, hovertemplate="H(%{x}) = %{y:.2f} ± %{customdata:.2f} nats<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
                       xaxis=dict(title=None, type="category"), yaxis=dict(title="entropy, nats", zeroline=False))
@@ -557,7 +646,8 @@ def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normali
 
     matrix : int array of shape (n_classes, n_classes) of counts. With `normalize`, colour is the
     share of each true class (row); cells show counts. `hide_diagonal` blanks the correct answers so
-    that the mistakes get the whole colour range.
+    that the mistakes get the whole colour range. The colour bar's ticks are round shares with distinct
+    labels, and sits under the grid so that four-digit counts keep room in 10 columns on a phone.
     """
     counts = np.asarray(matrix, dtype=np.float64)
     n = len(class_names)
@@ -569,45 +659,79 @@ def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normali
         np.fill_diagonal(z, np.nan)
     names = _labels(class_names)
     text = [[f"{int(v)}" if (v or i == j) else "" for j, v in enumerate(row)] for i, row in enumerate(counts)]
+    digits = len(str(int(max(counts.max(), 0))))
+    font_size = 11 if n <= 6 or digits <= 3 else 9
     unit = "of the true class" if normalize else "images"
+    finite = z[np.isfinite(z)]
+    tickvals, ticktext = nice_ticks(finite.min() if finite.size else 0.0, finite.max() if finite.size else 1.0,
+                                    percent=normalize)
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=names, customdata=np.stack([counts, rates], axis=-1), colorscale="Blues",
-        text=text, texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11),
+        text=text, texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=font_size), xgap=1, ygap=1,
         hovertemplate=("true %{y}, predicted %{x}: %{customdata[0]:.0f} images"
                        + (" (%{customdata[1]:.1%} " + unit + ")" if normalize else "") + "<extra></extra>"),
-        colorbar=dict(tickformat=".0%" if normalize else None, thickness=12), hoverongaps=False))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8),
-                      xaxis=dict(title="predicted class", type="category", constrain="domain"),
-                      yaxis=dict(title="true class", type="category", autorange="reversed", scaleanchor="x"))
+        colorbar=dict(tickvals=tickvals, ticktext=ticktext, **_colorbar_below(height, _HEATMAP_MARGIN)),
+        hoverongaps=False))
+    fig.update_layout(height=height, margin=_HEATMAP_MARGIN,
+                      xaxis=dict(title=dict(text="predicted class", standoff=4), type="category"),
+                      yaxis=dict(title="true class", type="category", autorange="reversed"))
     return fig
 
 
-def accuracy_bars(per_class: dict[str, float], *, height: int = 300) -> go.Figure:
-    """Test accuracy per class (a dict class name -> accuracy in [0, 1])."""
+def accuracy_chart(per_class: dict[str, float], *, height: int = 300) -> go.Figure:
+    """Test accuracy per class (a dict class name -> accuracy in [0, 1]) as dots on an axis zoomed to the data,
+    each joined to 100 % by a line that is its error.
+
+    On a 0-100 % axis, classes at 97 % and 99 % look the same; zoomed, the axis would exaggerate bars (their
+    length would no longer be the value), so the marks are dots and the gap to 100 % is drawn explicitly.
+    """
     names = _labels(per_class)
-    values = [float(v) for v in per_class.values()]
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=class_colors(len(names)),
-                           text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
-                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=16, b=8), showlegend=False,
-                      xaxis=dict(title=None, type="category"), yaxis=dict(range=[0, 1.08], tickformat=".0%"))
+    values = np.array([float(v) for v in per_class.values()])
+    lo = float(min(values.min(), 1.0)) if len(values) else 0.0
+    span = max(1.0 - lo, 0.01)
+    x0, x1 = max(0.0, lo - 0.3 * span), 1.0 + 0.03 * span
+    gaps_x = [v for value in values for v in (value, 1.0, None)]
+    gaps_y = [v for name in names for v in (name, name, None)]
+    tickvals, ticktext = nice_ticks(x0, 1.0, n=4, percent=True)
+    fig = go.Figure([
+        go.Scatter(x=gaps_x, y=gaps_y, mode="lines", line=dict(color=NEUTRAL, width=2), hoverinfo="skip",
+                   name="error"),
+        go.Scatter(x=values, y=names, mode="markers+text", name="accuracy",
+                   marker=dict(size=12, color=class_colors(len(names))), text=[f"{v:.1%}" for v in values],
+                   textposition="middle left", cliponaxis=False, customdata=1.0 - values,
+                   hovertemplate="%{y}: %{x:.2%} right, %{customdata:.2%} wrong<extra></extra>"),
+    ])
+    fig.add_vline(x=1.0, line=dict(color=NEUTRAL, width=1, dash="dot"))
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
+                      xaxis=dict(range=[x0, x1], tickvals=tickvals, ticktext=ticktext, title="test accuracy",
+                                 showgrid=True),
+                      yaxis=dict(type="category", autorange="reversed", title=None))
     return fig
 
 
 def training_curves(history: Sequence[dict], *, height: int = 300) -> go.Figure:
-    """Loss per epoch from a manifest's `history` (dicts with epoch, train_loss, val_loss, val_mse)."""
+    """Loss per epoch from a manifest's `history` (dicts with epoch, train_loss, val_loss, val_mse).
+
+    The MSE shares the chart on a second axis with its own round ticks (plotly aligned them to the loss grid,
+    which gave labels like 0.01795)."""
     epochs = [h.get("epoch", i + 1) for i, h in enumerate(history)]
     fig = go.Figure()
-    series = [("train_loss", "training loss", "#4C78A8", "solid"), ("val_loss", "validation loss", "#F58518", "solid"),
-              ("val_mse", "validation MSE", "#54A24B", "dot")]
+    series = [("train_loss", "training loss", PETROFF10[0], "solid"),
+              ("val_loss", "validation loss", PETROFF10[1], "solid"),
+              ("val_mse", "validation MSE", PETROFF10[3], "dot")]
     for key, label, color, dash in series:
         ys = [h.get(key) for h in history]
         if any(y is not None for y in ys):
             fig.add_trace(go.Scatter(x=epochs, y=ys, mode="lines+markers", name=label,
                                      line=dict(color=color, dash=dash), yaxis="y2" if key == "val_mse" else "y"))
+    mse = np.array([h["val_mse"] for h in history if isinstance(h.get("val_mse"), (int, float))], dtype=float)
+    yaxis2 = dict(title="MSE", overlaying="y", side="right", showgrid=False)
+    if mse.size and np.all(np.isfinite(mse)):
+        tickvals, ticktext = nice_ticks(mse.min(), mse.max(), n=6)
+        yaxis2.update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
                       xaxis=dict(title="epoch", dtick=1 if len(epochs) <= 20 else None),
-                      yaxis=dict(title="loss"), yaxis2=dict(title="MSE", overlaying="y", side="right", showgrid=False),
+                      yaxis=dict(title="loss"), yaxis2=yaxis2,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     return fig
 
@@ -616,10 +740,10 @@ def log_density_trace(log_density: np.ndarray, *, threshold: float | None = None
     """log p(z | class) at each step of a walk, with the "none" threshold as a dashed line."""
     log_density = np.asarray(log_density, dtype=np.float64)
     fig = go.Figure(go.Scatter(x=np.arange(len(log_density)), y=log_density, mode="lines", name="log p(z | class)",
-                               line=dict(color="#4C78A8", width=2),
+                               line=dict(color=PETROFF10[0], width=2),
                                hovertemplate="step %{x}: %{y:.1f}<extra></extra>"))
     if threshold is not None:
-        fig.add_hline(y=float(threshold), line=dict(color=NONE_COLOR, dash="dash"),
+        fig.add_hline(y=float(threshold), line=dict(color=NEUTRAL, dash="dash"),
                       annotation_text="“none” below this", annotation_position="bottom right")
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
                       xaxis=dict(title="step"), yaxis=dict(title="log p(z | class)"))
@@ -663,7 +787,7 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
                           yanchor="top", pad=dict(t=6), showactive=False)],
         sliders=[dict(steps=steps, x=0, len=1, y=0, yanchor="top", pad=dict(t=44, b=0), ticklen=0, minorticklen=0,
                       font=dict(color="rgba(0,0,0,0)", size=8),  # per-step labels would overlap: hidden
-                      currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color="#555")))],
+                      currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color=NEUTRAL)))],
     )
     return fig
 
@@ -671,10 +795,10 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
 def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 260) -> go.Figure:
     """BIC against the number of components of one class's mixture; the lowest (chosen) one is marked."""
     ks = np.arange(1, len(bic) + 1)
-    fig = go.Figure(go.Scatter(x=ks, y=bic, mode="lines+markers", name="BIC", line=dict(color="#4C78A8"),
+    fig = go.Figure(go.Scatter(x=ks, y=bic, mode="lines+markers", name="BIC", line=dict(color=PETROFF10[0]),
                                hovertemplate="%{x} components: BIC %{y:,.0f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[chosen], y=[bic[chosen - 1]], mode="markers", name=f"chosen: {chosen}",
-                             marker=dict(size=14, color="#E45756", symbol="star"),
+                             marker=dict(size=14, color=PETROFF10[2], symbol="star"),
                              hovertemplate=f"chosen: {chosen} components<extra></extra>"))
     title = f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"
     fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,

@@ -31,11 +31,18 @@ def dataset_title(manifest: dict) -> str:
 
 
 def bundle_label(manifest: dict, path: str | Path) -> str:
-    """Short name for a model picker: 'mnist (MNIST, 16-d)'."""
+    """Short name for a model picker: 'mnist · 16-d', 'my-shapes · folder · 8-d'. The dataset is named only
+    when the bundle's name does not say it already: 'fashion-mnist-joint (Fashion-MNIST, 80-d)' was cut
+    in the sidebar of a 400 px phone."""
     latent = manifest.get("config", {}).get("autoencoder", {}).get("latent_dim")
-    name = manifest.get("name") or Path(path).name
-    extra = f", {latent}-d" if latent else ""
-    return f"{name} ({dataset_title(manifest)}{extra})"
+    name = str(manifest.get("name") or Path(path).name)
+    dataset = str(manifest.get("dataset", {}).get("name", ""))
+    parts = [name]
+    if dataset and dataset.lower() not in name.lower():
+        parts.append(dataset_title(manifest))
+    if latent:
+        parts.append(f"{latent}-d")
+    return " · ".join(parts)
 
 
 def unique_labels(labels: dict[str, str]) -> dict[str, str]:

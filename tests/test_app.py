@@ -191,7 +191,7 @@ def test_model_picker_lists_assets_and_the_requested_bundle(app_env, tmp_path, m
     at = open_page("home")
     picker = at.sidebar.selectbox[0]
     assert len(set(picker.options)) == 2  # two bundles with the same label stay two choices
-    assert all(label.startswith("digits (scikit-learn digits, 8-d)") for label in picker.options)
+    assert all(label.startswith("digits · 8-d") for label in picker.options)
     assert picker.value == str(app_env.resolve())  # the one asked for comes first
     at = picker.select_index(1).run()
     assert at.sidebar.selectbox[0].value == str((assets / "other").resolve())
@@ -309,15 +309,20 @@ def test_map_click_on_a_component_opens_its_panel(app_env):
     model = LatentModel.load(app_env)
     at = open_page("latent_map")
     assert "Class 0, style" in texts(at)
+    from latent.styles import style_number
+
+    number = style_number(model.mixture, 7, 1)  # styles are numbered by weight, as on the Styles page
     row = int(np.flatnonzero((model.ellipse_index[:, 0] == 7) & (model.ellipse_index[:, 1] == 1))[0])
-    at.session_state["map_chart"] = _click({"0": 1, "1": row, "2": 2, "3": 50})
+    at.session_state["map_chart"] = _click({"0": 1, "1": row, "2": number, "3": 50})
     at.run()
     assert not at.exception
-    assert "Class 7, style 2" in texts(at)
+    assert f"Class 7, style {number}" in texts(at)
     assert at.selectbox(key="map_class").value == 7 and at.selectbox(key="map_style").value == 1
+    shown = at.selectbox(key="map_style").options
+    assert [o.split(" (")[0] for o in shown] == [f"style {j + 1}" for j in range(len(shown))]  # listed in order
     before = image_urls(at)
     at.button(key="map_resample").click().run()
-    assert "Class 7, style 2" in texts(at) and image_urls(at) != before
+    assert f"Class 7, style {number}" in texts(at) and image_urls(at) != before
 
 
 def test_map_click_on_a_point_shows_the_test_image(app_env):
@@ -444,6 +449,28 @@ def test_styles_shows_one_row_per_component(app_env):
     assert image_urls(at) != before and not at.exception
 
 
+def test_styles_are_numbered_in_the_order_shown_and_morph_names_them_alike(app_env):
+    from latent.model import LatentModel
+
+    mixture = LatentModel.load(app_env).mixture
+    k = mixture.n_components_
+    unsorted = [c for c in range(len(k)) if np.any(np.diff(mixture.weights_[c, :k[c]]) > 0)]
+    assert unsorted, "the tiny bundle should have a class whose components are not stored heaviest first"
+    c = unsorted[0]
+    at = open_page("styles")
+    at.selectbox(key="styles_class").select_index(c).run()
+    labels = [m.value for m in at.markdown if m.value.startswith("**Style ")]
+    assert labels == [f"**Style {j + 1}**" for j in range(k[c])]
+    shown = [float(p.value) for p in at.get("progress")]
+    assert shown == sorted(shown, reverse=True)
+    at.switch_page("app_pages/morph.py").run()
+    at.selectbox(key="morph_source").set_value(c).run()
+    names = at.selectbox(key="morph_source_style").options  # as shown
+    assert names[1].startswith("style 1 ·") and names[2].startswith("style 2 ·"), names
+    weights = [int(n.split("weight ")[1].rstrip("%")) for n in names[1:]]
+    assert weights == sorted(weights, reverse=True)
+
+
 def test_morph_slider_changes_the_frame_and_the_answer(app_env):
     at = open_page("morph")
     assert "Frame at t = 0.50" in texts(at)
@@ -478,7 +505,7 @@ def test_sampling_contrasts_the_sources_and_walks(app_env):
     class_share, _, uniform_share = (int(s.rstrip("%")) for s in shares)
     assert class_share > uniform_share
     def accepted() -> int:
-        return int({m.label: m.value for m in at.metric}["Accepted moves"].rstrip("%"))
+        return int({m.label: m.value for m in at.metric}["Moves accepted"].rstrip("%"))
 
     gentle = accepted()
     at.slider(key="walk_step_size").set_value(1.5).run()
@@ -487,6 +514,106 @@ def test_sampling_contrasts_the_sources_and_walks(app_env):
     at.toggle(key="samp_via_image").set_value(True).run()
     at.button(key="samp_resample").click().run()
     at.button(key="walk_new").click().run()
+    assert not at.exception
+
+
+# --------------------------------------------------------------------------- downloads and chart toolbars
+
+
+@pytest.fixture()
+def downloads(monkeypatch):
+    """{file name: bytes} of every st.download_button's data, as Streamlit stores it for the browser."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files = {}
+    add = MediaFileManager.add
+
+    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        url = add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+        if is_for_static_download and file_name:
+            files[file_name] = path_or_data
+        return url
+
+    monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    return files
+
+
+def _csv(data) -> list[list[str]]:
+    import csv
+
+    text = data.decode() if isinstance(data, bytes) else data
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _png_shape(data) -> tuple:
+    return np.asarray(Image.open(io.BytesIO(data))).shape
+
+
+def test_matrices_download_as_csv_that_parses_back(app_env, downloads):
+    from latent.model import LatentModel
+
+    model = LatentModel.load(app_env)
+    n, names = model.n_classes, model.class_names
+    at = open_page("similarity")
+    assert {"kl-divergence.csv", "kl-standard-error.csv", "confusion-matrix.csv"} <= set(downloads)
+    kl = _csv(downloads["kl-divergence.csv"])
+    assert kl[0][1:] == names and [r[0] for r in kl[1:]] == names
+    values = np.array([[float(v) for v in r[1:]] for r in kl[1:]])
+    assert values.shape == (n, n) and np.allclose(np.diag(values), 0, atol=0.5) and values.max() > 1
+    confusion = np.array([[int(v) for v in r[1:]] for r in _csv(downloads["confusion-matrix.csv"])[1:]])
+    np.testing.assert_array_equal(confusion, np.asarray(model.metrics["confusion_matrix"]))
+    at.switch_page("app_pages/morph.py").run()
+    rows = _csv(downloads["morph-probabilities.csv"])
+    assert rows[0][0] == "t" and rows[0][1:n + 1] == [f"p({c})" for c in names]
+    proba = np.array([[float(v) for v in r[1:n + 1]] for r in rows[1:]])
+    assert len(rows) - 1 == 51 and np.allclose(proba.sum(axis=1), 1, atol=1e-4)
+    assert float(rows[1][0]) == 0.0 and float(rows[-1][0]) == 1.0
+    at.switch_page("app_pages/report.py").run()
+    assert not at.exception
+    report = np.array([[int(v) for v in r[1:]] for r in _csv(downloads["confusion-matrix.csv"])[1:]])
+    np.testing.assert_array_equal(report, confusion)
+
+
+def test_image_grids_download_as_png(app_env, downloads):
+    at = open_page("styles")
+    assert _png_shape(downloads["styles-class-0.png"])[:2] == (3 * (2 * 30 + 2), 3 * (9 * 30 + 2))  # 2 rows of 9
+    at.slider(key="styles_n").set_value(5).run()
+    assert _png_shape(downloads["styles-class-0.png"])[1] == 3 * (6 * 30 + 2)
+    at.switch_page("app_pages/sampling.py").run()
+    for source in ("class", "single", "uniform"):
+        assert _png_shape(downloads[f"samples-{source}.png"])[:2] == (2 * (4 * 30 + 2),) * 2  # 16 samples, 4 a row
+    at.switch_page("app_pages/morph.py").run()
+    assert _png_shape(downloads["morph-frames.png"])[:2] == (3 * (30 + 2), 3 * (11 * 30 + 2))
+    at.switch_page("app_pages/report.py").run()
+    assert _png_shape(downloads["reconstructions.png"])[:2] == (3 * (4 * 30 + 2), 3 * (6 * 30 + 2))
+    assert not at.exception
+
+
+@pytest.mark.parametrize("page", ["styles", "morph", "sampling", "similarity", "report"])
+def test_every_chart_keeps_a_camera_button_in_the_chosen_format(app_env, page):
+    at = open_page(page)
+    if page == "styles":  # its one chart (BIC) is only there for bundles that chose their number of styles
+        return
+    configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
+    assert configs and all(c.get("displayModeBar") is not False for c in configs)
+    assert all("toImage" not in c.get("modeBarButtonsToRemove", []) for c in configs)
+    assert all(c["toImageButtonOptions"]["format"] == "png" and c["toImageButtonOptions"]["filename"]
+               for c in configs)
+    at.segmented_control(key="chart_format").set_value("svg").run()
+    assert all(json.loads(c.proto.config)["toImageButtonOptions"]["format"] == "svg" for c in at.get("plotly_chart"))
+
+
+def test_morph_slider_moves_keep_the_rest_of_the_page(app_env):
+    """The slider lives in a fragment: moving it keeps the pickers, the route and the strip."""
+    at = open_page("morph")
+    at.selectbox(key="morph_source").select_index(2).run()
+    at.radio(key="morph_route").set_value("through the data").run()
+    strip = image_urls(at)[1]  # the 11 frames (the first image is the frame at t)
+    for t in (0.2, 0.8):
+        at.slider(key="morph_t").set_value(t).run()
+        assert f"Frame at t = {t:.2f}" in texts(at)
+        assert at.selectbox(key="morph_source").index == 2 and at.radio(key="morph_route").value == "through the data"
+    assert strip in image_urls(at)
     assert not at.exception
 
 

@@ -43,7 +43,9 @@ def test_headline_numbers_and_tables_come_from_the_manifest(manifest):
     assert facts["built by"] == manifest["command"] and "1/2" not in facts["dataset"]
     files = summary.file_table(manifest)
     assert {f["file"] for f in files} == set(manifest["files"])
-    assert summary.bundle_label(manifest, "x") == "digits (scikit-learn digits, 8-d)"
+    assert summary.bundle_label(manifest, "x") == "digits · 8-d"
+    other = {**manifest, "name": "shapes", "dataset": {**manifest["dataset"], "name": "fashion-mnist"}}
+    assert summary.bundle_label(other, "x") == "shapes · Fashion-MNIST · 8-d"  # the dataset when the name hides it
 
 
 def test_training_method_says_how_the_latent_space_was_shaped(manifest):

@@ -276,8 +276,8 @@ def test_confusion_heatmap_counts_rates_and_hidden_diagonal():
 def test_entropy_accuracy_training_and_density_charts():
     fig = plots.entropy_chart(np.array([-3.0, 1.0, 2.0]), np.array([0.1, 0.2, 0.0]), NAMES)
     assert list(fig.data[0].x) == NAMES and list(fig.data[0].error_y.array) == pytest.approx([0.2, 0.4, 0.0])
-    bars = plots.accuracy_bars({"zero": 0.9, "one": 1.0})
-    assert list(bars.data[0].text) == ["90%", "100%"]
+    dots = plots.accuracy_chart({"zero": 0.9, "one": 1.0}).data[1]
+    assert list(dots.text) == ["90.0%", "100.0%"]
     history = [{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
                {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03}]
     curves = plots.training_curves(history)
@@ -386,7 +386,7 @@ def test_figures_show_class_names_as_plain_text():
         plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), names),
         plots.entropy_chart(np.ones(3), np.zeros(3), names),
         plots.confusion_heatmap(np.eye(3) * 5 + 1, names),
-        plots.accuracy_bars(dict(zip(names, [0.5, 0.6, 0.7]))),
+        plots.accuracy_chart(dict(zip(names, [0.5, 0.6, 0.7]))),
         plots.bic_curve(np.array([3.0, 2.0, 4.0]), 2, names[0]),
         plots.map_markers(go.Figure(), np.zeros((1, 2)), name=names[1], text=[names[2]]),
         plots.map_path(go.Figure(), np.zeros((3, 2)), name=names[1], text=names),
@@ -396,3 +396,214 @@ def test_figures_show_class_names_as_plain_text():
         assert not [s for s in shown if "<a " in s or "<img" in s or "<b>%{x}" in s], shown
         assert not [s for s in shown if "%{x}</b>" in s]
         assert any(escape_plotly(n) in s for s in shown for n in names), shown
+
+
+# --------------------------------------------------------------------------- readable on any screen and theme
+
+
+def test_heatmap_axes_hug_the_grid():
+    """Square cells (scaleanchor) left the x axis ~70 px below a grid narrower than its box; cells now fill it."""
+    cm = np.array([[8, 2, 0], [1, 9, 0], [0, 0, 10]])
+    for fig in (plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), NAMES), plots.confusion_heatmap(cm, NAMES)):
+        assert fig.layout.yaxis.scaleanchor is None and fig.layout.xaxis.scaleanchor is None
+        assert fig.layout.yaxis.constrain in (None, "domain")
+
+
+MNIST_CONFUSION = np.array([  # the shipped MNIST model's test confusion matrix
+    [975, 0, 0, 0, 0, 2, 2, 0, 1, 0], [0, 1129, 2, 1, 0, 0, 2, 0, 1, 0], [3, 0, 1023, 2, 0, 0, 0, 3, 1, 0],
+    [0, 0, 1, 999, 0, 3, 0, 1, 5, 1], [0, 0, 2, 0, 974, 0, 1, 0, 1, 4], [2, 0, 0, 9, 0, 876, 1, 0, 4, 0],
+    [3, 1, 0, 0, 5, 3, 946, 0, 0, 0], [0, 2, 7, 3, 0, 0, 0, 1011, 1, 4], [1, 0, 1, 10, 0, 3, 0, 1, 953, 5],
+    [0, 2, 5, 7, 9, 1, 0, 2, 2, 981]])
+
+
+@pytest.mark.parametrize("hide_diagonal", [True, False])
+def test_confusion_colourbar_ticks_are_distinct_and_inside_the_colours(hide_diagonal):
+    names = [str(i) for i in range(10)]
+    hm = plots.confusion_heatmap(MNIST_CONFUSION, names, hide_diagonal=hide_diagonal).data[0]
+    z = np.asarray(hm.z, dtype=float)
+    ticks, labels = list(hm.colorbar.tickvals), list(hm.colorbar.ticktext)
+    assert len(ticks) >= 3 and len(set(labels)) == len(labels), labels  # was "1%, 1%, 1%, 0%"
+    assert np.nanmin(z) - 1e-12 <= min(ticks) and max(ticks) <= np.nanmax(z) + 1e-12
+    for value, label in zip(ticks, labels):  # each label says its value
+        assert float(label.rstrip("%")) == pytest.approx(100 * value, abs=1e-9)
+
+
+def test_confusion_counts_fit_their_cells_on_a_phone():
+    """Four-digit counts in 10 columns: a smaller font, and the colour bar below the grid instead of beside it."""
+    hm = plots.confusion_heatmap(MNIST_CONFUSION, [str(i) for i in range(10)]).data[0]
+    assert hm.textfont.size <= 10
+    assert hm.colorbar.orientation == "h"
+
+
+def test_per_class_accuracy_is_zoomed_to_the_data():
+    """97-99 % on a 0-100 % axis all look equal: the axis spans the data, and the labels carry a decimal."""
+    acc = {str(i): v for i, v in enumerate([0.9949, 0.9947, 0.9913, 0.9891, 0.9919, 0.9821, 0.9875, 0.9835,
+                                            0.9784, 0.9722])}
+    fig = plots.accuracy_chart(acc)
+    lo, hi = fig.layout.xaxis.range
+    assert 0.95 < lo < min(acc.values()) and hi >= 1.0
+    assert (hi - lo) < 0.1  # the spread fills the axis
+    dots = next(t for t in fig.data if t.mode and "markers" in t.mode)
+    assert list(dots.y) == list(acc) and list(dots.x) == pytest.approx(list(acc.values()))
+    assert list(dots.text)[0] == "99.5%" and list(dots.text)[-1] == "97.2%"
+    low = plots.accuracy_chart({"a": 0.5, "b": 0.9})  # a weak class still fits
+    assert low.layout.xaxis.range[0] < 0.5
+
+
+def test_training_curves_have_short_distinct_mse_ticks():
+    history = [{"epoch": i + 1, "train_loss": 0.27 - 0.015 * i, "val_loss": 0.12 - 0.003 * i, "val_mse": v}
+               for i, v in enumerate([0.0187, 0.0141, 0.0131, 0.0112, 0.0104, 0.0099, 0.0098, 0.0098, 0.0091,
+                                      0.0091, 0.0089, 0.0089])]
+    axis = plots.training_curves(history).layout.yaxis2
+    labels = list(axis.ticktext)
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)
+    assert all(len(s) <= 5 for s in labels), labels  # "0.015", not "0.01795"
+    assert min(axis.tickvals) >= 0.0089 - 1e-9 and max(axis.tickvals) <= 0.0187 + 1e-9
+    for value, label in zip(axis.tickvals, labels):
+        assert float(label) == pytest.approx(value)
+
+
+def test_nice_ticks_step_by_one_two_or_five():
+    values, labels = plots.nice_ticks(0.0, 0.0126, percent=True)
+    assert labels == ["0%", "0.5%", "1%"] and values == pytest.approx([0, 0.005, 0.01])
+    assert plots.nice_ticks(0.0089, 0.0187)[1] == ["0.01", "0.012", "0.014", "0.016", "0.018"]
+    values, labels = plots.nice_ticks(-31.5, -18.2)
+    assert labels == ["-30", "-25", "-20"]
+    assert plots.nice_ticks(2.0, 2.0)[1] == ["2"]
+
+
+def _luminance(rgb):
+    c = np.asarray(rgb, dtype=float) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def _contrast(a, b):
+    hi, lo = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _opaque_rgb(color):
+    """(r, g, b) of an opaque colour string; None for translucent or unparsed ones."""
+    import re
+
+    color = color.strip().lower()
+    named = {"white": "#ffffff", "black": "#000000", "grey": "#808080", "gray": "#808080"}
+    color = named.get(color, color)
+    if re.fullmatch(r"#[0-9a-f]{3}", color):
+        color = "#" + "".join(ch * 2 for ch in color[1:])
+    if re.fullmatch(r"#[0-9a-f]{6}", color):
+        return [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    m = re.fullmatch(r"rgba?\(([^)]*)\)", color)
+    if m:
+        parts = [float(p) for p in m.group(1).split(",")]
+        return None if len(parts) == 4 and parts[3] < 1 else parts[:3]
+    return None
+
+
+def _colours(obj, path=()):
+    """(key path, colour string) of every colour a figure sets, colour scales aside."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key == "colorscale":
+                continue
+            if key.endswith("color") and isinstance(value, str):
+                yield path + (key,), value
+            elif key.endswith("color") and isinstance(value, (list, tuple)):
+                yield from ((path + (key,), v) for v in value if isinstance(v, str))
+            else:
+                yield from _colours(value, path + (key,))
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from _colours(value, path)
+
+
+LIGHT_BG, DARK_BG = (255, 255, 255), (14, 17, 23)  # Streamlit's light and dark backgrounds
+
+
+def _my_figures():
+    cm = np.array([[8, 2, 0], [1, 9, 0], [0, 0, 10]])
+    history = [{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
+               {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03}]
+    t = np.linspace(0, 1, 5)
+    return {
+        "probability_bars": plots.probability_bars(np.array([0.2, 0.5, 0.3]), NAMES, predicted=1),
+        "path_probabilities": plots.path_probabilities(t, np.tile([0.2, 0.5, 0.3], (5, 1)), NAMES, current_t=0.5,
+                                                       rejected=t > 0.7),
+        "kl_heatmap": plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), NAMES),
+        "entropy_chart": plots.entropy_chart(np.ones(3), np.full(3, 0.1), NAMES),
+        "confusion_heatmap": plots.confusion_heatmap(cm, NAMES),
+        "accuracy_chart": plots.accuracy_chart(dict(zip(NAMES, [0.95, 0.97, 0.99]))),
+        "training_curves": plots.training_curves(history),
+        "log_density_trace": plots.log_density_trace(np.array([1.0, 2.0]), threshold=0.0),
+        "frames_animation": plots.frames_animation(np.zeros((2, 4, 4)), ["a", "b"]),
+        "bic_curve": plots.bic_curve(np.array([3.0, 2.0, 4.0]), 2, "x"),
+        "sweep_curves": plots.sweep_curves([{"latent_dim": 2, "test_accuracy": 0.8}, {"latent_dim": 4,
+                                                                                       "test_accuracy": 0.9}]),
+    }
+
+
+@pytest.mark.parametrize("name", ["probability_bars", "path_probabilities", "kl_heatmap", "entropy_chart",
+                                  "confusion_heatmap", "accuracy_chart", "training_curves", "log_density_trace",
+                                  "frames_animation", "bic_curve", "sweep_curves"])
+def test_figures_read_in_light_and_dark_themes(name):
+    """No figure fixes a background or template; every neutral colour it sets (text, lines, error bars) keeps
+    3:1 contrast on both Streamlit backgrounds (near-black "#111" vanished on the dark one)."""
+    import plotly.io as pio
+
+    figure = _my_figures()[name]
+    assert figure.layout.template == pio.templates[pio.templates.default], name  # the app's theme applies
+    fig = figure.to_dict()
+    layout = fig["layout"]
+    layout.pop("template", None)
+    for key in ("paper_bgcolor", "plot_bgcolor"):
+        assert key not in layout or _opaque_rgb(layout[key]) is None, (name, key, layout[key])
+    palette = {c.lower() for c in plots.class_colors(12)}
+    for path, color in _colours(fig):
+        rgb = _opaque_rgb(color)
+        if rgb is None or color.lower() in palette:
+            continue
+        assert min(_contrast(rgb, LIGHT_BG), _contrast(rgb, DARK_BG)) >= 3, (name, path, color)
+
+
+def _cvd_lab(hex_colors, kind):
+    """CIELAB of colours as seen with protanopia, deuteranopia or tritanopia (Machado et al. 2009, severity 1)."""
+    sim = {"protan": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+           "deutan": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+           "tritan": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+           "normal": np.eye(3)}[kind]
+    c = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in hex_colors]) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(lin @ np.asarray(sim).T, 0, 1)
+    xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+@pytest.mark.parametrize("kind", ["normal", "protan", "deutan", "tritan"])
+def test_class_colours_stay_apart_for_colour_blind_viewers(kind):
+    """Ten class colours, every pair at least 15 CIELAB units apart as seen with each colour-vision deficiency
+    (Tableau 10 had two pairs under 2 units for deuteranopes and protanopes)."""
+    lab = _cvd_lab(plots.class_colors(10), kind)
+    gaps = np.linalg.norm(lab[:, None] - lab[None], axis=-1)[np.triu_indices(10, 1)]
+    assert gaps.min() >= 15, gaps.min()
+    if kind == "normal":  # at most one grey: two greys read as one line (Petroff's own ten have two)
+        assert np.sum(np.hypot(lab[:, 1], lab[:, 2]) < 15) <= 1
+
+
+def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
+    from latent.styles import style_numbers
+
+    coords, labels, ellipses = _map_data(k=3)
+    rng = np.random.default_rng(1)
+    weights = rng.dirichlet(np.ones(3), size=3)  # components not stored heaviest first
+    ellipses.weights = weights.reshape(-1)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses)
+    expected = style_numbers(weights, np.full(3, 3))[ellipses.index[:, 0], ellipses.index[:, 1]]
+    assert not np.array_equal(expected, ellipses.index[:, 1] + 1)  # the test means something
+    for t in (t for t in fig.data if t.meta and t.meta["kind"] == "centres"):
+        custom = np.asarray(t.customdata)
+        np.testing.assert_array_equal(custom[:, 2].astype(int), expected[custom[:, 1].astype(int)])
+    outlines = [t.name for t in fig.data if t.meta and t.meta["kind"] == "ellipse"]
+    assert outlines == [f"{NAMES[c]} · style {n}" for c, n in zip(ellipses.index[:, 0], expected)]

@@ -122,3 +122,19 @@ def test_fashion_bundles_answer_none_to_digits_letters_scribbles_photos_and_nois
     kinds = ("drawn digits", "letters (fonts)", "scribbles", "photo crops", "noise")
     for kind, inputs in generate_inputs(kinds, 40, JUNK_SEED, reading="object").items():
         assert _none_share(model, inputs) >= 0.9, (name, kind)
+
+
+@pytest.mark.parametrize("method", ["mh", "mala"])
+def test_the_default_walks_on_the_shipped_mnist_model_accept_near_the_best_rate(mnist, method):
+    """The page's default walk (step size 1 = the tuned scale) on every class: the page's old default accepted
+    97-98 % (Langevin), and the textbook scale 12 % (Metropolis)."""
+    from latent.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
+
+    target = TARGET_ACCEPTANCE[method]
+    rates = []
+    for c in range(mnist.n_classes):
+        scale = tune_scale(mnist.mixture, c, method=method)
+        assert stationary_acceptance(mnist.mixture, c, scale, method=method, random_state=3) == pytest.approx(
+            target, abs=0.1)
+        rates.append(mcmc_walk(mnist.mixture, c, 200, scale=scale, method=method, random_state=0).acceptance_rate)
+    assert np.mean(rates) == pytest.approx(target, abs=0.1), rates

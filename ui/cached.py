@@ -8,6 +8,8 @@ copying a megabyte-sized figure on every rerun; everything else uses `st.cache_d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -134,6 +136,34 @@ def morph_data(path: str, source: int, source_style: int | None, target: int, ta
             "strip_names": strip.names, "strip_p": strip.proba.max(axis=1)}
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def morph_figures(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
+                  dense: bool = False) -> dict:
+    """The morph's chart and map as figure dicts without the slider's marks (shared, read-only): a slider
+    move adds its line and star with `plots.from_spec` instead of rebuilding and validating both figures."""
+    from latent import plots
+
+    model = load_model(path)
+    data = morph_data(path, source, source_style, target, target_style, dense=dense)
+    m, names = data["morph"], model.class_names
+    chart = plots.path_probabilities(m.t, m.proba, names, rejected=m.labels < 0, height=300)
+    base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=440)
+    text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels)]
+    on_map = plots.map_path(base, data["xy"], name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL,
+                            text=text)
+    csv = _morph_csv(m, names, model.label_name)
+    return {"chart": chart.to_dict(), "map": on_map.to_dict(), "csv": csv}
+
+
+def _morph_csv(m, names, label_name) -> str:
+    from latent.exports import table_csv
+
+    header = ["t", *[f"p({n})" for n in names], "answer", "best class log-likelihood"]
+    rows = [[round(float(t), 4), *[round(float(p), 6) for p in proba], label_name(int(lab)), round(float(ll), 4)]
+            for t, proba, lab, ll in zip(m.t, m.proba, m.labels, m.max_log_likelihood)]
+    return table_csv(header, rows)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: int = 16, n_score: int = 500) -> dict:
     """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
@@ -143,7 +173,17 @@ def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: 
     scored = draw_samples(model, source, n_score, random_state=seed)
     rec = recognise(model, scored, model.threshold, via_image=via_image)
     shown = scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
-    return {"images": model.decode(shown), "share": rec.share, "as_intended": rec.share_as_intended, "n": n_score}
+    return {"images": model.decode(shown), "share": rec.share, "as_intended": rec.share_as_intended, "n": n_score,
+            "median_log_likelihood": float(np.median(rec.best_log_likelihood))}
+
+
+@st.cache_data(max_entries=64, show_spinner="Tuning the walk's step…")
+def walk_scale(path: str, class_index: int, method: str) -> float:
+    """The proposal scale at which this sampler accepts its best share of moves on this class (once per model)."""
+    from latent.walks import tune_scale
+
+    model = load_model(path)
+    return tune_scale(model.mixture, model.mixture.classes_[class_index], method=method)
 
 
 @st.cache_data(max_entries=32, show_spinner="Walking…")
@@ -153,13 +193,31 @@ def walk_data(path: str, class_index: int, n_steps: int, step_size: float, metho
     from latent.walks import mcmc_walk
 
     model = load_model(path)
-    walk = mcmc_walk(model.mixture, model.mixture.classes_[class_index], n_steps, step_size=step_size, method=method,
-                     random_state=seed)
+    walk = mcmc_walk(model.mixture, model.mixture.classes_[class_index], n_steps, step_size=step_size,
+                     scale=walk_scale(path, class_index, method), method=method, random_state=seed)
     pick = np.unique(np.linspace(0, len(walk.path) - 1, min(max_frames, len(walk.path))).round().astype(int))
     frames = model.decode(walk.path[pick])
     names = model.classify(walk.path[pick], reject_below=model.threshold).names
-    return {"xy": model.to_map(walk.path), "frames": frames, "frame_steps": pick, "frame_names": names,
+    moved = np.concatenate([[True], np.any(np.diff(walk.path, axis=0) != 0, axis=1)])  # rejections repeat a point
+    xy = model.to_map(walk.path[moved])[np.cumsum(moved) - 1]  # place each distinct point once
+    return {"xy": xy, "frames": frames, "frame_steps": pick, "frame_names": names,
             "log_density": walk.log_density, "acceptance": walk.acceptance_rate}
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def walk_figures(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int) -> dict:
+    """The walk's animation, map and density chart (shared, read-only figures): built once per walk, not on
+    every rerun of the page (the animation alone cost ~0.5 s a rerun under load)."""
+    from latent import plots
+
+    model = load_model(path)
+    walk = walk_data(path, class_index, n_steps, step_size, method, seed)
+    labels = [f"step {s}" for s in walk["frame_steps"]]
+    base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=420)
+    name = model.class_names[class_index]
+    return {"frames": plots.frames_animation(walk["frames"], labels, height=330),
+            "map": plots.map_path(base, walk["xy"], name=f"walk in class {name}", color=plots.NEUTRAL),
+            "density": plots.log_density_trace(walk["log_density"], threshold=model.threshold, height=200)}
 
 
 @st.cache_data(max_entries=16, show_spinner="Estimating divergences…")
@@ -175,12 +233,58 @@ def similarity_data(path: str, method: str, n_samples: int) -> dict:
     return {"kl": kl.value, "kl_err": kl.stderr, "entropy": ent.value, "entropy_err": ent.stderr}
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def similarity_figures(path: str, method: str, n_samples: int) -> dict:
+    """The Class similarity page's figures and CSV files (shared, read-only), built once per estimate."""
+    from latent import plots
+    from latent.exports import matrix_csv
+
+    model = load_model(path)
+    names = model.class_names
+    data = similarity_data(path, method, n_samples)
+    out = {"kl": plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430),
+           "entropy": plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260),
+           "kl_csv": matrix_csv(data["kl"], names, names, corner="KL(row || column), nats"),
+           "kl_err_csv": matrix_csv(data["kl_err"], names, names, corner="standard error, nats")}
+    confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
+    if confusion.shape == (len(names), len(names)):
+        out["confusion"] = plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430)
+        out["confusion_csv"] = matrix_csv(confusion.astype(int), names, names, corner="true \\ predicted")
+    return out
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def report_figures(path: str) -> dict:
+    """The Model report's figures and CSV files from the manifest (shared, read-only), built once per model:
+    its sweep curves alone cost ~350 ms a rerun under load."""
+    from latent import plots
+    from latent.exports import matrix_csv
+    from latent.sweep import read_sweep
+    from ui.common import ASSETS
+
+    model = load_model(path)
+    names, metrics, manifest = model.class_names, model.metrics, model.manifest
+    out = {}
+    cm = metrics.get("confusion_matrix")
+    if cm:
+        out["confusion"] = plots.confusion_heatmap(cm, names, height=420)
+        out["confusion_csv"] = matrix_csv(np.asarray(cm, dtype=int), names, names, corner="true \\ predicted")
+    if metrics.get("per_class_test_accuracy"):
+        out["per_class"] = plots.accuracy_chart(metrics["per_class_test_accuracy"], height=420)
+    if manifest.get("history"):
+        out["history"] = plots.training_curves(manifest["history"], height=280)
+    dataset = manifest.get("dataset", {}).get("name")
+    plain = isinstance(dataset, str) and dataset == Path(dataset).name and dataset[:1] != "."
+    sweep = read_sweep(ASSETS / "sweeps" / f"{dataset}.json") if plain else None  # never a path outside
+    if sweep:
+        out["sweep"], out["sweep_command"] = plots.sweep_curves(sweep["rows"]), sweep.get("command", "?")
+    return out
+
+
 @st.cache_data(max_entries=8, show_spinner="Reading test images…")
 def test_reconstructions(path: str, n: int = 12) -> dict:
     """n test images of the map with their reconstructions; originals are None without the dataset files."""
     from latent.errors import LatentError
-
-    from pathlib import Path
 
     model = load_model(path)
     info = model.manifest.get("dataset", {})

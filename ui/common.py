@@ -10,6 +10,7 @@ home page renders without importing torch.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -154,6 +155,20 @@ def show_error(exc: LatentError, lead: str = ""):
     st.stop()
 
 
+def fragment(func):
+    """`st.fragment` whose LatentError becomes one message, as on the rest of the page: app.py's catch does not
+    reach inside a fragment (Streamlit handles a fragment's exception itself and shows a traceback box)."""
+
+    @functools.wraps(func)
+    def body(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except LatentError as exc:
+            show_error(exc)
+
+    return st.fragment(body)
+
+
 # --------------------------------------------------------------------------- page furniture
 
 
@@ -185,24 +200,80 @@ def explain(markdown: str, *, expanded: bool = False) -> None:
         st.markdown(markdown)
 
 
+@st.cache_data(max_entries=4096, show_spinner=False)
+def png(image, scale: int) -> bytes:
+    """One image (float (H, W) in [0, 1] or uint8) upscaled with crisp pixels, as PNG bytes, encoded once:
+    st.image re-encoded every array on every rerun (the Styles page spent ~280 ms on 54 small images)."""
+    from latent.exports import png_bytes
+    from latent.imaging import to_uint8, upscale
+
+    return png_bytes(upscale(to_uint8(image), scale))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def grid_png(images, n_cols: int, scale: int) -> bytes:
+    """Images tiled on one grid picture, as PNG bytes (shown and offered for download), encoded once."""
+    from latent.exports import grid_png as encode
+
+    return encode(images, n_cols, scale=scale)
+
+
 def show_images(images, *, captions=None, width: int | str = 84) -> None:
     """A row of images that wraps on narrow screens (float (n, H, W) in [0, 1] or uint8), crisp pixels.
 
     `width` is in pixels per image, or "stretch" to fill the column.
     """
-    from latent.imaging import to_uint8, upscale
-
     scale = 8 if width == "stretch" else max(1, width // images[0].shape[-1])
-    st.image([upscale(to_uint8(img), scale) for img in images], caption=captions, width=width)
+    st.image([png(img, scale) for img in images], caption=captions, width=width, output_format="PNG")
 
 
 def show_grid(images, n_cols: int, *, width: int | str = "content", scale: int = 3, caption: str | None = None) -> None:
     """Images tiled on one grid picture (float (n, H, W) in [0, 1] or uint8), crisp pixels."""
-    from latent.imaging import tile, to_uint8, upscale
+    st.image(grid_png(images, n_cols, scale), width=width, caption=caption, output_format="PNG")
 
-    st.image(upscale(to_uint8(tile(images, n_cols)), scale), width=width, caption=caption)
+
+def download_grid(images, n_cols: int, *, file_name: str, key: str, scale: int = 3,
+                  label: str = "PNG") -> None:
+    """A button that saves images as one grid picture (the same PNG the page shows)."""
+    st.download_button(label, grid_png(images, n_cols, scale), file_name=file_name, mime="image/png", key=key,
+                       on_click="ignore", icon=":material/download:", help=f"Download these images as {file_name}")
+
+
+def download_csv(text: str, *, file_name: str, key: str, label: str = "CSV") -> None:
+    """A button that saves a table as CSV (no rerun when clicked)."""
+    st.download_button(label, text, file_name=file_name, mime="text/csv", key=key, on_click="ignore",
+                       icon=":material/download:", help=f"Download the numbers as {file_name}")
+
+
+# Every chart keeps a small toolbar with the camera button (shown on hover; Streamlit adds full screen):
+# it saves the chart as PNG or SVG, as chosen in the sidebar (plotly's button has one format at a time).
+CHART_FORMAT_KEY = "chart_format"
+CHART_FORMATS = {"png": "PNG", "svg": "SVG"}
+_TOOLBAR_EXTRAS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d",
+                   "hoverClosestCartesian", "hoverCompareCartesian", "toggleSpikelines"]
+
+
+def chart_format_control() -> None:
+    """The sidebar's choice of format for the charts' camera button (kept across pages)."""
+    st.sidebar.segmented_control(
+        "Charts download as", list(CHART_FORMATS), format_func=CHART_FORMATS.get, default="png",
+        key=CHART_FORMAT_KEY, persist_state="session", required=True,
+        help="The camera button in the top right corner of a chart (shown on hover) saves it in this format: "
+             "PNG for slides, SVG to edit or print at any size.")
+
+
+def chart_config(file_name: str, *, base: dict | None = None) -> dict:
+    """Plotly config of a chart: `base` (default: a minimal toolbar, the camera only), with the camera
+    saving `file_name`.png or .svg as the sidebar says."""
+    fmt = st.session_state.get(CHART_FORMAT_KEY) or "png"
+    options = {"format": fmt if fmt in CHART_FORMATS else "png", "filename": file_name}
+    if options["format"] == "png":
+        options["scale"] = 2  # crisp on a projector
+    config = dict(STATIC_PLOT_CONFIG if base is None else base)
+    config["toImageButtonOptions"] = options
+    return config
 
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                "scrollZoom": False}
-STATIC_PLOT_CONFIG = {"displayModeBar": False}
+STATIC_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": _TOOLBAR_EXTRAS, "scrollZoom": False}

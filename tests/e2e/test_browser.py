@@ -88,7 +88,7 @@ def test_every_page_reads_at_400px(page: Page, app_url, console, screenshots):
 
 
 def test_model_choice_stays_across_pages(page: Page, app_url, console):
-    label = "digits (scikit-learn digits, 8-d)"
+    label = "digits · 8-d"
     open_page(page, app_url, "Morph")
     expect(page.get_by_role("combobox", name="Model")).to_have_value(label)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Styles", exact=True).click()

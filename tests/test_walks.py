@@ -1,0 +1,51 @@
+"""MCMC walks accept the share of moves at which each sampler explores fastest, by default."""
+
+import numpy as np
+import pytest
+
+from latent.mixture import ClassGaussianMixture
+from latent.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
+
+
+def synthetic_mixture(d: int = 8, seed: int = 0) -> ClassGaussianMixture:
+    """Two classes of three overlapping components each, their widths as varied as the MNIST model's (0.7-1.5x
+    their mean): a class mixture is not one Gaussian, so the textbook scale for its average covariance is off."""
+    rng = np.random.default_rng(seed)
+    means = np.zeros((2, 3, d))
+    means[0] = rng.normal(0, 0.5, (3, d))
+    means[1] = rng.normal(6, 0.5, (3, d))
+    covs = np.zeros((2, 3, d, d))
+    for c in range(2):
+        for k, width in enumerate([0.7, 1.0, 1.5]):
+            a = rng.normal(size=(d, d))
+            covs[c, k] = width ** 2 * (a @ a.T / d + 0.2 * np.eye(d))
+    arrays = {"classes": np.array([0, 1]), "class_prior": np.array([0.5, 0.5]), "n_components": np.array([3, 3]),
+              "weights": np.array([[0.5, 0.3, 0.2], [1 / 3, 1 / 3, 1 / 3]]), "means": means, "covariances": covs}
+    return ClassGaussianMixture.from_arrays(arrays)
+
+
+@pytest.mark.parametrize("method", ["mh", "mala"])
+def test_the_default_walk_accepts_near_the_samplers_best_rate_on_a_gaussian_mixture(method):
+    mixture = synthetic_mixture()
+    target = TARGET_ACCEPTANCE[method]
+    scale = tune_scale(mixture, 0, method=method)
+    # measured again with other draws: the tuned scale is the stationary chain's, not an artefact of its draws
+    assert stationary_acceptance(mixture, 0, scale, method=method, random_state=7) == pytest.approx(target, abs=0.05)
+    # the default walks: one walk's rate varies with the components it happens to cross, their mean does not
+    walks = [mcmc_walk(mixture, 0, 1500, method=method, random_state=seed) for seed in range(3)]
+    assert np.mean([w.acceptance_rate for w in walks]) == pytest.approx(target, abs=0.1)
+    assert walks[0].scale == pytest.approx(scale)
+    # step_size scales the tuned step: bigger steps are rejected more, smaller accepted more
+    assert mcmc_walk(mixture, 0, 600, step_size=3.0, method=method, random_state=1).acceptance_rate < target - 0.1
+    assert mcmc_walk(mixture, 0, 600, step_size=0.3, method=method, random_state=1).acceptance_rate > target + 0.1
+
+
+def test_tuning_is_deterministic_and_checks_its_arguments():
+    mixture = synthetic_mixture()
+    assert tune_scale(mixture, 1, method="mh") == tune_scale(mixture, 1, method="mh")
+    with pytest.raises(ValueError, match="method"):
+        tune_scale(mixture, 0, method="gibbs")
+    with pytest.raises(ValueError, match="target"):
+        tune_scale(mixture, 0, target=1.5)
+    with pytest.raises(ValueError, match="scale"):
+        mcmc_walk(mixture, 0, 10, scale=0.0)
