@@ -23,18 +23,17 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import artifacts
 from .errors import BundleError, OutputError
-
-PACKAGE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
+from .paths import assets_root
 
 
 def assets_roots() -> list[Path]:
-    """The assets folders a command might be pointed at: ./assets and the one beside this package."""
-    return [Path("assets").resolve(), PACKAGE_ASSETS]
+    """The assets folders a command might be pointed at: ./assets and the one the defaults use (latent.paths)."""
+    return [Path("assets").resolve(), assets_root().resolve()]
 
 
 def _inside(path: Path, folder: Path) -> bool:

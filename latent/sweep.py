@@ -10,15 +10,14 @@ and, when a judge is given, sample fidelity. The report page draws the rows as c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from . import artifacts, outputs
 
-SWEEPS_ROOT = Path("assets") / "sweeps"
 SWEEP_SCHEMA_VERSION = 1
 SWEEP_KIND = "latent-size sweep"
 
@@ -44,14 +43,15 @@ def run_sweep(dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str],
         z_train, z_test = encode_images(ae, dataset.x_train), encode_images(ae, dataset.x_test)
         mc = cfg.mixture
         mixture = ClassGaussianMixture(mc.n_components, covariance_type=mc.covariance_type, reg_covar=mc.reg_covar,
-                                       class_prior=mc.class_prior, random_state=cfg.training.seed).fit(z_train, dataset.y_train)
+                                       class_prior=mc.class_prior, random_state=cfg.training.seed)
+        mixture.fit(z_train, dataset.y_train)
         ll = mixture.log_likelihoods(z_test)
         row = {"latent_dim": d,
                "test_accuracy": float(np.mean(mixture.predict(z_test) == dataset.y_test)),
                "test_reconstruction_mse": reconstruction_mse(ae, dataset.x_test),
                "test_mean_log_likelihood": float(ll[np.arange(len(ll)), dataset.y_test].mean() / d)}
         if judge is not None:
-            def decode(Z):
+            def decode(Z, ae=ae):  # this size's autoencoder, bound now
                 with torch.no_grad():
                     return ae.decode(torch.from_numpy(Z)).squeeze(1).numpy()
 

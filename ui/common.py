@@ -19,10 +19,10 @@ import streamlit as st
 
 from latent import artifacts
 from latent.errors import LatentError
+from latent.paths import assets_root
 from latent.text import escape_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
+ASSETS = assets_root()  # the folder the command line writes to, whatever its working folder
 ENV_VAR = "LATENT_MODEL"
 MODEL_KEY = "model"  # session-state key of the sidebar's model picker
 DEFAULT_BUNDLE = "mnist"  # the bundle under assets/ that a visitor sees first (digits can be drawn)
