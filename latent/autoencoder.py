@@ -17,13 +17,16 @@ from dataclasses import asdict, dataclass, fields
 import torch
 import torch.nn as nn
 
+# Options that were removed, still found in older manifests (3 of the 4 shipped bundles store `blocks: 0`):
+# accepted there and ignored (latent.schema allows `blocks` only as 0: no network was built with more).
+REMOVED_KEYS = ("blocks",)
+
 
 @dataclass
 class AutoencoderConfig:
     latent_dim: int = 16  # size of the latent space the mixtures live in
     channels: tuple[int, int] = (32, 64)  # conv channels at 14x14 and 7x7
     hidden: int = 256  # width of the MLP between the conv stack and the latent vector
-    blocks: int = 0  # extra residual 3x3 conv blocks after each downsampling of the encoder (better features)
     image_size: int = 28  # inputs are image_size x image_size, one channel
 
     def __post_init__(self):
@@ -39,26 +42,13 @@ class AutoencoderConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "AutoencoderConfig":
+    def from_dict(cls, d: dict) -> AutoencoderConfig:
+        """The config stored in a manifest; options that were removed (REMOVED_KEYS) are ignored."""
         known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+        unknown = set(d) - known - set(REMOVED_KEYS)
         if unknown:
             raise ValueError(f"unknown autoencoder config keys: {sorted(unknown)}")
-        return cls(**d)
-
-
-class ResBlock(nn.Module):
-    """x + conv(gelu(bn(conv(x)))): more depth at one resolution, cheap to train."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.GELU(),
-            nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.gelu(x + self.body(x))
+        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 class Encoder(nn.Module):
@@ -68,9 +58,7 @@ class Encoder(nn.Module):
         side = cfg.image_size // 4
         self.conv = nn.Sequential(
             nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.GELU(),  # (B,1,28,28) -> (B,c1,14,14)
-            *[ResBlock(c1) for _ in range(cfg.blocks)],
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.GELU(),  # -> (B,c2,7,7)
-            *[ResBlock(c2) for _ in range(cfg.blocks)],
         )
         self.head = nn.Sequential(
             nn.Flatten(), nn.Linear(c2 * side * side, cfg.hidden), nn.GELU(),
@@ -119,9 +107,6 @@ class Autoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decoder(z))
-
-    def n_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
 
 SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",

@@ -96,12 +96,6 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.class_names)
 
-    def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
-        """(images, labels) of 'train', 'val' or 'test'."""
-        if which not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {which!r}")
-        return getattr(self, f"x_{which}"), getattr(self, f"y_{which}")
-
 
 def dataset_names() -> list[str]:
     return [*IDX_DATASETS, "digits", "folder:PATH"]
@@ -401,4 +395,5 @@ def _check_enough_per_class(train_root: Path, class_names: list[str], y: np.ndar
     for c in np.flatnonzero(counts < need):
         raise DatasetNotFoundError(
             f"class folder {(train_root / class_names[c]).resolve()} has only {counts[c]} readable images; each "
-            f"class needs at least {need} ({'validation and training' if has_test else 'test, validation and training'})")
+            f"class needs at least {need} "
+            f"({'validation and training' if has_test else 'test, validation and training'})")

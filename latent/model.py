@@ -20,8 +20,15 @@ from . import artifacts, schema
 from .errors import BundleError
 from .projection import LatentMap
 from .rejection import NoneRule
-from .schema import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
-                     SchemaError)
+from .schema import (
+    AUTOENCODER_FILE,
+    CALIBRATION_FILE,
+    DETECTOR_FILE,
+    MAP_FILE,
+    MIXTURE_FILE,
+    SINGLE_MIXTURE_FILE,
+    SchemaError,
+)
 from .scorer import NONE, MixtureScorer, SingleMixtureScorer
 
 NONE_NAME = "none"
@@ -149,9 +156,6 @@ class LatentModel:
         v = self.val_max_log_likelihood
         return float(np.searchsorted(v, threshold, side="left") / len(v))
 
-    def threshold_for_rate(self, rate: float) -> float:
-        return float(np.quantile(self.val_max_log_likelihood, rate))
-
     def label_name(self, label: int) -> str:
         return NONE_NAME if label == NONE else self.class_names[int(label)]
 
@@ -213,7 +217,8 @@ class LatentModel:
         if self.detector is not None:
             scores["detector"] = self.detector.score(images)
         reasons = rule.reasons(scores)
-        labels = np.array([NONE if r else label for r, label in zip(reasons, result.labels)], dtype=np.int64)
+        labels = np.array([NONE if r else label for r, label in zip(reasons, result.labels, strict=True)],
+                          dtype=np.int64)
         return Classification(labels, [self.label_name(label) for label in labels], result.proba,
                               result.max_log_likelihood, reasons, scores)
 

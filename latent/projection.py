@@ -52,10 +52,6 @@ class LatentMap:
             out[start:start + chunk] = np.einsum("bk,bkj->bj", w, self.coords[idx])
         return out
 
-    def bounds(self, margin: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
-        lo, hi = self.coords.min(axis=0), self.coords.max(axis=0)
-        pad = (hi - lo) * margin
-        return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
 
 
 def fit_umap(codes: np.ndarray, *, n_neighbors: int = 15, min_dist: float = 0.1, random_state: int = 0,

@@ -46,7 +46,6 @@ class Limits:
     latent_dim: int = 1024
     channels: int = 1024  # per convolution
     hidden: int = 8192
-    blocks: int = 8  # residual blocks after each downsampling
     image_size: int = 28  # the only input side the readers produce (latent.preprocess.SIZE)
     parameters: int = 50_000_000  # autoencoder weights (200 MB as float32)
     weight_abs: float = 1e4  # largest |weight| accepted; trained ones stay below ~100
@@ -263,7 +262,7 @@ def check_dataset(dataset: dict) -> int:
     return check_class_names(dataset.get("class_names"))
 
 
-AUTOENCODER_KEYS = ("latent_dim", "channels", "hidden", "blocks", "image_size")
+AUTOENCODER_KEYS = ("latent_dim", "channels", "hidden", "blocks", "image_size")  # blocks: removed, 0 accepted
 MIXTURE_KEYS = ("n_components", "covariance_type", "reg_covar", "class_prior", "max_components", "max_iter",
                 "n_init", "random_state")
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.gaussian.COVARIANCE_TYPES
@@ -293,7 +292,9 @@ def check_autoencoder_config(ae: dict) -> None:
         raise SchemaError(f"field config.autoencoder has unknown keys {show(unknown)}")
     integer(ae, "latent_dim", where, 1, LIMITS.latent_dim)
     integer(ae, "hidden", where, 1, LIMITS.hidden)
-    integer(ae, "blocks", where, 0, LIMITS.blocks, required=False)
+    if "blocks" in ae and (ae["blocks"] != 0 or isinstance(ae["blocks"], bool)):  # a removed option, always 0
+        raise SchemaError(f"field {where}blocks must be 0 (residual blocks were removed; a bundle built with them "
+                          f"cannot be loaded), got {show(ae['blocks'])}")
     if ae.get("image_size", LIMITS.image_size) != LIMITS.image_size or isinstance(ae.get("image_size"), bool):
         raise SchemaError(f"field {where}image_size must be {LIMITS.image_size}, got {show(ae.get('image_size'))}")
     channels = ae.get("channels")
@@ -336,6 +337,7 @@ def check_mixture_config(mix: dict) -> None:
         integer(mix, "random_state", where, 0, required=False)
 
 
+# latent_noise and consistency: removed options, still in older manifests (always 0 there); read as a record.
 TRAINING_NUMBERS = ("lr", "weight_decay", "latent_noise", "joint_weight", "consistency")
 TRAINING_INTEGERS = ("epochs", "batch_size", "seed", "joint_dims")
 
@@ -484,7 +486,7 @@ def array(arrays: dict, key: str, kind: str, shape: tuple, *, finite: bool = Tru
     kinds = {"f": "f", "i": "iu"}[kind]
     if a.dtype.kind not in kinds:
         raise SchemaError(f"array {key} has dtype {a.dtype}, expected {'floats' if kind == 'f' else 'integers'}")
-    if a.ndim != len(shape) or any(want is not None and got != want for got, want in zip(a.shape, shape)):
+    if a.ndim != len(shape) or any(want is not None and got != want for got, want in zip(a.shape, shape, strict=True)):
         expected = "(" + ", ".join("n" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
         raise SchemaError(f"array {key} has shape {a.shape}, expected {expected}")
     if finite and kind == "f" and not np.all(np.isfinite(a)):

@@ -126,8 +126,8 @@ def augmentation(manifest: dict) -> str:
     aug = training.get("augment", {})
     kinds = [name for name, on in (("mirror", aug.get("hflip_p")), ("rotation", aug.get("rotate_deg")),
                                    ("scale", aug.get("scale")), ("shear", aug.get("shear")),
-                                   ("shift", aug.get("shift_px")), ("stroke thickness", aug.get("thickness_p")),
-                                   ("erasing", aug.get("erase_p"))) if on]
+                                   ("shift", aug.get("shift_px")),
+                                   ("stroke thickness", aug.get("thickness_p"))) if on]
     what = ", ".join(kinds) or "changed copies"
     if training.get("target", "clean") == "augmented":
         return f"{what}; copies redrawn as they are"

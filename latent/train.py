@@ -14,8 +14,8 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -39,7 +39,6 @@ class TrainConfig:
     # side its zip is on). "augmented" is plain data augmentation: the changed copy is a new training
     # image, reconstructed as it is; only the class term (joint training) learns the invariance.
     target: str = "clean"
-    latent_noise: float = 0.0  # Gaussian noise added to codes before decoding, in units of their batch std
     # Joint training (0 = the write-up's two-stage method, no labels): weight of a class-structure term
     # that pulls each code towards a learned centre of its class (a Gaussian classifier on the codes:
     # logits = -|z - mu_c|^2 / 2), so the latent space is shaped for the per-class mixtures fitted after.
@@ -47,10 +46,6 @@ class TrainConfig:
     # How many leading code dimensions the class-structure term sees (0 = all). The other dimensions
     # stay free for what the classes share (texture, pose), so reconstruction pays less for the term.
     joint_dims: int = 0
-    # Weight of an invariance term (no labels): two augmented copies of an image should get the same
-    # code. The squared distance is divided by the codes' variance over the batch (with gradient), so
-    # shrinking all codes does not pay; reconstruction keeps them informative. 0 turns it off.
-    consistency: float = 0.0
     seed: int = 0  # seeds torch, numpy and the augmentation stream
     device: str = "auto"  # "auto" (cuda when available), "cpu" or "cuda"
     threads: int | None = None  # torch.set_num_threads; None keeps torch's default
@@ -139,16 +134,7 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
             xb = x[rows].to(device)  # (B, 1, 28, 28)
             xin = augment(xb, cfg.augment, gen) if cfg.denoise else xb
             z = model.encoder(xin)  # (B, d)
-            invariance = None
-            if cfg.consistency > 0:
-                z2 = model.encoder(augment(xb, cfg.augment, gen))
-                both = torch.cat([z, z2])
-                invariance = (z - z2).pow(2).sum(1).mean() / (2 * both.var(0).sum() + 1e-8)
-            if cfg.latent_noise > 0:
-                z = z + cfg.latent_noise * z.std(dim=0).detach() * torch.randn(z.shape, generator=gen, device=device)
             loss = F.binary_cross_entropy_with_logits(model.decoder(z), xin if cfg.target == "augmented" else xb)
-            if invariance is not None:
-                loss = loss + cfg.consistency * invariance
             if joint:
                 logits = -0.5 * torch.cdist(z[:, :joint_dims], centres).pow(2)  # (B, n_classes)
                 loss = loss + cfg.joint_weight * F.cross_entropy(logits, y[rows].to(device))
@@ -198,7 +184,7 @@ def recalibrate_batchnorm(module: torch.nn.Module, x: torch.Tensor, device, batc
     module.train()
     for start in range(0, len(x), batch_size):
         module(x[start:start + batch_size].to(device))
-    for m, momentum in zip(norms, saved):
+    for m, momentum in zip(norms, saved, strict=True):
         m.momentum = momentum
     module.train(was_training)
 

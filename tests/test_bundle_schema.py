@@ -61,6 +61,18 @@ def test_the_tiny_and_the_shipped_bundles_pass():
         assert model.n_classes == 10
 
 
+def test_removed_options_in_older_manifests_are_accepted_and_ignored(bundle):
+    """`blocks` (residual blocks), `latent_noise`, `consistency` and `erase_p` were removed; old manifests keep them."""
+    def old_style(manifest):
+        manifest["config"]["autoencoder"]["blocks"] = 0
+        manifest["config"]["training"].update(latent_noise=0.0, consistency=0.0)
+        manifest["config"]["training"].setdefault("augment", {})["erase_p"] = 0.0
+    edit_manifest(bundle, old_style)
+    assert LatentModel.load(bundle).n_classes == 10
+    edit_manifest(bundle, set_field("config.autoencoder.blocks", 2))  # weights with residual blocks: not loadable
+    refused(bundle, "config.autoencoder.blocks", "2")
+
+
 def test_negative_latent_dim_is_named(bundle):
     edit_manifest(bundle, set_field("config.autoencoder.latent_dim", -5))
     refused(bundle, "config.autoencoder.latent_dim", "-5")

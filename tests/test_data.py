@@ -18,8 +18,7 @@ from latent.errors import CorruptDataError, DatasetNotFoundError
 
 def test_digits_are_mnist_shaped(digits):
     assert digits.class_names == [str(i) for i in range(10)]
-    for split in ("train", "val", "test"):
-        x, y = digits.split(split)
+    for x, y in ((digits.x_train, digits.y_train), (digits.x_val, digits.y_val), (digits.x_test, digits.y_test)):
         assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y)
     total = len(digits.x_train) + len(digits.x_val) + len(digits.x_test)
     assert total == 1797

@@ -133,7 +133,7 @@ def morph_data(path: str, source: int, source_style: int | None, target: int, ta
     strip_z = np.stack([path_morph.at(t) for t in np.linspace(0.0, 1.0, n_strip)])
     strip = model.classify(strip_z, reject_below=model.threshold)
     return {"morph": path_morph, "xy": model.to_map(path_morph.path), "strip_images": model.decode(strip_z),
-            "strip_names": strip.names, "strip_p": strip.proba.max(axis=1)}
+            "strip_names": strip.names}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

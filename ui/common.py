@@ -189,11 +189,6 @@ def favicon():
     return Image.fromarray(img.round().astype(np.uint8), mode="RGBA")
 
 
-def header(title: str, lead: str) -> None:
-    st.title(title)
-    st.markdown(lead)
-
-
 def explain(markdown: str, *, expanded: bool = False) -> None:
     """The collapsible 'What am I looking at?' text of a page, written for a student."""
     with st.expander("What am I looking at?", expanded=expanded, icon=":material/school:"):
