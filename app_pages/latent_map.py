@@ -192,13 +192,13 @@ def style_card() -> None:
         number = {k: j + 1 for j, k in enumerate(style_options(c))}
         k = pick_b.selectbox("Style", style_options(c), key="map_style", persist_state="session",
                              format_func=lambda j: f"{number[j]} · {weights[j]:.0%}")
-        mean_image, samples = cached.component_images(path, c, k, 16, st.session_state.map_seed)
+        mean_image, samples = cached.component_images(path, c, k, cached.SAMPLES_SHOWN, st.session_state.map_seed)
         st.markdown(f"**Class {escape_markdown(names[c])}, style {number[k]}**")
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
             common.show_images([mean_image], captions=["its mean"], width=84)
             st.metric("Weight in its class", f"{weights[k]:.0%}", width="content",
                       help="Share of the class's probability mass that this component carries.")
-        common.show_grid(samples, 4, scale=3, caption="16 samples from this style, decoded")
+        common.show_grid(samples, 4, scale=3, caption=f"{cached.SAMPLES_SHOWN} samples from this style, decoded")
         st.button("Resample", key="map_resample", icon=":material/refresh:",
                   on_click=lambda: st.session_state.update(map_seed=st.session_state.map_seed + 1))
 

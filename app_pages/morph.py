@@ -81,7 +81,7 @@ m = data["morph"]
 live_box = st.container()  # the slider and what follows it (a fragment: a slider move reruns only this)
 
 strip_head = st.columns([3, 1], vertical_alignment="center")
-strip_head[0].markdown("##### The morph in 11 frames")
+strip_head[0].markdown(f"##### The morph in {cached.MORPH_FRAMES} frames")
 with strip_head[1]:
     common.download_grid(data["strip_images"], len(data["strip_images"]), file_name="morph-frames.png",
                          key="morph_strip_download", label="PNG")

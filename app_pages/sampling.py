@@ -44,7 +44,7 @@ decides whether the result looks like anything:
   of 100). Pictures, not noise, but mostly unreadable: this is why a generator needs a density, not
   just a decoder.{judge_note}
 
-**Recognised** is the share of 500 samples for which the classifier does *not* answer “none”,
+**Recognised** is the share of {cached.SAMPLES_SCORED} samples for which the classifier does *not* answer “none”,
 at the calibrated threshold. Tick *judge the decoded picture* to run each decoded image through
 the encoder and classifier again, as a viewer would.
 

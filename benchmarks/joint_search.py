@@ -48,7 +48,7 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     train_s = time.time() - started
     ae.cpu()
     z_train, z_val, z_test = (encode_images(ae, x) for x in (ds.x_train, ds.x_val, ds.x_test))
-    mixture = ClassGaussianMixture(recipe.get("components", 6), reg_covar=1e-2, random_state=0).fit(z_train, ds.y_train)
+    mixture = ClassGaussianMixture(recipe.get("components", 6), random_state=0).fit(z_train, ds.y_train)
     return {"recipe": recipe,
             "val_accuracy": float(np.mean(mixture.predict(z_val) == ds.y_val)),
             "val_mse": reconstruction_mse(ae, ds.x_val),

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset
+from .gaussian import REG_COVAR
 from .model import LatentModel
 from .paths import judges_root
 
@@ -79,7 +80,7 @@ def compare_auto_components(model: LatentModel, dataset: Dataset, log: Callable[
     log("refitting the mixtures with BIC-chosen numbers of components (1..10 per class)")
     params = model.manifest["config"]["mixture"]
     auto = ClassGaussianMixture("auto", covariance_type=params.get("covariance_type", "full"),
-                                reg_covar=params.get("reg_covar", 1e-2), random_state=0)
+                                reg_covar=params.get("reg_covar", REG_COVAR), random_state=0)
     auto.fit(model.encode(dataset.x_train), dataset.y_train)
     z_test = model.encode(dataset.x_test)
     sizes = {name: int(k) for name, k in zip(model.class_names, auto.n_components_, strict=True)}

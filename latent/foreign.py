@@ -24,6 +24,7 @@ import numpy as np
 
 from . import junk
 from .catalog import DatasetInfo
+from .preprocess import SIZE
 from .progress import progress_bar
 from .rejection import DEFAULT_RATES, NoneRule, Test
 
@@ -69,7 +70,7 @@ def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dic
     arrays = {"kinds": np.array(list(sets), dtype=str), "blank": np.array([s.blank for s in sets.values()]),
               "total": np.array([s.total for s in sets.values()])}
     for i, s in enumerate(sets.values()):
-        arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, 28, 28)
+        arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, SIZE, SIZE)
         arrays[f"labels{i}"] = np.array([label or "" for label in s.labels], dtype=str)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

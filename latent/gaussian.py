@@ -12,6 +12,10 @@ import numpy as np
 
 LOG_2PI = np.log(2 * np.pi)
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # scikit-learn's GaussianMixture covariance types
+# Added to covariance diagonals, in standardised latent units: 1 % of each direction's variance shrinks
+# the full covariances a little; chosen on the validation split (MNIST 0.9828 -> 0.9830, Fashion-MNIST
+# 0.8819 -> 0.8854 against 1e-4). The default of both estimators and of the pipeline's MixtureConfig.
+REG_COVAR = 1e-2
 
 
 def standardisation(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -73,7 +73,7 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     precisions_cholesky_ = FittedAttribute()
     bic_ = FittedAttribute()
 
-    def __init__(self, n_components=6, *, covariance_type="full", reg_covar=1e-2, class_prior="uniform",
+    def __init__(self, n_components=6, *, covariance_type="full", reg_covar=G.REG_COVAR, class_prior="uniform",
                  max_components=10, max_iter=200, n_init=1, random_state=0):
         self.n_components = n_components
         self.covariance_type = covariance_type

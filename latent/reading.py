@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .preprocess import SIZE
 from .rejection import NoneRule
 
 # How each test's score is named and read, for people (the Draw page, `classify`).
@@ -56,8 +57,8 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
     threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1]."""
     x = np.asarray(x, dtype=np.float32)
-    if x.shape != (28, 28):
-        raise ValueError(f"expected a (28, 28) model input, got {x.shape}")
+    if x.shape != (SIZE, SIZE):
+        raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
     rule = rule if rule is not None else model.rule
     if reject_below is not None:
         rule = rule.with_likelihood(reject_below)

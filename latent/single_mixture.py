@@ -42,7 +42,8 @@ class SingleGaussianMixture(ClassifierMixin, BaseEstimator):
     scorer_ : SingleMixtureScorer holding the arrays above; the attributes read through to it
     """
 
-    def __init__(self, n_components=None, *, covariance_type="full", reg_covar=1e-2, max_iter=200, random_state=0):
+    def __init__(self, n_components=None, *, covariance_type="full", reg_covar=G.REG_COVAR, max_iter=200,
+                 random_state=0):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar

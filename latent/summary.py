@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .preprocess import SIZE
 from .text import escape_markdown
 
 
@@ -251,7 +252,7 @@ def pipeline_diagram_html(manifest: dict | None = None) -> str:
     k = components_per_class(manifest or {}) if manifest else "k"
     n_classes = len((manifest or {}).get("dataset", {}).get("class_names", [])) or "C"
     boxes = [
-        ("image", "28×28 pixels", "img"),
+        ("image", f"{SIZE}×{SIZE} pixels", "img"),
         ("encoder", "a neural network", "net"),
         ("latent code z", f"{latent} numbers", "z"),
         ("a mixture per class", f"{n_classes} × {k} styles → class or “none”", "gmm"),

@@ -16,6 +16,9 @@ import streamlit as st
 from ui.common import load_model
 
 LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
+MORPH_FRAMES = 11  # frames of the morph strip under the morph page's slider
+SAMPLES_SHOWN = 16  # decoded samples shown per source on the sampling page, and per style on the map page
+SAMPLES_SCORED = 500  # samples per source whose recognised share the sampling page reports
 SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots ~2 % of the map apart
 
 
@@ -121,7 +124,7 @@ def code_graph(path: str):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def morph_data(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
-               dense: bool = False, n_points: int = 51, n_strip: int = 11) -> dict:
+               dense: bool = False, n_points: int = 51, n_strip: int = MORPH_FRAMES) -> dict:
     """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
     from latent.morph import endpoint, morph
 
@@ -165,7 +168,8 @@ def _morph_csv(m, names, label_name) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: int = 16, n_score: int = 500) -> dict:
+def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN,
+                 n_score: int = SAMPLES_SCORED) -> dict:
     """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
     from latent.sampling import draw_samples, recognise
 
