@@ -20,12 +20,14 @@ import math
 import os
 import platform
 import shlex
-import sys
 import struct
+import sys
 import zipfile
 import zlib
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,12 +87,17 @@ def current_command() -> str:
 
 # --------------------------------------------------------------------------- writing
 
+def npz_members(arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """`arrays` as the keyword arguments of np.savez (numpy's stubs give **kwds the type of `allow_pickle`)."""
+    return dict(arrays)
+
+
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     for key, value in arrays.items():
         if np.asarray(value).dtype == object:
             raise TypeError(f"{path.name}:{key} is an object array; bundles hold plain numeric/string arrays only")
     with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **npz_members(arrays))
 
 
 def write_manifest(directory: Path, manifest: dict, names=None) -> dict:
@@ -103,7 +110,7 @@ def write_manifest(directory: Path, manifest: dict, names=None) -> dict:
         path = directory / name
         files[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest = {"schema_version": SCHEMA_VERSION, **manifest, "files": files}
-    manifest.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    manifest.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
     manifest.setdefault("versions", library_versions())
     tmp = directory / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")

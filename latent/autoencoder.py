@@ -30,7 +30,8 @@ class AutoencoderConfig:
     image_size: int = 28  # inputs are image_size x image_size, one channel
 
     def __post_init__(self):
-        self.channels = tuple(int(c) for c in self.channels)
+        c1, c2 = self.channels  # a JSON list in a manifest: two whole numbers
+        self.channels = (int(c1), int(c2))
         if self.image_size % 4:
             raise ValueError(f"image_size must be divisible by 4 (two stride-2 convolutions), got {self.image_size}")
         if self.latent_dim < 1:

@@ -24,6 +24,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -41,7 +42,17 @@ FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-IDX_DATASETS = {
+
+
+class IdxSpec(TypedDict):
+    title: str
+    classes: list[str]
+    mirrors: list[str]  # base URLs tried in turn
+    extra_dirs: list[str]  # system folders that may hold the files (Debian's packages)
+    sha256: dict[str, str]  # file stem -> SHA-256 of the decompressed file
+
+
+IDX_DATASETS: dict[str, IdxSpec] = {
     "mnist": {
         "title": "MNIST",
         "classes": [str(i) for i in range(10)],
@@ -183,6 +194,7 @@ def _load_idx_dataset(name: str, data_dir, *, download: bool, progress: bool) ->
     arrays = {}
     for key, stem in FILES.items():
         path = _find_file(found, stem)
+        assert path is not None, f"{found} was found to hold {stem}"  # _has_all checked every file
         arrays[key] = read_idx(path, expected_sha256=spec["sha256"][stem])
     x_train, y_train = arrays["train_images"], arrays["train_labels"].astype(np.int64)
     x_test, y_test = arrays["test_images"], arrays["test_labels"].astype(np.int64)
@@ -238,7 +250,7 @@ def download_idx(name: str, target: Path, *, progress: bool = True, mirrors: lis
         raise
 
 
-def _download_missing(spec: dict, target: Path, mirrors: list[str], *, progress: bool, timeout: float) -> None:
+def _download_missing(spec: IdxSpec, target: Path, mirrors: list[str], *, progress: bool, timeout: float) -> None:
     for stem in FILES.values():
         if _find_file(target, stem) is not None:
             continue
@@ -334,13 +346,16 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
                                    f"found {len(class_names)}")
 
     def read_split(split_root: Path) -> tuple[np.ndarray, np.ndarray]:
-        files, odd = [], []
+        files: list[tuple[Path, int]] = []  # (image file, class index)
+        odd: list[tuple[Path, int]] = []  # image-named entries that are not regular files
         for c, name in enumerate(class_names):
             folder = split_root / name
             for f in (sorted(_entries(folder)) if folder.is_dir() else []):
                 if f.suffix.lower() in IMAGE_SUFFIXES:
                     (files if f.is_file() else odd).append((f, c))  # is_file: a regular file (stat, never opened)
-        images, labels, unreadable = [], [], []
+        images: list[np.ndarray] = []
+        labels: list[int] = []
+        unreadable: list[tuple[str, int]] = []  # (why, class index)
         for f, c in progress_bar(files, desc=f"read {split_root.name}", enabled=progress):
             try:
                 img, _ = image_to_model_input(f)
@@ -351,21 +366,23 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
             labels.append(c)
         if (odd or unreadable) and progress:
             print(_skipped_message(split_root, len(files) + len(odd), odd, unreadable))
-        labels = np.asarray(labels, dtype=np.int64)
-        counts = np.bincount(labels, minlength=len(class_names))
-        for c in np.flatnonzero(counts == 0):
-            folder = (split_root / class_names[c]).resolve()
-            skipped = [f"{f} is not a regular file" for f, k in odd if k == c] + [m for m, k in unreadable if k == c]
+        y = np.asarray(labels, dtype=np.int64)
+        counts = np.bincount(y, minlength=len(class_names))
+        for empty in np.flatnonzero(counts == 0):
+            folder = (split_root / class_names[empty]).resolve()
+            skipped = ([f"{f} is not a regular file" for f, k in odd if k == empty]
+                       + [m for m, k in unreadable if k == empty])
             detail = f" ({len(skipped)} skipped, e.g. {skipped[0]})" if skipped else ""
             raise DatasetNotFoundError(f"class folder {folder} has no readable images{detail}; add images or "
                                        f"remove the folder")
-        return np.stack(images), labels
+        return np.stack(images), y
 
     x, y = read_split(train_root)
-    x_test, y_test = read_split(root / "test") if has_splits else (None, None)
+    test = read_split(root / "test") if has_splits else None
     _check_enough_per_class(train_root, class_names, y, has_test=has_splits)
-    if not has_splits:
-        (x, y), (x_test, y_test) = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
+    if test is None:
+        (x, y), test = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
+    x_test, y_test = test
     (x_train, y_train), (x_val, y_val) = split_validation(x, y)
     return Dataset(f"folder:{root}", class_names, x_train, y_train, x_val, y_val, x_test, y_test,
                    source=str(root.resolve()))

@@ -14,8 +14,8 @@ the same renderer as the foreign ones, so it cannot tell them apart by how they 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Callable
 
 import numpy as np
 import torch
@@ -37,7 +37,8 @@ class DetectorConfig:
     seed: int = 0
 
     def __post_init__(self):
-        self.channels = tuple(int(c) for c in self.channels)
+        c1, c2 = self.channels  # a JSON list in a manifest: two whole numbers
+        self.channels = (int(c1), int(c2))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -45,7 +46,7 @@ class DetectorConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "DetectorConfig":
+    def from_dict(cls, d: dict) -> DetectorConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 

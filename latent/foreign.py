@@ -18,15 +18,18 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from . import junk
+from . import artifacts, junk
 from .catalog import DatasetInfo
 from .preprocess import SIZE
 from .progress import progress_bar
 from .rejection import DEFAULT_RATES, NoneRule, Test
+
+if TYPE_CHECKING:
+    from .detector import Detector  # imports torch: only where a detector is trained
 
 TRAIN_SIZE = 112  # canvas side of generated training inputs (quicker to make; all end up 28x28)
 N_EVAL = 300  # generated evaluation inputs per kind
@@ -48,6 +51,7 @@ def _code_version() -> str:
 
     digest = hashlib.sha256()
     for module in (junk, handwriting, photo, preprocess):
+        assert module.__file__ is not None, module  # modules of this package are files
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -75,7 +79,7 @@ def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dic
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
-        np.savez(tmp, **arrays)
+        np.savez(tmp, **artifacts.npz_members(arrays))
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home: no cache, same results
@@ -181,7 +185,7 @@ def thresholds(val_scores: dict, rates: dict | None = None) -> dict[str, float]:
 class NoneRuleFit:
     """What `train` stores for the "none" answer: the detector (or None), manifest fields, arrays."""
 
-    detector: object | None
+    detector: Detector | None
     calibration: dict  # manifest "calibration" fields: thresholds, temperature, rates
     arrays: dict[str, np.ndarray]  # calibration.npz: sorted validation scores of each test
 

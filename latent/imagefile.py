@@ -132,8 +132,9 @@ def _decode(fh, label: str, max_pixels: int) -> ImageRead:
         raise ImageInputError(f"{label} has no pixels")
     notes: list[str] = []
     try:
-        if getattr(img, "n_frames", 1) > 1:
-            notes.append(f"{label} has {img.n_frames} frames; the first one is used")
+        frames = getattr(img, "n_frames", 1)  # animated and multi-page formats only
+        if frames > 1:
+            notes.append(f"{label} has {frames} frames; the first one is used")
             img.seek(0)
         drafted = _draft(img)
         _check_budget(img, fh, label, (width, height), max_pixels, drafted)
@@ -191,7 +192,7 @@ def _check_budget(img: Image.Image, fh, label: str, size: tuple[int, int], max_p
                     f"decoding it would hold {needed / 2**20:.0f} MiB (up to {MAX_JPEG_COEFFICIENT_BYTES // 2**20} "
                     f"MiB are accepted); save it as a baseline JPEG or smaller")
         return
-    max_pixels = min(max_pixels, FORMAT_MAX_PIXELS.get(img.format, max_pixels))
+    max_pixels = min(max_pixels, FORMAT_MAX_PIXELS.get(img.format or "", max_pixels))
     if pixels > max_pixels:
         side = math.isqrt(max_pixels)
         raise ImageInputError(f"{label} is {width}x{height} pixels, too large: {img.format or 'such'} images up to "
@@ -267,16 +268,16 @@ def _reduce_to_gray(img: Image.Image, notes: list[str]) -> np.ndarray:
         if kind == "wide":
             peak = max(peak, float(planes[0].max()))
         strips.append([block_mean(p, factor) for p in planes])
-    planes = [np.concatenate(column) for column in zip(*strips)]
+    planes = [np.concatenate(column) for column in zip(*strips, strict=True)]
     if kind == "gray":
         return planes[0]
     if kind == "alpha":
         return composite(planes[0], planes[1], notes)
-    top = 65535.0 if img.mode.startswith("I;16") or peak > 255 else 255.0
+    full = 65535.0 if img.mode.startswith("I;16") or peak > 255 else 255.0
     if img.mode == "F":
-        top = max(peak, 1.0)
+        full = max(peak, 1.0)
     notes.append(f"{img.mode} samples rescaled to 0..1")
-    return np.clip(planes[0] / top, 0, 1).astype(np.float32)
+    return np.clip(planes[0] / full, 0, 1).astype(np.float32)
 
 
 def _planes(part: Image.Image, kind: str) -> list[np.ndarray]:
@@ -332,7 +333,7 @@ def _orient(img: Image.Image, gray: np.ndarray) -> np.ndarray:
         orientation = img.getexif().get(0x0112)
     except DECODE_ERRORS:
         return gray
-    method = ORIENTATIONS.get(orientation)
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
     if method is None:
         return gray
     return np.asarray(Image.fromarray(gray, mode="F").transpose(method), dtype=np.float32)

@@ -45,7 +45,7 @@ class Morph:
 
 
 def morph(model, z0: np.ndarray, z1: np.ndarray, *, n_points: int = 51, reject_below: float | None = None,
-          graph: "CodeGraph | None" = None, classes=None) -> Morph:
+          graph: CodeGraph | None = None, classes=None) -> Morph:
     """Classify `n_points` latents on the path from z0 to z1: the straight line, or with `graph`, the
     dense path (through codes of `classes` only, when given)."""
     path = interpolate(z0, z1, n_points) if graph is None else graph.path(z0, z1, n_points, classes=classes)
@@ -77,9 +77,10 @@ class CodeGraph:
     def _graph(self, classes):
         from sklearn.neighbors import NearestNeighbors
 
-        key = None if classes is None or self.labels is None else tuple(sorted(set(int(c) for c in classes)))
+        labels = self.labels
+        key = None if classes is None or labels is None else tuple(sorted({int(c) for c in classes}))
         if key not in self._graphs:
-            rows = np.arange(len(self.codes)) if key is None else np.flatnonzero(np.isin(self.labels, key))
+            rows = np.arange(len(self.codes)) if key is None or labels is None else np.flatnonzero(np.isin(labels, key))
             if len(rows) < 2:  # too few codes of these classes: use them all
                 return self._graph(None)
             k = min(self.n_neighbors, len(rows) - 1)
@@ -148,8 +149,8 @@ def compare_paths(model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int 
     """
     rng = np.random.default_rng(random_state)
     classes = model.mixture.classes_
-    out = {"straight": {"log_likelihood": [], "confident_share": []},
-           "dense": {"log_likelihood": [], "confident_share": []}}
+    out: dict[str, dict[str, list[float]]] = {"straight": {"log_likelihood": [], "confident_share": []},
+                                              "dense": {"log_likelihood": [], "confident_share": []}}
     for _ in range(n_pairs):
         a, b = rng.choice(len(classes), 2, replace=False)
         za = endpoint(model.mixture, classes[a], int(rng.integers(model.mixture.n_components_[a])))

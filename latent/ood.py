@@ -55,16 +55,17 @@ def image_statistics(model, images: np.ndarray, batch_size: int = 2000) -> dict[
     """
     x = np.asarray(images)
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
-    likelihood, mse, bce, entropy = [], [], [], []
+    parts: dict[str, list[np.ndarray]] = {"likelihood": [], "mse": [], "bce": [], "entropy": []}  # one per batch
     for start in range(0, len(x), batch_size):
         xb = x[start:start + batch_size]
         Z = model.encode(xb)
-        likelihood.append(model.mixture.log_likelihoods(Z).max(axis=1))
+        parts["likelihood"].append(model.mixture.log_likelihoods(Z).max(axis=1))
         flat, rec = xb.reshape(len(xb), -1), model.decode(Z).reshape(len(xb), -1)
-        mse.append(((rec - flat) ** 2).mean(axis=1))
-        bce.append(_cross_entropy(flat, rec))
-        entropy.append(_cross_entropy(flat, flat))
-    likelihood, mse, bce, entropy = (np.concatenate(v).astype(np.float64) for v in (likelihood, mse, bce, entropy))
+        parts["mse"].append(((rec - flat) ** 2).mean(axis=1))
+        parts["bce"].append(_cross_entropy(flat, rec))
+        parts["entropy"].append(_cross_entropy(flat, flat))
+    likelihood, mse, bce, entropy = (np.concatenate(parts[k]).astype(np.float64)
+                                     for k in ("likelihood", "mse", "bce", "entropy"))
     return {"likelihood": likelihood, "mse": mse, "bce": bce, "log_mse": np.log(mse + 1e-8),
             "log_excess_bce": np.log(np.maximum(bce - entropy, 1e-6)), "log_complexity": np.log(entropy + 1e-3)}
 
@@ -72,7 +73,7 @@ def image_statistics(model, images: np.ndarray, batch_size: int = 2000) -> dict[
 class OODScorer:
     """Scores fitted on in-distribution validation images (fit), then applied to any images."""
 
-    def fit(self, model, val_images: np.ndarray) -> "OODScorer":
+    def fit(self, model, val_images: np.ndarray) -> OODScorer:
         self.model_ = model
         stats = image_statistics(model, val_images)
         raw = {"likelihood": stats["likelihood"], "reconstruction": -stats["mse"]}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Literal, TypeGuard, overload
 
 import numpy as np
 
@@ -81,14 +82,18 @@ def show(value, limit: int = 40) -> str:
 # --------------------------------------------------------------------------- scalar fields
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@overload
+def section(d: dict, key: str, where: str, *, required: Literal[True] = True) -> dict: ...
+@overload
+def section(d: dict, key: str, where: str, *, required: bool) -> dict | None: ...
 def section(d: dict, key: str, where: str, *, required: bool = True) -> dict | None:
     """d[key] as a dict (None when absent and optional)."""
     if key not in d:
@@ -434,8 +439,7 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
     for name in curves:
         check_text(name, f"{where}test_reliability (a curve's name)")
         curve = section(curves, name, f"{where}test_reliability.")
-        lengths = {len(curve.get(k)) if isinstance(curve.get(k), list) else -1 for k in ("confidence", "accuracy",
-                                                                                          "count")}
+        lengths = {len(v) if isinstance(v := curve.get(k), list) else -1 for k in ("confidence", "accuracy", "count")}
         if len(lengths) != 1 or -1 in lengths or lengths.pop() > 1000:
             raise SchemaError(f"field {where}test_reliability.{name} must hold three lists of the same length")
         for key in ("confidence", "accuracy"):

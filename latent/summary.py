@@ -235,7 +235,7 @@ def file_table(manifest: dict) -> list[dict]:
             for name, info in manifest.get("files", {}).items()]
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
