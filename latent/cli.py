@@ -395,33 +395,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from .artifacts import load_manifest
+    from .summary import describe_bundle
 
-    manifest = load_manifest(args.model, verify=True)  # checked against latent.schema: the fields below exist
+    manifest = load_manifest(args.model, verify=True)  # checked against latent.schema
     if args.json:
         print(json.dumps(manifest, indent=2))
         return 0
-    m, ds, cfg = manifest.get("metrics", {}), manifest["dataset"], manifest["config"]
-    calibration = manifest["calibration"]
-
-    def num(d: dict, key: str, spec: str = ".4f") -> str:
-        return "?" if d.get(key) is None else format(d[key], spec)
-
-    print(f"bundle        {args.model} (schema {manifest['schema_version']}, created {manifest.get('created')})")
-    print(f"dataset       {ds['name']}: {', '.join(ds['class_names'])}")
-    print(f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, "
-          f"{cfg.get('training', {}).get('epochs', '?')} epochs")
-    print(f"mixtures      {cfg['mixture']['n_components']} components per class, "
-          f"{cfg['mixture'].get('covariance_type', 'full')} covariance")
-    if m:
-        print(f"accuracy      train {num(m, 'train_accuracy')}, test {num(m, 'test_accuracy')} "
-              f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})")
-        print(f"recon. mse    test {num(m, 'test_reconstruction_mse')}")
-    print(f"'none' below  {calibration['reject_below']:.2f} "
-          f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)")
-    print(f"built by      {manifest.get('command')}")
-    print("files:")
-    for name, f in manifest["files"].items():
-        print(f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}...")
+    print(describe_bundle(manifest, args.model))
     return 0
 
 

@@ -285,3 +285,33 @@ def junk_rows(junk: dict) -> tuple[list[dict], list[dict]]:
     digits = [{"digits": escape_markdown(name), "inputs": r.get("n"), "read right": _pct(r.get("correct")),
                "refused (“none”)": _pct(r.get("none"))} for name, r in junk.get("digits", {}).items()]
     return kinds, digits
+
+
+def describe_bundle(manifest: dict, path: str | Path) -> str:
+    """`python -m latent info`: a bundle's dataset, config, metrics and files, one line each.
+
+    `manifest` has been checked against latent.schema (artifacts.load_manifest): the fields read here exist.
+    """
+    m, ds, cfg = manifest.get("metrics", {}), manifest["dataset"], manifest["config"]
+    calibration = manifest["calibration"]
+
+    def num(d: dict, key: str, spec: str = ".4f") -> str:
+        return "?" if d.get(key) is None else format(d[key], spec)
+
+    lines = [f"bundle        {path} (schema {manifest['schema_version']}, created {manifest.get('created')})",
+             f"dataset       {ds['name']}: {', '.join(ds['class_names'])}",
+             f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, "
+             f"{cfg.get('training', {}).get('epochs', '?')} epochs",
+             f"mixtures      {cfg['mixture']['n_components']} components per class, "
+             f"{cfg['mixture'].get('covariance_type', 'full')} covariance"]
+    if m:
+        lines += [f"accuracy      train {num(m, 'train_accuracy')}, test {num(m, 'test_accuracy')} "
+                  f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})",
+                  f"recon. mse    test {num(m, 'test_reconstruction_mse')}"]
+    lines += [f"'none' below  {calibration['reject_below']:.2f} "
+              f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)",
+              f"built by      {manifest.get('command')}",
+              "files:"]
+    lines += [f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}..."
+              for name, f in manifest["files"].items()]
+    return "\n".join(lines)
