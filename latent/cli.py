@@ -116,11 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--junk", action="store_true",
                           help="also generate (seeded) foreign kinds (letters, symbols, scribbles, shapes, photos, "
                                "textures, gradients, noise) and digits as people write them, and report per kind the "
-                               "share answered 'none' -- also with the detector retrained without that kind (leave "
-                               "one kind out) -- and per digit set the share read right and the share refused")
+                               "share answered 'none' -- also with the detector retrained without that kind's family "
+                               "(letters, pictures ...: leave one family out) -- and per digit set the share read "
+                               "right and the share refused")
     evaluate.add_argument("--junk-n", type=_positive_int, default=300, help="inputs per kind for --junk")
     evaluate.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
-                          help="with --junk: skip retraining the detector without each kind (quicker, less honest)")
+                          help="with --junk: skip retraining the detector without each family (quicker, less honest)")
     evaluate.add_argument("--save", action="store_true",
                           help="also store the results (with this command) in the bundle's manifest under "
                                "'evaluation', where the dashboard's report page shows them")
@@ -314,8 +315,9 @@ def cmd_evaluate(args) -> int:
 
         from .artifacts import current_command, update_manifest
 
+        # merged into what earlier evaluations stored (README runs `--ood ...` and `--junk` as two commands)
         update_manifest(args.model, evaluation={
-            **metrics, "dataset": name, "command": current_command(),
+            **model.manifest.get("evaluation", {}), **metrics, "dataset": name, "command": current_command(),
             "evaluated": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         log(f"stored the results in {Path(args.model) / 'manifest.json'}")
     if args.json:
@@ -387,7 +389,7 @@ def format_report(model, dataset: str, m: dict) -> str:
 def junk_table(junk: dict, metrics: dict) -> str:
     """The `--junk` results as two plain tables: foreign kinds answered "none", digit sets read right."""
     lines = [f"answered 'none' (share of {next(iter(junk['junk'].values()))['n']} per kind)   bundle's rule   "
-             "detector trained without the kind"]
+             "detector trained without its family"]
     for kind, r in junk["junk"].items():
         left = r.get("none_left_out")
         lines.append(f"  {kind:<34}{r['none']:>10.3f}{'' if left is None else f'{left:>14.3f}'}")

@@ -409,6 +409,7 @@ def check_junk(junk: dict, where: str) -> None:
             integer(row, "n", f"{where}{group}.{name}.", 0)
             for key in keys:
                 number(row, key, f"{where}{group}.{name}.", 0, 1, required=key != "none_left_out")
+            text(row, "left_out_with", f"{where}{group}.{name}.", required=False)  # the family left out with it
     test = section(junk, "test", where, required=False) or {}
     for key in ("none", "accuracy"):
         number(test, key, where + "test.", 0, 1, required=False)
