@@ -312,6 +312,7 @@ def check_detector_config(det: dict) -> None:
             or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
         raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
                           f"got {show(channels)}")
+    integer(det, "pool", where, 1, 7, required=False)
     for key in ("dropout", "blur_p"):
         number(det, key, where, 0, 1, required=False)
 
