@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--junk-n", type=_positive_int, default=300, help="inputs per kind for --junk")
     evaluate.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
                           help="with --junk: skip retraining the detector without each family (quicker, less honest)")
+    evaluate.add_argument("--leave-out-epochs", type=_positive_int, default=None,
+                          help="with --junk: epochs of each detector retrained without a family (default: the "
+                               "bundle's own)")
     evaluate.add_argument("--save", action="store_true",
                           help="also store the results (with this command) in the bundle's manifest under "
                                "'evaluation', where the dashboard's report page shows them")
@@ -303,6 +306,7 @@ def cmd_evaluate(args) -> int:
         from .foreign import evaluate_junk
 
         metrics["junk"] = evaluate_junk(model, dataset, n=args.junk_n, leave_one_out=args.leave_one_out,
+                                        leave_out_epochs=args.leave_out_epochs,
                                         data_dir=args.data_dir, log=log, progress=not args.json)
     judge_dir = Path(args.judge) if args.judge else JUDGES_ROOT / name
     if args.judge or (judge_dir / "manifest.json").is_file():

@@ -411,6 +411,8 @@ def check_junk(junk: dict, where: str) -> None:
             for key in keys:
                 number(row, key, f"{where}{group}.{name}.", 0, 1, required=key != "none_left_out")
             text(row, "left_out_with", f"{where}{group}.{name}.", required=False)  # the family left out with it
+    integer(junk, "leave_out_epochs", where, 1, required=False)
+    integer(junk, "seed", where, 0, required=False)
     test = section(junk, "test", where, required=False) or {}
     for key in ("none", "accuracy"):
         number(test, key, where + "test.", 0, 1, required=False)
