@@ -129,7 +129,10 @@ def params(step: Step, known: dict) -> dict[str, str]:
 
 def go(n: int, known: dict, keep: dict[str, str]) -> None:
     """Open step n (1-based): its page with its parameters, the lesson's number and `keep` (model, present)."""
+    from ui import url_state
+
     step = STEPS[n - 1]
+    url_state.follow_link()
     st.switch_page(step.page, query_params={**keep, **params(step, known), PARAM: str(n)})
 
 

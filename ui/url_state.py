@@ -20,7 +20,8 @@ from typing import Any
 
 import streamlit as st
 
-WRITTEN_KEY = "_url_written"  # {session key: the URL value this session last wrote for it}
+WRITTEN_KEY = "_url_written"  # {session key: the URL values this session wrote for it, the latest last}
+HISTORY = 64  # values remembered per key: a browser's URL may lag a few reruns behind what was written
 NOTES_KEY = "_url_notes"  # notes of this run about parameters that could not be used
 
 
@@ -68,7 +69,9 @@ def number(lo: float, hi: float, *, step: float | None = None, origin: float | N
             raise BadParam(f"a number from {lo:g} to {hi:g}")
         if step:
             value = base + round((value - base) / step) * step
-        return float(min(max(round(value, 10), lo), hi))
+            if base == round(base, 10):  # a round grid (0, 0.01, …): no float noise such as 0.30000000000000004
+                value = round(value, 10)
+        return float(min(max(value, lo), hi))
 
     return Spec(parse, lambda v: f"{float(v):.{digits}f}".rstrip("0").rstrip("."))
 
@@ -184,14 +187,17 @@ def model_spec(paths: Sequence[str]) -> Spec:
 def bind(key: str, name: str, spec: Spec, *, default: Any = None) -> Any:
     """Make session-state `key` follow URL parameter `name`; call it before the widget that owns `key`.
 
-    The URL's value is taken when this session did not write it (a link, a reload, the lesson); one that
-    cannot be read leaves the session's value (or `default`) with a note. Then the value is written back to
-    the URL (`spec.dump` None leaves the parameter out). Returns the value.
+    The URL's value is taken when this session never wrote it (a link, a reload, the lesson) or holds no
+    value for `key` (a widget's state is dropped when st.switch_page leaves its page); one that cannot be
+    read leaves the session's value (or `default`) with a note. Then the value is written back to the URL
+    (`spec.dump` None leaves the parameter out). Returns the value.
     """
     written = st.session_state.setdefault(WRITTEN_KEY, {})
     text = st.query_params.get(name)
     problem = None
-    if text is not None and text != written.get(key):
+    # A value this session wrote itself is not news: the browser sends its URL with every widget change, and
+    # after quick key presses that URL can still hold an earlier value than the one just written.
+    if text is not None and (text not in written.get(key, ()) or key not in st.session_state):
         try:
             st.session_state[key] = spec.parse(text)
         except BadParam as exc:
@@ -216,7 +222,16 @@ def write(key: str, name: str, spec: Spec, value: Any) -> None:
             del st.query_params[name]
     elif st.query_params.get(name) != out:
         st.query_params[name] = out
-    st.session_state.setdefault(WRITTEN_KEY, {})[key] = out
+    seen = st.session_state.setdefault(WRITTEN_KEY, {}).setdefault(key, [])
+    if out is not None and (not seen or seen[-1] != out):
+        seen.append(out)
+        del seen[:-HISTORY]
+
+
+def follow_link() -> None:
+    """Forget what this session wrote, so that the next run takes every parameter of the URL it is sent to
+    (the lesson's Next and Previous: their parameters set the view even where the user had it before)."""
+    st.session_state[WRITTEN_KEY] = {}
 
 
 def note(text: str) -> None:
