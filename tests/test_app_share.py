@@ -168,7 +168,7 @@ def test_the_lesson_walks_the_pages_and_sets_each_view(app_env):
     a, b = most_confused(json.loads((app_env / "manifest.json").read_text()))
     assert at.title[0].value == "Morph" and at.slider(key="morph_t").value == 0.5
     assert (at.query_params["from"], at.query_params["to"]) == (a, b)
-    assert f"from a {a} to a {b}" in texts(at)
+    assert f"from class {a} to class {b}" in texts(at)
     at.slider(key="morph_t").set_value(0.9).run()
     at.button(key="lesson_prev").click().run()
     at.button(key="lesson_next").click().run()

@@ -37,7 +37,8 @@ def test_choices_flags_and_optional_values():
     with pytest.raises(us.BadParam):
         flag.parse("maybe")
     point = us.optional(us.integer(0, 9))
-    assert point.parse("none") is None and point.parse("") is None and point.parse("3") == 3 and point.dump(None) is None
+    assert point.parse("none") is None and point.parse("") is None and point.parse("3") == 3
+    assert point.dump(None) is None
 
 
 def test_classes_by_name_or_by_number_when_names_are_not_numbers():

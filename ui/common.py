@@ -243,7 +243,6 @@ PRESENT_CSS = """<style>
 @media (min-width: 700px) { html { font-size: 22px; } }
 @media (max-width: 699px) { html { font-size: 18px; } }
 .modebar-container, [data-testid="stElementToolbar"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 </style>"""
 
 

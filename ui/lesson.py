@@ -60,8 +60,8 @@ STEPS: list[Step] = [
          "about {mh_target:.0%} of its moves, Langevin about {mala_target:.0%}; step size 1 is tuned to that.",
          {"walk_class": "{busy_class}", "sampler": "mh", "steps": "200", "step": "1"}),
     Step("Morph", "app_pages/morph.py",
-         "A straight line in latent space from a {pair_a} to a {pair_b}, the pair this model confuses most "
-         "({pair_n} test images). Move **t**: where do the probability lines cross, and does the path pass "
+         "A straight line in latent space from class {pair_a} to class {pair_b}, the pair this model confuses "
+         "most ({pair_n} test images). Move **t**: where do the probability lines cross, and does the path pass "
          "through empty space (a grey band: “none”)?",
          {"from": "{pair_a}", "to": "{pair_b}", "from_style": "0", "to_style": "0", "path": "line", "t": "0.5"}),
     Step("Class similarity", "app_pages/similarity.py",
