@@ -10,7 +10,7 @@ from latent.errors import BlankImageError, ImageInputError
 from latent.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.reading import read_input
 from latent.text import escape_markdown
-from ui import cached, common
+from ui import cached, common, url_state
 
 PEN_WIDTHS = (4, 48, 19)  # the canvas pen: thinnest, thickest, default (pixels of the 280-pixel canvas)
 MODES = {"Draw": ":material/draw:", "Upload": ":material/upload:", "Camera": ":material/photo_camera:"}
@@ -60,10 +60,12 @@ left, right = st.columns([1, 1.2], gap="large")
 x, cleaned, blank = None, None, None  # the 28x28 model input; the cleaned photo; why there is nothing to read
 with left:
     default_mode = "Draw" if info.drawable else "Upload"
+    url_state.bind("draw_mode", "mode", url_state.choice({m.lower(): m for m in MODES}), default=default_mode)
     mode = st.segmented_control("Input", list(MODES), default=default_mode, key="draw_mode", required=True,
                                 format_func=lambda m: f"{MODES[m]} {m}", label_visibility="collapsed")
     gray, via, source_name = None, UPLOAD, None
     if mode == "Draw":
+        url_state.bind("draw_pen", "pen", url_state.integer(*PEN_WIDTHS[:2]), default=PEN_WIDTHS[2])
         pen = st.slider("Pen width", *PEN_WIDTHS, key="draw_pen", help="Thin or thick: the model reads both "
                         "(strokes are brought to the width of its training images).")
         canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=280,
@@ -105,6 +107,9 @@ with right:
     below = int(np.ceil((calibrated - (val[0] - (np.median(val) - val[0]) * 0.5)) / step))
     above = max(int(np.ceil((np.quantile(val, 0.9) - calibrated) / step)), 1)
     answer = st.container()
+    url_state.bind("draw_threshold", "threshold", url_state.number(calibrated - below * step, calibrated + above * step,
+                                                                   step=step, origin=calibrated, digits=6),
+                   default=calibrated)
     threshold = st.slider("Latent test: “none” below this best class log-likelihood", calibrated - below * step,
                           calibrated + above * step, calibrated, step, format="%.2f", key="draw_threshold",
                           help="The latent test's threshold: below it, the best class finds the code too unlikely. "
