@@ -9,6 +9,7 @@ from latent.catalog import dataset_info
 from latent.errors import BlankImageError, ImageInputError
 from latent.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.reading import read_input
+from latent.styles import style_number
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 
@@ -136,12 +137,12 @@ with right:
                                 f"would have been {best}.")
                 st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
                                                        height=220),
-                                key="draw_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                                key="draw_proba", config=common.chart_config("draw-probabilities"), width="stretch")
             with st.expander("Why: the tests behind “none”", expanded=r.label < 0, icon=":material/rule:"):
                 st.caption("Grey: the validation images' scores (real images the model never trained on). Dashed: "
                            "the threshold. Diamond: your input, green when it passes, red when it fails.")
                 st.plotly_chart(plots.none_tests(r.tests, model.val_scores), key="draw_tests",
-                                config=common.STATIC_PLOT_CONFIG, width="stretch")
+                                config=common.chart_config("draw-none-tests"), width="stretch")
 
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
@@ -153,7 +154,8 @@ if x is not None:
     with pictures[1]:
         common.show_images([r.x, r.reconstruction, style_mean], width=112, captions=[
             "model input (28×28)", "reconstruction",
-            f"nearest style: {escape_markdown(names[r.style_class])}, style {r.style + 1}"])
+            f"nearest style: {escape_markdown(names[r.style_class])}, "
+            f"style {style_number(model.mixture, r.style_class, r.style)}"])
 
     trail = st.session_state.draw_trail if via == CANVAS else []
     here = [float(v) for v in r.map_xy]
@@ -164,4 +166,4 @@ if x is not None:
     base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
     fig = (plots.map_path(base, np.asarray(trail), name="your drawing, stroke by stroke", current=r.map_xy)
            if len(trail) > 1 else plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"]))
-    st.plotly_chart(fig, key="draw_map", config=common.PLOT_CONFIG, width="stretch")
+    st.plotly_chart(fig, key="draw_map", config=common.chart_config("draw-map", base=common.PLOT_CONFIG), width="stretch")

@@ -183,7 +183,7 @@ def spot_card(x: float, y: float) -> None:
                   help="log p(code | class) of the likeliest class; below the threshold the answer is “none”.")
         st.plotly_chart(plots.probability_bars(info["proba"], names, predicted=info["label"] if info["label"] >= 0
                                                else None, height=22 * len(names) + 24),
-                        key="map_spot_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                        key="map_spot_proba", config=common.chart_config("map-spot-probabilities"), width="stretch")
         st.caption(f"The code is a blend of the stored codes nearest to this spot; the nearest is test image "
                    f"{info['nearest']} (a {escape_markdown(info['nearest_class'])}).")
         st.button("Close", key="map_spot_close", icon=":material/close:",
