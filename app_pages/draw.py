@@ -9,8 +9,9 @@ from latent.catalog import dataset_info
 from latent.errors import BlankImageError, ImageInputError
 from latent.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.reading import read_input
+from latent.styles import style_number
 from latent.text import escape_markdown
-from ui import cached, common
+from ui import cached, common, url_state
 
 PEN_WIDTHS = (4, 48, 19)  # the canvas pen: thinnest, thickest, default (pixels of the 280-pixel canvas)
 MODES = {"Draw": ":material/draw:", "Upload": ":material/upload:", "Camera": ":material/photo_camera:"}
@@ -60,10 +61,12 @@ left, right = st.columns([1, 1.2], gap="large")
 x, cleaned, blank = None, None, None  # the 28x28 model input; the cleaned photo; why there is nothing to read
 with left:
     default_mode = "Draw" if info.drawable else "Upload"
+    url_state.bind("draw_mode", "mode", url_state.choice({m.lower(): m for m in MODES}), default=default_mode)
     mode = st.segmented_control("Input", list(MODES), default=default_mode, key="draw_mode", required=True,
                                 format_func=lambda m: f"{MODES[m]} {m}", label_visibility="collapsed")
     gray, via, source_name = None, UPLOAD, None
     if mode == "Draw":
+        url_state.bind("draw_pen", "pen", url_state.integer(*PEN_WIDTHS[:2]), default=PEN_WIDTHS[2])
         pen = st.slider("Pen width", *PEN_WIDTHS, key="draw_pen", help="Thin or thick: the model reads both "
                         "(strokes are brought to the width of its training images).")
         canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=280,
@@ -105,6 +108,9 @@ with right:
     below = int(np.ceil((calibrated - (val[0] - (np.median(val) - val[0]) * 0.5)) / step))
     above = max(int(np.ceil((np.quantile(val, 0.9) - calibrated) / step)), 1)
     answer = st.container()
+    url_state.bind("draw_threshold", "threshold", url_state.number(calibrated - below * step, calibrated + above * step,
+                                                                   step=step, origin=calibrated, digits=6),
+                   default=calibrated)
     threshold = st.slider("Latent test: “none” below this best class log-likelihood", calibrated - below * step,
                           calibrated + above * step, calibrated, step, format="%.2f", key="draw_threshold",
                           help="The latent test's threshold: below it, the best class finds the code too unlikely. "
@@ -131,12 +137,12 @@ with right:
                                 f"would have been {best}.")
                 st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
                                                        height=220),
-                                key="draw_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                                key="draw_proba", config=common.chart_config("draw-probabilities"), width="stretch")
             with st.expander("Why: the tests behind “none”", expanded=r.label < 0, icon=":material/rule:"):
                 st.caption("Grey: the validation images' scores (real images the model never trained on). Dashed: "
                            "the threshold. Diamond: your input, green when it passes, red when it fails.")
                 st.plotly_chart(plots.none_tests(r.tests, model.val_scores), key="draw_tests",
-                                config=common.STATIC_PLOT_CONFIG, width="stretch")
+                                config=common.chart_config("draw-none-tests"), width="stretch")
 
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
@@ -148,7 +154,8 @@ if x is not None:
     with pictures[1]:
         common.show_images([r.x, r.reconstruction, style_mean], width=112, captions=[
             "model input (28×28)", "reconstruction",
-            f"nearest style: {escape_markdown(names[r.style_class])}, style {r.style + 1}"])
+            f"nearest style: {escape_markdown(names[r.style_class])}, "
+            f"style {style_number(model.mixture, r.style_class, r.style)}"])
 
     trail = st.session_state.draw_trail if via == CANVAS else []
     here = [float(v) for v in r.map_xy]
@@ -159,4 +166,4 @@ if x is not None:
     base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
     fig = (plots.map_path(base, np.asarray(trail), name="your drawing, stroke by stroke", current=r.map_xy)
            if len(trail) > 1 else plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"]))
-    st.plotly_chart(fig, key="draw_map", config=common.PLOT_CONFIG, width="stretch")
+    st.plotly_chart(fig, key="draw_map", config=common.chart_config("draw-map", base=common.PLOT_CONFIG), width="stretch")

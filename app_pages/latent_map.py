@@ -7,7 +7,7 @@ from latent import plots
 from latent.rejection import beyond_latent
 from latent.styles import styles_by_weight
 from latent.text import escape_markdown, md_code
-from ui import cached, common
+from ui import cached, common, url_state
 
 path, model = common.require_model()
 names = model.class_names
@@ -55,6 +55,24 @@ if "map_seed" not in st.session_state:
 
 SHOW = ["test images and styles", "test images", "styles only"]
 FORMATS = {"PNG": "png", "SVG": "svg"}
+x0, x1, y0, y1 = (float(v) for v in inverse["extent"])
+pad = 0.05 * max(x1 - x0, y1 - y0)
+URL = {  # session key: (URL parameter, how it is written)
+    "map_show": ("show", url_state.choice(dict(zip(["all", "dots", "styles"], SHOW)))),
+    "map_density": ("density", url_state.flag()),
+    "map_point": ("point", url_state.optional(url_state.integer(0, len(model.map_labels) - 1))),
+    "map_spot": ("spot", url_state.optional(url_state.point(x0 - pad, x1 + pad, lo_y=y0 - pad, hi_y=y1 + pad))),
+    "map_class": ("class", url_state.class_index(names)),
+    "map_seed": ("seed", url_state.integer(0, 10**6)),
+}
+
+
+def bind(key: str, default=None):
+    return url_state.bind(key, *URL[key], default=default)
+
+
+for key in ("map_show", "map_density"):
+    bind(key, default=SHOW[0] if key == "map_show" else False)
 
 
 def style_options(class_index: int) -> list[int]:
@@ -137,6 +155,10 @@ st.session_state.map_last_event = items
 @st.fragment
 def panel() -> None:
     """What was clicked and the chosen style; its own buttons rerun only this panel, not the map."""
+    for key in ("map_point", "map_spot", "map_seed"):  # here: a click above or a button below changes them
+        bind(key)
+    if st.session_state.map_spot is not None:
+        st.session_state.map_spot = tuple(st.session_state.map_spot)
     if st.session_state.map_spot is not None:
         spot_card(*st.session_state.map_spot)
     elif st.session_state.map_point is not None:
@@ -161,7 +183,7 @@ def spot_card(x: float, y: float) -> None:
                   help="log p(code | class) of the likeliest class; below the threshold the answer is “none”.")
         st.plotly_chart(plots.probability_bars(info["proba"], names, predicted=info["label"] if info["label"] >= 0
                                                else None, height=22 * len(names) + 24),
-                        key="map_spot_proba", config=common.STATIC_PLOT_CONFIG, width="stretch")
+                        key="map_spot_proba", config=common.chart_config("map-spot-probabilities"), width="stretch")
         st.caption(f"The code is a blend of the stored codes nearest to this spot; the nearest is test image "
                    f"{info['nearest']} (a {escape_markdown(info['nearest_class'])}).")
         st.button("Close", key="map_spot_close", icon=":material/close:",
@@ -184,11 +206,14 @@ def point_card(i: int) -> None:
 def style_card() -> None:
     with st.container(border=True):
         pick_a, pick_b = st.columns(2)
+        bind("map_class", default=0)
         c = pick_a.selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="map_class",
                              persist_state="session")
         weights = model.mixture.weights_[c]
+        url_state.bind("map_style", "style", url_state.style_number(style_options(c)), default=style_options(c)[0])
         if st.session_state.get("map_style") not in style_options(c):
             st.session_state.map_style = style_options(c)[0]
+            url_state.write("map_style", "style", url_state.style_number(style_options(c)), style_options(c)[0])
         number = {k: j + 1 for j, k in enumerate(style_options(c))}
         k = pick_b.selectbox("Style", style_options(c), key="map_style", persist_state="session",
                              format_func=lambda j: f"{number[j]} · {weights[j]:.0%}")

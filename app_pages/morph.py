@@ -7,7 +7,7 @@ from latent import plots
 from latent.morph import crossings
 from latent.styles import styles_by_weight
 from latent.text import escape_markdown
-from ui import cached, common
+from ui import cached, common, url_state
 
 path, model = common.require_model()
 names = model.class_names
@@ -51,13 +51,18 @@ if "morph_source" not in st.session_state:
     st.session_state.morph_source, st.session_state.morph_target = s0, t0
 
 
-def style_picker(col, label: str, class_key: str, style_key: str) -> tuple[int, int | None]:
-    """A class and one of its styles, listed and numbered by weight as on the Styles page (style 1 = most common)."""
+def style_picker(col, label: str, class_key: str, style_key: str, param: str) -> tuple[int, int | None]:
+    """A class and one of its styles, listed and numbered by weight as on the Styles page (style 1 = most common);
+    both kept in the URL as `param` and `param`_style (0 = the most common style)."""
+    url_state.bind(class_key, param, url_state.class_index(names))
     c = col.selectbox(label, range(n_classes), format_func=lambda i: names[i], key=class_key, persist_state="session")
     by_weight = [int(k) for k in styles_by_weight(model.mixture, c)]
     options = [None, *by_weight]
+    spec = url_state.style_number(by_weight, allow_none=True)
+    url_state.bind(style_key, f"{param}_style", spec)
     if st.session_state.get(style_key) not in options:
         st.session_state[style_key] = None
+        url_state.write(style_key, f"{param}_style", spec, None)
     w, number = model.mixture.weights_[c], {k: j + 1 for j, k in enumerate(by_weight)}
     k = col.selectbox("Style", options, key=style_key, persist_state="session",
                       format_func=lambda j: "most common style" if j is None else
@@ -67,9 +72,11 @@ def style_picker(col, label: str, class_key: str, style_key: str) -> tuple[int, 
 
 common.chart_format_control()
 pick = st.columns(2)
-source, source_style = style_picker(pick[0], "From class", "morph_source", "morph_source_style")
-target, target_style = style_picker(pick[1], "To class", "morph_target", "morph_target_style")
-route = st.radio("Path", ["straight line", "through the data"], horizontal=True, key="morph_route",
+source, source_style = style_picker(pick[0], "From class", "morph_source", "morph_source_style", "from")
+target, target_style = style_picker(pick[1], "To class", "morph_target", "morph_target_style", "to")
+ROUTES = ["straight line", "through the data"]
+url_state.bind("morph_route", "path", url_state.choice(dict(zip(["line", "data"], ROUTES))), default=ROUTES[0])
+route = st.radio("Path", ROUTES, horizontal=True, key="morph_route",
                  persist_state="session",
                  help="Straight: the line between the two codes. Through the data: the shortest route that hops "
                       "between nearby real codes, so every frame stays where real images live.")
@@ -97,6 +104,7 @@ map_box.markdown("##### The path on the map")
 def live() -> None:
     """The slider, its frame, the chart's line and the map's star: moving t reruns only this, not the pickers,
     the strip or the cached figures (arrow-key presses used to queue full reruns)."""
+    url_state.bind("morph_t", "t", url_state.number(0.0, 1.0, step=0.01, digits=2), default=0.5)
     t = st.slider("Mix t (0 = source, 1 = target)", 0.0, 1.0, 0.5, 0.01, key="morph_t", persist_state="session")
     # The slider's own work: one latent, one decode, one classification, one map position.
     z = m.at(t)

@@ -5,7 +5,7 @@ import streamlit as st
 from latent.sampling import SOURCES
 from latent.text import escape_markdown
 from latent.walks import GOOD_ACCEPTANCE, TARGET_ACCEPTANCE
-from ui import cached, common
+from ui import cached, common, url_state
 
 path, model = common.require_model()
 names = model.class_names
@@ -63,6 +63,8 @@ if "samp_seed" not in st.session_state:
     st.session_state.samp_seed = 0
     st.session_state.walk_seed = 0
 
+url_state.bind("samp_seed", "seed", url_state.integer(0, 10**6))
+url_state.bind("samp_via_image", "judge", url_state.flag(), default=False)
 top = st.columns([1, 2], vertical_alignment="center")
 top[0].button("Draw new samples", key="samp_resample", icon=":material/casino:",
               on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1))
@@ -95,6 +97,11 @@ st.subheader("A walk on a class manifold")
 def walk_section() -> None:
     """The walk's controls and what they show: changing them reruns only this part, not the samples above."""
     w1, w2, w3, w4 = st.columns([1.2, 1.4, 1.4, 1.2], vertical_alignment="bottom")
+    url_state.bind("walk_class", "walk_class", url_state.class_index(names), default=0)
+    url_state.bind("walk_steps", "steps", url_state.integer(20, 500, step=10), default=200)
+    url_state.bind("walk_method", "sampler", url_state.choice({m: m for m in SAMPLERS}), default=list(SAMPLERS)[0])
+    url_state.bind("walk_step_size", "step", url_state.number(0.1, 4.0, step=0.1, digits=1), default=1.0)
+    url_state.bind("walk_seed", "walk_seed", url_state.integer(0, 10**6))
     c = w1.selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="walk_class")
     n_steps = w2.slider("Steps", 20, 500, 200, 10, key="walk_steps")
     method = w4.radio("Sampler", list(SAMPLERS), key="walk_method", horizontal=True, format_func=SAMPLERS.get,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from latent.similarity import confusion_kl_agreement, most_confused_pairs
 from latent.text import escape_markdown
-from ui import cached, common
+from ui import cached, common, url_state
 
 path, model = common.require_model()
 names = model.class_names
@@ -33,6 +33,8 @@ If the model's picture of the classes is faithful, the pairs it confuses should 
 """)
 
 common.chart_format_control()
+url_state.bind("sim_method", "method", url_state.choice({"mc": "mc", "variational": "variational"}), default="mc")
+url_state.bind("sim_samples", "samples", url_state.choice({str(n): n for n in (500, 1000, 2000, 4000)}), default=2000)
 c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
 method = c1.radio("Estimate", ["mc", "variational"], horizontal=True, key="sim_method",
                   format_func=lambda m: {"mc": "Monte Carlo", "variational": "closed form (approximate)"}[m])

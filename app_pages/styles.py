@@ -6,7 +6,7 @@ import streamlit as st
 from latent import plots
 from latent.styles import styles_by_weight
 from latent.text import escape_markdown
-from ui import cached, common
+from ui import cached, common, url_state
 
 path, model = common.require_model()
 names = model.class_names
@@ -33,6 +33,9 @@ common.chart_format_control()
 if "styles_seed" not in st.session_state:
     st.session_state.styles_seed = 0
 
+url_state.bind("styles_class", "class", url_state.class_index(names), default=0)
+url_state.bind("styles_n", "n", url_state.integer(4, 12), default=8)
+url_state.bind("styles_seed", "seed", url_state.integer(0, 10**6))
 controls = st.columns([2, 2, 1], vertical_alignment="bottom")
 c = controls[0].selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="styles_class",
                             persist_state="session")

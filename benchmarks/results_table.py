@@ -106,7 +106,10 @@ def print_junk_tables(bundles: dict) -> None:
         return
     names = list(junk)
     pct = lambda v: "–" if v is None else f"{100 * v:.0f} %"  # noqa: E731
-    print("\nAnswered “none” (the bundle's rule / with its detector trained without that kind):\n")
+    epochs = sorted({j.get("leave_out_epochs") for j in junk.values() if j.get("leave_out_epochs")})
+    retrained = f", retrained for {'/'.join(map(str, epochs))} epochs" if epochs else ""
+    print(f"\nAnswered “none” (the bundle's rule / the same rule with its detector trained without that kind's "
+          f"family{retrained}):\n")
     print("| input kind | " + " | ".join(f"`{n}`" for n in names) + " |")
     print("|---|" + "---:|" * len(names))
     kinds = list(dict.fromkeys(k for n in names for k in junk[n]["junk"]))

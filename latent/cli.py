@@ -145,11 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--junk", action="store_true",
                           help="also generate (seeded) foreign kinds (letters, symbols, scribbles, shapes, photos, "
                                "textures, gradients, noise) and digits as people write them, and report per kind the "
-                               "share answered 'none' -- also with the detector retrained without that kind (leave "
-                               "one kind out) -- and per digit set the share read right and the share refused")
+                               "share answered 'none' -- also with the detector retrained without that kind's family "
+                               "(letters, pictures ...: leave one family out) -- and per digit set the share read "
+                               "right and the share refused")
     evaluate.add_argument("--junk-n", type=_positive_int, default=300, help="inputs per kind for --junk")
     evaluate.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
-                          help="with --junk: skip retraining the detector without each kind (quicker, less honest)")
+                          help="with --junk: skip retraining the detector without each family (quicker, less honest)")
+    evaluate.add_argument("--leave-out-epochs", type=_positive_int, default=None,
+                          help="with --junk: epochs of each detector retrained without a family (default: the "
+                               "bundle's own)")
     evaluate.add_argument("--save", action="store_true",
                           help="also store the results (with this command) in the bundle's manifest under "
                                "'evaluation', where the dashboard's report page shows them")
@@ -296,7 +300,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     log = _quiet if args.json else _to_stderr
     name, metrics = evaluate_model(model, args.dataset, data_dir=args.data_dir, ood=args.ood, judge=args.judge,
                                    compare_auto=args.compare_auto, junk=args.junk, junk_n=args.junk_n,
-                                   leave_one_out=args.leave_one_out, save=args.save,
+                                   leave_one_out=args.leave_one_out, leave_out_epochs=args.leave_out_epochs,
+                                   save=args.save,
                                    command=current_command(), log=log,
                                    progress=not args.json)
     if args.json:

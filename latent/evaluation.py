@@ -27,7 +27,8 @@ def _quiet(_: str) -> None:
 
 def evaluate_model(model: LatentModel, dataset_name: str | None = None, *, data_dir: str | None = None,
                    ood: str | None = None, judge: str | os.PathLike | None = None, compare_auto: bool = False,
-                   junk: bool = False, junk_n: int = 300, leave_one_out: bool = True, save: bool = False,
+                   junk: bool = False, junk_n: int = 300, leave_one_out: bool = True,
+                   leave_out_epochs: int | None = None, save: bool = False,
                    command: str | None = None, log: Callable[[str], None] = _quiet,
                    progress: bool = False) -> tuple[str, dict]:
     """(dataset name, metrics) of `model` on its dataset (or `dataset_name`); `save` stores them in its manifest.
@@ -55,8 +56,9 @@ def evaluate_model(model: LatentModel, dataset_name: str | None = None, *, data_
     if junk:
         from .foreign import evaluate_junk
 
-        metrics["junk"] = evaluate_junk(model, dataset, n=junk_n, leave_one_out=leave_one_out, data_dir=data_dir,
-                                        log=log, progress=progress)
+        metrics["junk"] = evaluate_junk(model, dataset, n=junk_n, leave_one_out=leave_one_out,
+                                        leave_out_epochs=leave_out_epochs, data_dir=data_dir, log=log,
+                                        progress=progress)
     judge_dir = Path(judge) if judge else judges_root() / name
     if judge or (judge_dir / "manifest.json").is_file():
         from .judge import Judge, sample_fidelity
@@ -66,8 +68,9 @@ def evaluate_model(model: LatentModel, dataset_name: str | None = None, *, data_
     if save:
         from .artifacts import update_manifest
 
+        # merged into what earlier evaluations stored (README runs `--ood ...` and `--junk` as two commands)
         update_manifest(model.directory, evaluation={
-            **metrics, "dataset": name, "command": command,
+            **model.manifest.get("evaluation", {}), **metrics, "dataset": name, "command": command,
             "evaluated": datetime.now(UTC).isoformat(timespec="seconds")})
         log(f"stored the results in {Path(model.directory) / 'manifest.json'}")
     return name, metrics
@@ -134,7 +137,7 @@ def format_report(model: LatentModel, dataset: str, m: dict) -> str:
 def junk_table(junk: dict, metrics: dict) -> str:
     """The `--junk` results as two plain tables: foreign kinds answered "none", digit sets read right."""
     lines = [f"answered 'none' (share of {next(iter(junk['junk'].values()))['n']} per kind)   bundle's rule   "
-             "detector trained without the kind"]
+             "detector trained without its family"]
     for kind, r in junk["junk"].items():
         left = r.get("none_left_out")
         lines.append(f"  {kind:<34}{r['none']:>10.3f}{'' if left is None else f'{left:>14.3f}'}")

@@ -293,7 +293,9 @@ def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: Dete
     if ds.class_names != model.class_names:
         raise LatentError(f"dataset {name} has classes {ds.class_names}, but {directory} was trained on "
                           f"{model.class_names}")
-    detector_cfg = detector_cfg if detector_cfg is not None else DetectorConfig()
+    if detector_cfg is None:  # the bundle's own recipe when it has one: calibrating again reproduces it
+        stored = model.manifest["config"].get("detector")
+        detector_cfg = DetectorConfig.from_dict(stored) if stored else DetectorConfig()
     rates = {"likelihood": model.manifest["calibration"].get("val_rejection_rate", 0.005), **(rates or {})}
     log(f"fitting the 'none' answer of {directory} on {name}")
     fit = fit_none_rule(model.autoencoder, model.mixture, dataset_info(name), ds.x_train, ds.y_train, ds.x_val,

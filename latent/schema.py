@@ -318,6 +318,7 @@ def check_detector_config(det: dict) -> None:
             or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
         raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
                           f"got {show(channels)}")
+    integer(det, "pool", where, 1, 7, required=False)
     for key in ("dropout", "blur_p"):
         number(det, key, where, 0, 1, required=False)
 
@@ -416,6 +417,9 @@ def check_junk(junk: dict, where: str) -> None:
             integer(row, "n", f"{where}{group}.{name}.", 0)
             for key in keys:
                 number(row, key, f"{where}{group}.{name}.", 0, 1, required=key != "none_left_out")
+            text(row, "left_out_with", f"{where}{group}.{name}.", required=False)  # the family left out with it
+    integer(junk, "leave_out_epochs", where, 1, required=False)
+    integer(junk, "seed", where, 0, required=False)
     test = section(junk, "test", where, required=False) or {}
     for key in ("none", "accuracy"):
         number(test, key, where + "test.", 0, 1, required=False)

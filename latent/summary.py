@@ -281,7 +281,7 @@ def pipeline_diagram_html(manifest: dict | None = None) -> str:
 def junk_rows(junk: dict) -> tuple[list[dict], list[dict]]:
     """`evaluate --junk` results as two tables: foreign kinds answered "none", digit sets read right."""
     kinds = [{"kind": escape_markdown(kind), "inputs": r.get("n"), "answered “none”": _pct(r.get("none")),
-              "… with the kind left out": _pct(r.get("none_left_out"))} for kind, r in junk.get("junk", {}).items()]
+              "… detector trained without its family": _pct(r.get("none_left_out"))} for kind, r in junk.get("junk", {}).items()]
     digits = [{"digits": escape_markdown(name), "inputs": r.get("n"), "read right": _pct(r.get("correct")),
                "refused (“none”)": _pct(r.get("none"))} for name, r in junk.get("digits", {}).items()]
     return kinds, digits

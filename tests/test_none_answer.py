@@ -82,6 +82,9 @@ def test_evaluate_junk_reports_every_kind_left_out(tiny_bundle):
     report = json.loads(result.stdout)["junk"]
     assert set(report["junk"]) >= set(junk.JUNK) and all(0 <= r["none"] <= 1 for r in report["junk"].values())
     assert all("none_left_out" in report["junk"][k] for k in junk.JUNK)
+    # kinds are left out with their family: the letters' detector saw neither drawn nor font letters
+    assert report["junk"]["letters (drawn)"]["left_out_with"] == report["junk"]["letters (fonts)"]["left_out_with"]
+    assert report["junk"]["scribbles"]["left_out_with"] == "scribbles"
     assert {"drawn digits", "test digits, thick pen", "test digits, on paper"} <= set(report["digits"])
     assert all(r["correct"] + r["none"] <= 1 + 1e-9 for r in report["digits"].values())
 

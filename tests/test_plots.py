@@ -602,7 +602,9 @@ def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
     fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses)
     expected = style_numbers(weights, np.full(3, 3))[ellipses.index[:, 0], ellipses.index[:, 1]]
     assert not np.array_equal(expected, ellipses.index[:, 1] + 1)  # the test means something
-    for t in (t for t in fig.data if t.meta and t.meta["kind"] == "centres"):
+    hits = [t for t in fig.data if t.meta and t.meta["kind"] == "hits"]  # the markers that take the clicks
+    assert len(hits) == 3
+    for t in hits:
         custom = np.asarray(t.customdata)
         np.testing.assert_array_equal(custom[:, 2].astype(int), expected[custom[:, 1].astype(int)])
     outlines = [t.name for t in fig.data if t.meta and t.meta["kind"] == "ellipse"]

@@ -82,6 +82,9 @@ def model_picker() -> str | None:
         return None
     if st.session_state.get(MODEL_KEY) not in choices:
         st.session_state.pop(MODEL_KEY, None)
+    from ui import url_state
+
+    url_state.bind(MODEL_KEY, "model", url_state.model_spec(list(choices)), default=next(iter(choices)))
     return st.sidebar.selectbox(
         "Model", list(choices), format_func=lambda p: choices.get(p, p), key=MODEL_KEY,
         help="Every bundle under assets/, plus one given with `streamlit run app.py -- --model PATH` "
@@ -190,8 +193,8 @@ def favicon():
 
 
 def explain(markdown: str, *, expanded: bool = False) -> None:
-    """The collapsible 'What am I looking at?' text of a page, written for a student."""
-    with st.expander("What am I looking at?", expanded=expanded, icon=":material/school:"):
+    """The collapsible 'What am I looking at?' text of a page, written for a student (open in presenter mode)."""
+    with st.expander("What am I looking at?", expanded=expanded or presenting(), icon=":material/school:"):
         st.markdown(markdown)
 
 
@@ -227,15 +230,40 @@ def show_grid(images, n_cols: int, *, width: int | str = "content", scale: int =
     st.image(grid_png(images, n_cols, scale), width=width, caption=caption, output_format="PNG")
 
 
+PRESENT_KEY = "present"  # session-state key of the sidebar's presenter-mode toggle (?present=1)
+
+# Presenter mode, for a projector: larger type (everything is sized in rem), no chart toolbars; the pages also
+# open their explanations and leave out secondary controls (download buttons, the chart format).
+PRESENT_CSS = """<style>
+@media (min-width: 700px) { html { font-size: 22px; } }
+@media (max-width: 699px) { html { font-size: 18px; } }
+.modebar-container, [data-testid="stElementToolbar"] { display: none !important; }
+</style>"""
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on (the sidebar's toggle, kept in the URL as ?present=1)."""
+    return bool(st.session_state.get(PRESENT_KEY))
+
+
+def presenter_css() -> None:
+    if presenting():
+        st.html(PRESENT_CSS)
+
+
 def download_grid(images, n_cols: int, *, file_name: str, key: str, scale: int = 3,
                   label: str = "PNG") -> None:
-    """A button that saves images as one grid picture (the same PNG the page shows)."""
+    """A button that saves images as one grid picture (the same PNG the page shows); none in presenter mode."""
+    if presenting():
+        return
     st.download_button(label, grid_png(images, n_cols, scale), file_name=file_name, mime="image/png", key=key,
                        on_click="ignore", icon=":material/download:", help=f"Download these images as {file_name}")
 
 
 def download_csv(text: str, *, file_name: str, key: str, label: str = "CSV") -> None:
-    """A button that saves a table as CSV (no rerun when clicked)."""
+    """A button that saves a table as CSV (no rerun when clicked); none in presenter mode."""
+    if presenting():
+        return
     st.download_button(label, text, file_name=file_name, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:", help=f"Download the numbers as {file_name}")
 
@@ -249,7 +277,9 @@ _TOOLBAR_EXTRAS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOu
 
 
 def chart_format_control() -> None:
-    """The sidebar's choice of format for the charts' camera button (kept across pages)."""
+    """The sidebar's choice of format for the charts' camera button (kept across pages; hidden when presenting)."""
+    if presenting():
+        return
     st.sidebar.segmented_control(
         "Charts download as", list(CHART_FORMATS), format_func=CHART_FORMATS.get, default="png",
         key=CHART_FORMAT_KEY, persist_state="session", required=True,
