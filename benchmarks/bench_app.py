@@ -134,7 +134,6 @@ def _time(fn, repeat: int) -> float:
 
 
 def library_interactions(model_dir: Path, repeat: int) -> dict:
-    import numpy as np
     import plotly.io as pio
 
     from latent import plots

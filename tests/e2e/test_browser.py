@@ -147,7 +147,7 @@ def _draw(page: Page, strokes, box=(0.25, 0.12, 0.75, 0.88)) -> None:
 def test_a_letter_drawn_on_the_shipped_mnist_model_is_none_with_its_reason(page: Page, app_url, console):
     open_page(page, app_url, "Draw")
     page.get_by_role("combobox", name="Model").click()
-    page.get_by_role("option", name=re.compile(r"^mnist \(MNIST")).click()
+    page.get_by_role("option", name=re.compile(r"^mnist ·")).click()
     wait_idle(page)
     _draw(page, LETTERS["W"][0])
     result = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"It's a|none of these"))
