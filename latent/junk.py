@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from . import handwriting as hw
 
-from .preprocess import CANVAS, INK, UPLOAD
+from .preprocess import CANVAS, INK, SIZE, UPLOAD
 
 
 @dataclass
@@ -450,5 +450,5 @@ def model_inputs(samples: list[Sample], *, reading: str = INK) -> InputSet:
             labels.append(s.label)
         except BlankImageError:
             blank += 1
-    x = np.round(np.stack(xs) * 255).astype(np.uint8) if xs else np.zeros((0, 28, 28), dtype=np.uint8)
+    x = np.round(np.stack(xs) * 255).astype(np.uint8) if xs else np.zeros((0, SIZE, SIZE), dtype=np.uint8)
     return InputSet(x, labels, blank, len(samples))

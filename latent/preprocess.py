@@ -17,8 +17,16 @@ import numpy as np
 from PIL import Image
 
 from .errors import BlankImageError, ImageInputError
-from .imagefile import (MAX_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS, WORK_SIDE, ImageRead,  # noqa: F401 (re-exported)
-                        composite, open_image_file, read_image)
+from .imagefile import (  # noqa: F401 (re-exported)
+    MAX_BYTES,
+    MAX_JPEG_PIXELS,
+    MAX_PIXELS,
+    WORK_SIDE,
+    ImageRead,
+    composite,
+    open_image_file,
+    read_image,
+)
 
 SIZE = 28  # side of a model input, pixels
 BOX = 20  # the ink is scaled to fit a BOX x BOX square, as in MNIST
@@ -105,7 +113,7 @@ def stroke_width(mask: np.ndarray) -> float:
     area w*L and a perimeter of about 2L."""
     m = np.pad(np.asarray(mask, dtype=bool), 1)
     perimeter = np.count_nonzero(m[1:] != m[:-1]) + np.count_nonzero(m[:, 1:] != m[:, :-1])
-    return 2.0 * np.count_nonzero(m) / max(perimeter, 1)
+    return 2.0 * np.count_nonzero(m) / max(int(perimeter), 1)
 
 
 def normalize_strokes(crop: np.ndarray) -> np.ndarray:
