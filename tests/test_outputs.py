@@ -52,7 +52,7 @@ def _tiny_config():
 
     return PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
                           training=TrainConfig(epochs=1, batch_size=64, seed=1), mixture=MixtureConfig(n_components=1),
-                          map=MapConfig(n_points=60, n_neighbors=5))
+                          map=MapConfig(n_points=60, n_neighbors=5), detector=None)  # no "none" detector to train
 
 
 @pytest.fixture()

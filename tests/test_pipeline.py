@@ -75,7 +75,8 @@ def test_integration_on_a_slice_of_mnist(tmp_path):
     ds = replace(full, x_train=full.x_train[:6000], y_train=full.y_train[:6000], x_val=full.x_val[:1000],
                  y_val=full.y_val[:1000], x_test=full.x_test[:2000], y_test=full.y_test[:2000])
     cfg = PipelineConfig(dataset="mnist", autoencoder=AutoencoderConfig(latent_dim=12),
-                         training=TrainConfig(epochs=2, seed=0), map=MapConfig(n_points=500))
+                         training=TrainConfig(epochs=2, seed=0), map=MapConfig(n_points=500),
+                         detector=None)  # the "none" detector has its own tests (test_none_answer.py)
     manifest = train_bundle(cfg, tmp_path / "mnist-slice", dataset=ds, command="test")
     assert manifest["metrics"]["test_accuracy"] > 0.9
     assert manifest["metrics"]["writeup_test_accuracy"] == 0.9766
@@ -93,6 +94,7 @@ def test_joint_training_uses_the_labels_to_separate_the_classes(tmp_path, digits
         training=TrainConfig(epochs=30, batch_size=32, lr=3e-3, seed=0, joint_weight=0.1),
         mixture=MixtureConfig(n_components=2),
         map=MapConfig(n_points=300, n_neighbors=10),
+        detector=None,
     )
     manifest = train_bundle(cfg, tmp_path / "joint", dataset=digits, command="test")
     assert manifest["config"]["training"]["joint_weight"] == 0.1

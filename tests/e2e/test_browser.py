@@ -102,19 +102,7 @@ def test_model_choice_stays_across_pages(page: Page, app_url, console):
 
 def test_drawing_a_digit_with_the_mouse_shows_its_class(page: Page, app_url, console):
     open_page(page, app_url, "Draw")
-    canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
-    canvas.wait_for()
-    box = canvas.bounding_box()
-    left, top, right, bottom = 0.25, 0.12, 0.75, 0.88  # where the digit goes, as fractions of the canvas
-    for stroke in STROKES["4"]:
-        points = [(box["x"] + (left + x * (right - left)) * box["width"],
-                   box["y"] + (top + y * (bottom - top)) * box["height"]) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y, steps=8)
-        page.mouse.up()
-        page.wait_for_timeout(200)
+    _draw(page, STROKES["4"])
     result = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"It's a|none of these"))
     expect(result.first).to_contain_text("It's a 4", timeout=30_000)
     wait_idle(page)
