@@ -279,7 +279,7 @@ class Visitor:
         out += [f"error shown: {e}" for e in result.error_alerts()]
         if result.page_not_found:
             out.append("page not found")
-        if result.status != 0:
+        if result.status not in FINISHED_OK:
             out.append(f"script finished with status {result.status}")
         return out
 
@@ -779,6 +779,11 @@ def parse_args(argv=None):
     if not (Path(args.model) / "manifest.json").is_file():
         parser.error(f"{args.model} is not a model bundle (no manifest.json)")
     return args
+
+
+# Streamlit's ScriptFinishedStatus: 0 a whole run finished, 3 a fragment's run finished (the morph slider and
+# the walk rerun only their fragment); 1 (compile error) and 2 (stopped early for a rerun) are not answers.
+FINISHED_OK = (0, 3)
 
 
 def _run_async(coro):

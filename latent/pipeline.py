@@ -63,6 +63,8 @@ class PipelineConfig:
         d["autoencoder"] = self.autoencoder.to_dict()
         if self.detector is not None:
             d["detector"] = self.detector.to_dict()
+        else:  # no detector: no field (a bundle's manifest has the field only when it has the file)
+            d.pop("detector")
         return d
 
 

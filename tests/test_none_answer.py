@@ -115,3 +115,45 @@ def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade(
         f.write_bytes(b"not an npz")
     remade = generate_inputs(kinds, 6, 11, reading="ink", size=112)
     assert np.array_equal(remade["drawn digits"].x, first["drawn digits"].x)
+
+
+def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_foreign_files(tiny_bundle, tmp_path):
+    import shutil
+
+    from latent.detector import DetectorConfig
+    from latent.errors import LatentError
+    from latent.model import LatentModel
+    from latent.pipeline import calibrate_bundle
+
+    copy = tmp_path / "digits"
+    shutil.copytree(tiny_bundle, copy)
+    before = LatentModel.load(copy)
+    small = DetectorConfig(channels=(4, 8), hidden=8, epochs=1, n_per_kind=20, n_varied=10, seed=3)
+    manifest = calibrate_bundle(copy, detector_cfg=small, command="calibrate test")
+    after = LatentModel.load(copy)  # every file verified against the new manifest
+    assert manifest["calibration"]["command"] == "calibrate test" and manifest["calibration"]["calibrated"]
+    assert manifest["config"]["detector"]["seed"] == 3 and after.detector is not None
+    assert after.manifest["metrics"]["test_accuracy"] == before.manifest["metrics"]["test_accuracy"]
+    assert [p.name for p in tmp_path.iterdir()] == ["digits"]  # no staging folder left beside it
+    (copy / "notes.txt").write_text("mine")
+    with pytest.raises(LatentError, match="notes.txt"):
+        calibrate_bundle(copy, detector_cfg=small)
+    assert (copy / "notes.txt").read_text() == "mine"
+
+
+def test_a_bundle_trained_without_a_detector_loads_with_the_other_two_tests(tmp_path, digits):
+    from dataclasses import replace
+
+    from latent.autoencoder import AutoencoderConfig
+    from latent.model import LatentModel
+    from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
+    from latent.train import TrainConfig
+
+    few = replace(digits, x_train=digits.x_train[:300], y_train=digits.y_train[:300], x_val=digits.x_val[:60],
+                  y_val=digits.y_val[:60], x_test=digits.x_test[:100], y_test=digits.y_test[:100])
+    cfg = PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
+                         training=TrainConfig(epochs=1, batch_size=64, seed=1), mixture=MixtureConfig(n_components=1),
+                         map=MapConfig(n_points=60, n_neighbors=5), detector=None)
+    train_bundle(cfg, tmp_path / "plain", dataset=few, command="test")
+    model = LatentModel.load(tmp_path / "plain")  # was: "field config.detector must be an object, got None"
+    assert model.detector is None and [t.score for t in model.rule.tests] == ["likelihood", "reconstruction"]

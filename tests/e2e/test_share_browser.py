@@ -48,7 +48,8 @@ def test_a_shared_morph_link_opens_the_same_frame_in_a_fresh_context(browser: Br
 def test_the_lesson_runs_end_to_end_in_presenter_mode(page: Page, app_url, console):
     page.goto(app_url + "?present=1")
     wait_idle(page)
-    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "22px"
+    # presenter mode's larger type (its style is injected as the page runs: wait for it)
+    page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '22px'", timeout=30_000)
     page.get_by_test_id("stExpandSidebarButton").click()
     page.get_by_role("button", name=re.compile("Start the guided lesson")).click()
     wait_idle(page)
