@@ -29,8 +29,11 @@ SCALE = """() => {
 def bundle_map(e2e_model):
     from latent.model import LatentModel
 
+    from latent.styles import style_number
+
     model = LatentModel.load(e2e_model)
-    return model.map.coords.astype(np.float64), model.ellipse_centers, model.ellipse_index, model.class_names
+    numbers = [style_number(model.mixture, int(c), int(k)) for c, k in model.ellipse_index]  # by weight, as shown
+    return model.map.coords.astype(np.float64), model.ellipse_centers, model.ellipse_index, model.class_names, numbers
 
 
 def wait_for_map(page: Page) -> None:
@@ -44,7 +47,7 @@ def pixels(page: Page, xy) -> np.ndarray:
 
 
 def test_clicking_an_empty_spot_of_the_map_decodes_it(page: Page, app_url, console, bundle_map, screenshots):
-    coords, centres, _, _ = bundle_map
+    coords, centres, _, _, _ = bundle_map
     page.set_viewport_size({"width": 1280, "height": 900})
     open_page(page, app_url, "Latent map")
     wait_for_map(page)
@@ -72,7 +75,7 @@ def test_clicking_an_empty_spot_of_the_map_decodes_it(page: Page, app_url, conso
 
 
 def test_clicking_a_style_marker_in_the_default_view_opens_its_style(page: Page, app_url, console, bundle_map):
-    coords, centres, index, names = bundle_map
+    coords, centres, index, names, numbers = bundle_map
     page.set_viewport_size({"width": 1280, "height": 900})
     open_page(page, app_url, "Latent map")
     wait_for_map(page)
@@ -91,8 +94,8 @@ def test_clicking_a_style_marker_in_the_default_view_opens_its_style(page: Page,
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
     page.mouse.click(x, y)
-    c, k = (int(v) for v in index[row])
-    expect(page.get_by_text(f"Class {names[c]}, style {k + 1}")).to_be_visible(timeout=30_000)
+    c = int(index[row][0])
+    expect(page.get_by_text(f"Class {names[c]}, style {numbers[row]}")).to_be_visible(timeout=30_000)
     wait_idle(page)
     expect(page.get_by_text("16 samples from this style, decoded")).to_be_visible()
     expect(page.get_by_text("This spot")).to_have_count(0)
