@@ -21,21 +21,22 @@ def _page_saying(*texts: str) -> RunResult:
 
 
 def test_the_draw_answer_is_read_from_the_result_box():
-    shown = _page_saying("Draw a digit", "### It's a **7**  \n98% sure · log-likelihood -12.34 ≥ threshold -37.39")
-    assert load_bench.shown_answer(shown) == ("7", -12.34)
-    refused = _page_saying("### none of these  \nBest guess would be 3, but its log-likelihood -80.10 is below the "
-                           "threshold -37.39.")
-    assert load_bench.shown_answer(refused) == ("none", -80.1)
+    shown = _page_saying("Draw a digit", "### It's a **7**  \n98% sure · passes all 3 tests")
+    assert load_bench.shown_answer(shown) == ("7", 98.0)
+    refused = _page_saying("### none of these  \nReason: **unlikely latent code**. Its best guess would have been 3.")
+    assert load_bench.shown_answer(refused) == ("none", -1.0)
     assert load_bench.shown_answer(_page_saying("Draw a digit on the canvas")) is None
 
 
 def test_a_session_shown_another_drawing_s_answer_is_a_problem():
-    mine = load_bench.Drawing("7", "{}", expected_name="7", expected_score=-12.34)
-    assert load_bench.answer_problems(("7", -12.34), mine) == []
-    assert load_bench.answer_problems(("7", -12.35), mine) == []  # rounding to 2 decimals
-    assert load_bench.answer_problems(("7", -15.02), mine)  # another 7: not this session's drawing
-    assert load_bench.answer_problems(("1", -12.34), mine)
+    mine = load_bench.Drawing("7", "{}", expected_name="7", expected_score=98)
+    assert load_bench.answer_problems(("7", 98.0), mine) == []
+    assert load_bench.answer_problems(("7", 99.0), mine) == []  # rounding to whole percent
+    assert load_bench.answer_problems(("7", 71.0), mine)  # another 7: not this session's drawing
+    assert load_bench.answer_problems(("1", 98.0), mine)
     assert load_bench.answer_problems(None, mine)
+    refused = load_bench.Drawing("7", "{}", expected_name="none", expected_score=40)
+    assert load_bench.answer_problems(("none", -1.0), refused) == []
 
 
 def test_a_request_the_server_logged_outside_the_client_s_round_trip_is_a_problem():
