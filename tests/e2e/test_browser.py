@@ -147,7 +147,7 @@ def test_a_letter_drawn_on_the_shipped_mnist_model_is_none_with_its_reason(page:
 
 
 def test_clicking_a_component_marker_opens_its_samples(page: Page, app_url, console):
-    page.set_viewport_size({"width": 1280, "height": 900})  # the whole map on screen: mouse clicks do not scroll
+    page.set_viewport_size({"width": 1280, "height": 900})
     open_page(page, app_url, "Latent map")
     page.get_by_test_id("stRadioGroup").get_by_text("styles only", exact=True).click()
     wait_idle(page)
@@ -157,6 +157,7 @@ def test_clicking_a_component_marker_opens_its_samples(page: Page, app_url, cons
     expect(traces.first).to_be_visible(timeout=30_000)
     hits_of_class_9 = traces.nth(traces.count() - 1).locator("path.point")
     expect(hits_of_class_9.first).to_be_attached()
+    hits_of_class_9.nth(7).scroll_into_view_if_needed()  # a click below the fold lands nowhere
     target = hits_of_class_9.nth(7).bounding_box()  # the centre of class 9's second style
     page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
     panel = page.get_by_text(re.compile(r"Class 9, style \d"))  # styles are numbered by weight

@@ -43,7 +43,17 @@ def wait_for_map(page: Page) -> None:
 
 
 def pixels(page: Page, xy) -> np.ndarray:
-    return np.asarray(page.evaluate(TO_PIXELS, [float(xy[0]), float(xy[1])]))
+    """Where map position `xy` is on screen, after scrolling the map so that it is in view: a mouse click
+    outside the viewport lands nowhere (the map's lower part is below the fold of a 900 px high window)."""
+    at = np.asarray(page.evaluate(TO_PIXELS, [float(xy[0]), float(xy[1])]))
+    height = page.evaluate("() => window.innerHeight")
+    if not 40 <= at[1] <= height - 40:
+        page.evaluate("(y) => document.querySelector('%s').scrollIntoView({block: y > 0 ? 'end' : 'start'})" % PLOT,
+                      float(at[1]))
+        page.wait_for_timeout(300)
+        at = np.asarray(page.evaluate(TO_PIXELS, [float(xy[0]), float(xy[1])]))
+    assert 0 <= at[1] <= height, f"map position {xy} is at y={at[1]:.0f} px, outside the {height} px window"
+    return at
 
 
 def test_clicking_an_empty_spot_of_the_map_decodes_it(page: Page, app_url, console, bundle_map, screenshots):
