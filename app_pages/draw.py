@@ -13,6 +13,11 @@ from latent.styles import style_number
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 
+# On a phone the columns stack and the answer column lands below the fold: a one-line answer right under
+# the input shows there instead (hidden where the columns stand side by side, above 640 px).
+PHONE_ANSWER_CSS = """<style>
+@media (min-width: 640px) { .st-key-draw_phone_answer { display: none !important; } }
+</style>"""
 PEN_WIDTHS = (4, 48, 19)  # the canvas pen: thinnest, thickest, default (pixels of the 280-pixel canvas)
 MODES = {"Draw": ":material/draw:", "Upload": ":material/upload:", "Camera": ":material/photo_camera:"}
 
@@ -94,6 +99,8 @@ with left:
                 gray = read.gray
             except ImageInputError as exc:
                 st.error(escape_markdown(str(exc)), icon=":material/broken_image:")
+    phone_answer = st.container(key="draw_phone_answer")
+    st.html(PHONE_ANSWER_CSS)
     if gray is not None:
         try:
             cleaned, x = prepare_steps(gray, via=via, reading=info.reading)
@@ -143,6 +150,12 @@ with right:
                            "the threshold. Diamond: your input, green when it passes, red when it fails.")
                 st.plotly_chart(plots.none_tests(r.tests, model.val_scores), key="draw_tests",
                                 config=common.chart_config("draw-none-tests"), width="stretch")
+    with phone_answer:
+        if blank is not None:
+            st.markdown(f"**none of these** · Reason: {escape_markdown(blank.reason)}")
+        elif x is not None:
+            st.markdown(f"**It's a {escape_markdown(r.name)}** · {float(r.proba.max()):.0%} sure" if r.label >= 0
+                        else f"**none of these** · Reason: {escape_markdown(r.reason)}")
 
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)

@@ -113,6 +113,28 @@ def test_drawing_a_digit_with_the_mouse_shows_its_class(page: Page, app_url, con
     expect(page.get_by_text("the answer appears here")).to_be_visible()
 
 
+def test_on_a_phone_the_answer_shows_right_under_the_canvas(page: Page, app_url, console, screenshots):
+    page.set_viewport_size(NARROW)
+    page.goto(app_url + "draw")
+    wait_idle(page)
+    canvas = page.locator('[data-testid="stBidiComponentIsolated"]')
+    canvas.evaluate("el => el.scrollIntoView({block: 'center'})")  # where a thumb would bring it to draw
+    page.wait_for_timeout(300)
+    _draw(page, STROKES["4"])
+    phone = page.locator(".st-key-draw_phone_answer")
+    expect(phone).to_contain_text("It's a 4", timeout=30_000)
+    wait_idle(page)
+    box, under = phone.bounding_box(), canvas.bounding_box()
+    assert box is not None and under is not None
+    # on screen together with the canvas it answers, without scrolling
+    assert under["y"] >= 0 and box["y"] + box["height"] <= NARROW["height"], (under, box)
+    page.screenshot(path=str(screenshots / "draw-phone-answer-400.png"))
+    assert_healthy(page, console)
+    page.set_viewport_size(WIDE)  # beside the canvas the answer column says it: the one-liner hides
+    expect(phone).to_be_hidden()
+    expect(page.get_by_role("heading", name=re.compile("It's a 4"))).to_be_visible()
+
+
 def _draw(page: Page, strokes, box=(0.25, 0.12, 0.75, 0.88)) -> None:
     """Draw strokes (polylines in a unit box) with the mouse inside `box` (fractions of the canvas)."""
     canvas = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
