@@ -383,17 +383,16 @@ def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111
                 size: float = 18, text: Sequence[str] | None = None) -> go.Figure:
     """A copy of a map figure with extra markers on top (a drawing, a sample...).
 
-    xy : array of shape (m, 2). `text` (m strings) is shown on hover.
+    xy : array of shape (m, 2). `text` (m strings) is shown on hover. Built with `from_spec` (no copy or
+    validation of the map's traces): the Draw page adds markers to its map on every stroke.
     """
     xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
     name, text = escape_plotly(name), _labels(text) if text is not None else None
-    out = _copy(fig)
-    out.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=text,
+    return from_spec(fig.to_dict(), traces=[dict(
+        type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=text,
         hovertemplate="%{text}<extra></extra>" if text is not None else f"{name}<extra></extra>",
         marker=dict(symbol=symbol, size=size, color=color, line=dict(color="white", width=1.5)),
-        meta=dict(kind="overlay")))
-    return out
+        meta=dict(kind="overlay"))])
 
 
 def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", current: np.ndarray | None = None,
@@ -401,25 +400,24 @@ def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111
     """A copy of a map figure with a path drawn on it (start ●, end ■) and optionally the current point ★.
 
     xy : array of shape (m, 2), the path's map positions in order; current : array of shape (2,).
+    Built with `from_spec`, as `map_markers`.
     """
     xy = np.asarray(xy, dtype=np.float64)
     name, text = escape_plotly(name), _labels(text) if text is not None else None
-    out = _copy(fig)
-    out.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=text,
-        hovertemplate="%{text}<extra></extra>" if text is not None else None, hoverinfo=None if text else "skip",
-        line=dict(color=color, width=2.5), marker=dict(size=4, color=color), meta=dict(kind="path")))
-    out.add_trace(go.Scatter(
-        x=xy[[0, -1], 0], y=xy[[0, -1], 1], mode="markers", name=f"{name}: start / end", hoverinfo="skip",
-        showlegend=False, marker=dict(symbol=["circle", "square"], size=12, color=color,
-                                      line=dict(color="white", width=1.5)), meta=dict(kind="ends")))
+    traces = [
+        dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=text,
+             hovertemplate="%{text}<extra></extra>" if text is not None else None,
+             hoverinfo=None if text else "skip", line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
+             meta=dict(kind="path")),
+        dict(type="scatter", x=xy[[0, -1], 0], y=xy[[0, -1], 1], mode="markers", name=f"{name}: start / end",
+             hoverinfo="skip", showlegend=False, meta=dict(kind="ends"),
+             marker=dict(symbol=["circle", "square"], size=12, color=color, line=dict(color="white", width=1.5)))]
     if current is not None:
         cur = np.asarray(current, dtype=np.float64).reshape(2)
-        out.add_trace(go.Scatter(
-            x=[cur[0]], y=[cur[1]], mode="markers", name="now", hoverinfo="skip",
-            marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
-            meta=dict(kind="current")))
-    return out
+        traces.append(dict(type="scatter", x=[cur[0]], y=[cur[1]], mode="markers", name="now", hoverinfo="skip",
+                           marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
+                           meta=dict(kind="current")))
+    return from_spec(fig.to_dict(), traces=[{k: v for k, v in t.items() if v is not None} for t in traces])
 
 
 def selected_items(event) -> list[tuple[int, int]]:
@@ -452,12 +450,49 @@ def selected_items(event) -> list[tuple[int, int]]:
 
 def from_spec(spec: dict, *, traces: Sequence[dict] = (), shapes: Sequence[dict] = ()) -> go.Figure:
     """A figure from a stored figure dict (`fig.to_dict()`, kept by a cache) plus a few extra traces and
-    layout shapes, unvalidated: a slider that moves one marker rebuilds a small figure instead of copying
-    and validating a 3000-point map (map_path: ~55 ms a move here; this: ~10 ms). `spec` is not modified."""
+    layout shapes, to be shown, not changed: a slider move or a drawing stroke adds one marker to a
+    3000-point map, and neither copies nor validates the map (map_path: ~55 ms a move with a validated
+    copy, ~10 ms with an unvalidated one, ~1 ms this way). `spec` is not modified."""
     layout = dict(spec.get("layout", {}))
     if shapes:
         layout["shapes"] = [*layout.get("shapes", []), *shapes]
-    return go.Figure({"data": [*spec.get("data", []), *traces], "layout": layout}, _validate=False)
+    return _Overlay({"data": [*spec.get("data", []), *traces], "layout": layout})
+
+
+class _Overlay(go.Figure):
+    """A read-only figure over a composed figure dict. `to_dict()` (what `st.plotly_chart` sends) is that
+    dict, with no deep copy; `data` and `layout` build a real figure the first time they are read (tests,
+    and Streamlit reading the layout's height). Changing it (add_trace, update_layout) is not supported."""
+
+    _figure: go.Figure | None = None  # the real figure, once built
+    _composed: dict | None = None  # set after plotly's own __init__, which reads its (empty) layout and data
+
+    def __init__(self, composed: dict):
+        super().__init__(layout={"template": {}}, _validate=False)  # an empty template: plotly's default costs ~10 ms
+        self._composed = composed
+
+    def _full(self) -> go.Figure | None:
+        if self._composed is None:
+            return None
+        if self._figure is None:
+            self._figure = go.Figure(self._composed, _validate=False)
+        return self._figure
+
+    @property
+    def data(self):
+        full = self._full()
+        return super().data if full is None else full.data
+
+    @property
+    def layout(self):
+        full = self._full()
+        return super().layout if full is None else full.layout
+
+    def to_dict(self):
+        return self._composed if self._composed is not None else super().to_dict()
+
+    def to_plotly_json(self):
+        return self.to_dict()
 
 
 def now_star(xy, *, name: str = "now") -> dict:
@@ -489,13 +524,13 @@ def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted
     colors = class_colors(len(class_names))
     bar_colors = [colors[i] if predicted is not None and i == predicted else MUTED_BAR for i in range(len(proba))]
     names = _labels(class_names)
-    fig = go.Figure(go.Bar(
-        x=proba, y=names, orientation="h", marker_color=bar_colors, text=[f"{p:.0%}" for p in proba],
-        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=8, r=40, t=8, b=8), showlegend=False,
-                      xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True, title=None),
-                      yaxis=dict(autorange="reversed", type="category", title=None), bargap=0.25)
-    return fig
+    bars = dict(type="bar", x=proba, y=names, orientation="h", marker=dict(color=bar_colors),
+                text=[f"{p:.0%}" for p in proba], textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    layout = dict(height=height, margin=dict(l=8, r=40, t=8, b=8), showlegend=False, bargap=0.25,
+                  xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True),
+                  yaxis=dict(autorange="reversed", type="category"))
+    return go.Figure(dict(data=[bars], layout=layout), _validate=False)  # redrawn on every input: no validation
 
 
 def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[str], *,
@@ -842,34 +877,46 @@ def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int
     a diamond, green when it passes, red when it fails.
 
     tests : sequence of latent.reading.TestResult; val_scores : {test: validation scores}.
-    """
-    from plotly.subplots import make_subplots
 
+    The rows are laid out by hand (axis domains, threshold lines as shapes) instead of with
+    `make_subplots` and `add_vline`, which took ~100 ms of the Draw page's ~200 ms per drawing.
+    """
     tests = list(tests)
-    fig = make_subplots(rows=max(1, len(tests)), cols=1, vertical_spacing=0.5 / max(1, len(tests)),
-                        subplot_titles=[escape_plotly(t.label) for t in tests])
+    n = max(1, len(tests))
+    gap = 0.5 / n  # between rows, as a share of the whole height (room for the next row's title)
+    row_height = (1.0 - gap * (n - 1)) / n
+    data: list[dict] = []
+    layout: dict = {"height": height_per_test * n + 30, "margin": dict(l=8, r=8, t=28, b=8), "bargap": 0,
+                    "showlegend": False, "shapes": [], "annotations": []}
     for row, t in enumerate(tests, start=1):
+        x, y = ("x", "y") if row == 1 else (f"x{row}", f"y{row}")
+        top = 1.0 - (row - 1) * (row_height + gap)
         values = np.asarray(val_scores.get(t.test, []), dtype=np.float64)
         lo = float(min(np.quantile(values, 0.001) if len(values) else t.value, t.value, t.threshold))
         hi = float(max(np.quantile(values, 0.999) if len(values) else t.value, t.value, t.threshold))
         pad = 0.08 * (hi - lo or 1.0)
         if len(values):
             counts, edges = np.histogram(np.clip(values, lo, hi), bins=40, range=(lo, hi))
-            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts / counts.max(), marker_color="#B8BFC9",
-                                 width=np.diff(edges), hoverinfo="skip", showlegend=False), row=row, col=1)
-        fig.add_vline(x=t.threshold, line=dict(color="#555", dash="dash", width=2), row=row, col=1)
+            data.append(dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts / counts.max(),
+                             width=np.diff(edges), marker=dict(color="#B8BFC9"), hoverinfo="skip",
+                             xaxis=x, yaxis=y))
         color = PASS_COLOR if t.passed else FAIL_COLOR
-        fig.add_trace(go.Scatter(
-            x=[t.value], y=[0.5], mode="markers", marker=dict(symbol="diamond", size=16, color=color,
-                                                              line=dict(color="white", width=1)),
-            showlegend=False, hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, "
-                                                   f"{'passes' if t.passed else 'fails: ' + t.reason})")
-            + "<extra></extra>"), row=row, col=1)
-        fig.update_xaxes(range=[lo - pad, hi + pad], row=row, col=1, showgrid=False)
-        fig.update_yaxes(visible=False, range=[0, 1.05], row=row, col=1)
-    fig.update_layout(height=height_per_test * max(1, len(tests)) + 30, margin=dict(l=8, r=8, t=28, b=8),
-                      bargap=0)
-    return fig
+        verdict = "passes" if t.passed else "fails: " + t.reason
+        data.append(dict(
+            type="scatter", x=[t.value], y=[0.5], mode="markers", xaxis=x, yaxis=y,
+            marker=dict(symbol="diamond", size=16, color=color, line=dict(color="white", width=1)),
+            hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, {verdict})")
+            + "<extra></extra>"))
+        layout["shapes"].append(dict(type="line", x0=t.threshold, x1=t.threshold, y0=0, y1=1, xref=x,
+                                     yref=f"{y} domain", line=dict(color="#555", dash="dash", width=2)))
+        layout["annotations"].append(dict(text=escape_plotly(t.label), x=0.5, xref="paper", xanchor="center",
+                                          y=top, yref="paper", yanchor="bottom", showarrow=False,
+                                          font=dict(size=14)))
+        layout["xaxis" if row == 1 else f"xaxis{row}"] = dict(range=[lo - pad, hi + pad], showgrid=False,
+                                                              anchor=y, domain=[0.0, 1.0])
+        layout["yaxis" if row == 1 else f"yaxis{row}"] = dict(visible=False, range=[0, 1.05], anchor=x,
+                                                              domain=[max(top - row_height, 0.0), min(top, 1.0)])
+    return go.Figure(dict(data=data, layout=layout), _validate=False)  # built from known-good parts: no validation
 
 
 def reliability_diagram(curves: dict[str, dict], *, height: int = 340) -> go.Figure:

@@ -609,3 +609,51 @@ def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
         np.testing.assert_array_equal(custom[:, 2].astype(int), expected[custom[:, 1].astype(int)])
     outlines = [t.name for t in fig.data if t.meta and t.meta["kind"] == "ellipse"]
     assert outlines == [f"{NAMES[c]} · style {n}" for c, n in zip(ellipses.index[:, 0], expected)]
+
+
+def test_none_tests_puts_each_test_on_its_own_row_with_its_threshold_and_the_input():
+    from latent.reading import TestResult
+
+    rng = np.random.default_rng(0)
+    tests = [TestResult("likelihood", "Best class log-likelihood", -50.0, -37.0, False, "unlikely latent code"),
+             TestResult("reconstruction", "Log reconstruction error", -5.0, -3.4, True, "cannot redraw it"),
+             TestResult("detector", "Looks like a <b>digit</b>", 0.4, -1.9, True, "not like any class")]
+    val = {"likelihood": rng.normal(-20, 5, 2000), "reconstruction": rng.normal(-5, 0.5, 2000),
+           "detector": rng.normal(2, 1, 2000)}
+    fig = plots.none_tests(tests, val)
+    layout = fig.to_plotly_json()["layout"]
+    axes = [("x", "y"), ("x2", "y2"), ("x3", "y3")]
+    domains = [layout["yaxis" + y[1:]]["domain"] for _, y in axes]
+    assert all(0 <= lo < hi <= 1 for lo, hi in domains)
+    assert all(a[0] > b[1] for a, b in zip(domains, domains[1:]))  # rows top to bottom, not overlapping
+    diamonds = [t for t in fig.data if t.type == "scatter"]
+    assert [(d.xaxis, d.yaxis) for d in diamonds] == axes
+    assert [d.x[0] for d in diamonds] == [-50.0, -5.0, 0.4]
+    assert [d.marker.color for d in diamonds] == [plots.FAIL_COLOR, plots.PASS_COLOR, plots.PASS_COLOR]
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [(b.xaxis, b.yaxis) for b in bars] == axes and all(max(b.y) == 1 for b in bars)
+    lines = [(s["x0"], s["xref"], s["yref"]) for s in layout["shapes"]]
+    assert lines == [(-37.0, "x", "y domain"), (-3.4, "x2", "y2 domain"), (-1.9, "x3", "y3 domain")]
+    for (x, _), t in zip(axes, tests):  # the range holds the input, the threshold and the validation bulk
+        lo, hi = layout["xaxis" + x[1:]]["range"]
+        assert lo < min(t.value, t.threshold) and hi > max(t.value, t.threshold)
+    titles = [a["text"] for a in layout["annotations"]]
+    assert titles[:2] == ["Best class log-likelihood", "Log reconstruction error"] and "<b>" not in titles[2]
+
+
+def test_an_overlay_sends_the_stored_map_and_its_extra_traces_unchanged():
+    import json
+
+    import plotly.io as pio
+
+    coords, labels, ellipses = _map_data()
+    base = plots.freeze(plots.latent_map(coords, labels, NAMES, ellipses=ellipses))
+    before = pio.to_json(base.to_dict(), validate=False)
+    star = plots.now_star([1.0, 2.0])
+    overlay = plots.from_spec(base.to_dict(), traces=[star], shapes=[plots.t_line(0.5)])
+    sent = json.loads(pio.to_json(overlay, validate=False))  # what st.plotly_chart sends
+    checked = json.loads(pio.to_json(go.Figure(overlay.to_dict()), validate=True))  # the same, validated
+    assert sent["data"] == checked["data"] and sent["layout"]["shapes"] == checked["layout"]["shapes"]
+    assert len(sent["data"]) == len(base.data) + 1 and sent["data"][-1]["meta"] == {"kind": "current"}
+    assert overlay.layout.height == base.layout.height and overlay.data[-1].x == (1.0,)
+    assert pio.to_json(base.to_dict(), validate=False) == before  # the stored map is not modified
