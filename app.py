@@ -18,8 +18,12 @@ import streamlit as st
 from latent.errors import LatentError
 from ui import common, lesson, url_state
 
-st.set_page_config(page_title="Latent Explorer", page_icon=common.favicon(), layout="wide",
-                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
+st.set_page_config(
+    page_title="Latent Explorer",
+    page_icon=common.favicon(),
+    layout="wide",
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
+)
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -36,8 +40,11 @@ page = st.navigation(PAGES)
 url_state.start_run()
 common.model_picker()
 url_state.bind(common.PRESENT_KEY, "present", url_state.flag(), default=False)
-st.sidebar.toggle("Presenter mode", key=common.PRESENT_KEY,
-                  help="For a projector: larger type, explanations open, fewer controls. Kept in the link.")
+st.sidebar.toggle(
+    "Presenter mode",
+    key=common.PRESENT_KEY,
+    help="For a projector: larger type, explanations open, fewer controls. Kept in the link.",
+)
 url_state.bind(lesson.LESSON_KEY, lesson.PARAM, url_state.optional(url_state.integer(1, len(lesson.STEPS))))
 common.presenter_css()
 
@@ -72,5 +79,4 @@ finally:
                 lesson.go(1, lesson.facts(lesson_model), kept_params())
         with st.popover("Share this view", icon=":material/link:", width="stretch"):
             st.caption("This link opens the page as you see it now (model and every choice):")
-            st.code((st.context.url or "") + "?" + urlencode(st.query_params.to_dict()), language=None,
-                    wrap_lines=True)
+            st.code((st.context.url or "") + "?" + urlencode(st.query_params.to_dict()), language=None, wrap_lines=True)

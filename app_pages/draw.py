@@ -27,16 +27,23 @@ info = dataset_info(model.manifest.get("dataset", {}).get("name"))
 what = escape_markdown(info.what)
 
 st.title("Draw")
-st.markdown(f"Draw {what} in the black square, upload a picture or take one. The model tells you what it sees, "
-            "or that it sees **none** of its classes, and why.")
+st.markdown(
+    f"Draw {what} in the black square, upload a picture or take one. The model tells you what it sees, "
+    "or that it sees **none** of its classes, and why."
+)
 if not info.drawable:
-    st.info("This model learned from **photos**, not from sketches: a drawing almost never looks like its training "
-            "images, so it will mostly answer “none”. **Upload a photo or take one with the camera** to see it "
-            "recognise things.", icon=":material/photo_camera:")
-tests_text = {"likelihood": "the **best class log-likelihood** of its code (the latent test the map shows)",
-              "reconstruction": "how well the autoencoder can **redraw** it",
-              "detector": "a small network trained on generated letters, scribbles, shapes and photos against "
-                          "the training images (**does it look like any of its classes at all?**)"}
+    st.info(
+        "This model learned from **photos**, not from sketches: a drawing almost never looks like its training "
+        "images, so it will mostly answer “none”. **Upload a photo or take one with the camera** to see it "
+        "recognise things.",
+        icon=":material/photo_camera:",
+    )
+tests_text = {
+    "likelihood": "the **best class log-likelihood** of its code (the latent test the map shows)",
+    "reconstruction": "how well the autoencoder can **redraw** it",
+    "detector": "a small network trained on generated letters, scribbles, shapes and photos against "
+    "the training images (**does it look like any of its classes at all?**)",
+}
 common.explain(f"""
 Your input is prepared like the training images: a photo of paper is first cleaned to the ink alone
 (the paper's uneven light, shadows and the desk removed), then it is cropped to the ink, its pen brought
@@ -67,16 +74,35 @@ x, cleaned, blank = None, None, None  # the 28x28 model input; the cleaned photo
 with left:
     default_mode = "Draw" if info.drawable else "Upload"
     url_state.bind("draw_mode", "mode", url_state.choice({m.lower(): m for m in MODES}), default=default_mode)
-    mode = st.segmented_control("Input", list(MODES), default=default_mode, key="draw_mode", required=True,
-                                format_func=lambda m: f"{MODES[m]} {m}", label_visibility="collapsed")
+    mode = st.segmented_control(
+        "Input",
+        list(MODES),
+        default=default_mode,
+        key="draw_mode",
+        required=True,
+        format_func=lambda m: f"{MODES[m]} {m}",
+        label_visibility="collapsed",
+    )
     gray, via, source_name = None, UPLOAD, None
     if mode == "Draw":
         url_state.bind("draw_pen", "pen", url_state.integer(*PEN_WIDTHS[:2]), default=PEN_WIDTHS[2])
-        pen = st.slider("Pen width", *PEN_WIDTHS, key="draw_pen", help="Thin or thick: the model reads both "
-                        "(strokes are brought to the width of its training images).")
-        canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=280,
-                           width=280, drawing_mode="freedraw", return_image_data=True, update_streamlit=True,
-                           key=f"draw_canvas_{st.session_state.draw_canvas_n}")
+        pen = st.slider(
+            "Pen width",
+            *PEN_WIDTHS,
+            key="draw_pen",
+            help="Thin or thick: the model reads both (strokes are brought to the width of its training images).",
+        )
+        canvas = st_canvas(
+            stroke_width=pen,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            update_streamlit=True,
+            key=f"draw_canvas_{st.session_state.draw_canvas_n}",
+        )
         st.button("Clear", key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
         image = canvas.image_data
         if image is not None:
@@ -85,8 +111,11 @@ with left:
                 gray, via = drawn, CANVAS
     else:
         if mode == "Upload":
-            picture = st.file_uploader("A picture of one digit or object (PNG, JPEG, GIF, BMP, WebP or TIFF)",
-                                       key="draw_upload", help="A photo of paper works: the paper is cleaned away.")
+            picture = st.file_uploader(
+                "A picture of one digit or object (PNG, JPEG, GIF, BMP, WebP or TIFF)",
+                key="draw_upload",
+                help="A photo of paper works: the paper is cleaned away.",
+            )
         else:
             picture = st.camera_input("Take a photo of one digit written on paper", key="draw_camera")
         if picture is None:
@@ -115,47 +144,77 @@ with right:
     below = int(np.ceil((calibrated - (val[0] - (np.median(val) - val[0]) * 0.5)) / step))
     above = max(int(np.ceil((np.quantile(val, 0.9) - calibrated) / step)), 1)
     answer = st.container()
-    url_state.bind("draw_threshold", "threshold", url_state.number(calibrated - below * step, calibrated + above * step,
-                                                                   step=step, origin=calibrated, digits=6),
-                   default=calibrated)
-    threshold = st.slider("Latent test: “none” below this best class log-likelihood", calibrated - below * step,
-                          calibrated + above * step, calibrated, step, format="%.2f", key="draw_threshold",
-                          help="The latent test's threshold: below it, the best class finds the code too unlikely. "
-                               "The default is calibrated on the validation split.")
-    st.caption(f"At this threshold, the latent test refuses **{model.rejection_rate(threshold):.1%}** of validation "
-               f"images (calibrated default {calibrated:.2f}); the other tests stay as calibrated.")
+    url_state.bind(
+        "draw_threshold",
+        "threshold",
+        url_state.number(calibrated - below * step, calibrated + above * step, step=step, origin=calibrated, digits=6),
+        default=calibrated,
+    )
+    threshold = st.slider(
+        "Latent test: “none” below this best class log-likelihood",
+        calibrated - below * step,
+        calibrated + above * step,
+        calibrated,
+        step,
+        format="%.2f",
+        key="draw_threshold",
+        help="The latent test's threshold: below it, the best class finds the code too unlikely. "
+        "The default is calibrated on the validation split.",
+    )
+    st.caption(
+        f"At this threshold, the latent test refuses **{model.rejection_rate(threshold):.1%}** of validation "
+        f"images (calibrated default {calibrated:.2f}); the other tests stay as calibrated."
+    )
     with answer:
         if x is None and blank is None:
-            st.info(f"Draw {what} on the canvas (or upload a picture): the answer appears here.",
-                    icon=":material/gesture:")
+            st.info(
+                f"Draw {what} on the canvas (or upload a picture): the answer appears here.", icon=":material/gesture:"
+            )
         elif blank is not None:
             with st.container(border=True):
-                st.markdown(f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: "
-                            f"{escape_markdown(str(blank))}.")
+                st.markdown(
+                    f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: {escape_markdown(str(blank))}."
+                )
         else:
             r = read_input(model, x, reject_below=threshold)
             with st.container(border=True):
                 if r.label >= 0:
-                    st.markdown(f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · passes "
-                                f"all {len(r.tests)} tests")
+                    st.markdown(
+                        f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · passes "
+                        f"all {len(r.tests)} tests"
+                    )
                 else:
                     best = escape_markdown(names[int(np.argmax(r.proba))])
-                    st.markdown(f"### none of these  \nReason: **{escape_markdown(r.reason)}**. Its best guess "
-                                f"would have been {best}.")
-                st.plotly_chart(plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None,
-                                                       height=220),
-                                key="draw_proba", config=common.chart_config("draw-probabilities"), width="stretch")
+                    st.markdown(
+                        f"### none of these  \nReason: **{escape_markdown(r.reason)}**. Its best guess "
+                        f"would have been {best}."
+                    )
+                st.plotly_chart(
+                    plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None, height=220),
+                    key="draw_proba",
+                    config=common.chart_config("draw-probabilities"),
+                    width="stretch",
+                )
             with st.expander("Why: the tests behind “none”", expanded=r.label < 0, icon=":material/rule:"):
-                st.caption("Grey: the validation images' scores (real images the model never trained on). Dashed: "
-                           "the threshold. Diamond: your input, green when it passes, red when it fails.")
-                st.plotly_chart(plots.none_tests(r.tests, model.val_scores), key="draw_tests",
-                                config=common.chart_config("draw-none-tests"), width="stretch")
+                st.caption(
+                    "Grey: the validation images' scores (real images the model never trained on). Dashed: "
+                    "the threshold. Diamond: your input, green when it passes, red when it fails."
+                )
+                st.plotly_chart(
+                    plots.none_tests(r.tests, model.val_scores),
+                    key="draw_tests",
+                    config=common.chart_config("draw-none-tests"),
+                    width="stretch",
+                )
     with phone_answer:
         if blank is not None:
             st.markdown(f"**none of these** · Reason: {escape_markdown(blank.reason)}")
         elif x is not None:
-            st.markdown(f"**It's a {escape_markdown(r.name)}** · {float(r.proba.max()):.0%} sure" if r.label >= 0
-                        else f"**none of these** · Reason: {escape_markdown(r.reason)}")
+            st.markdown(
+                f"**It's a {escape_markdown(r.name)}** · {float(r.proba.max()):.0%} sure"
+                if r.label >= 0
+                else f"**none of these** · Reason: {escape_markdown(r.reason)}"
+            )
 
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
@@ -165,18 +224,30 @@ if x is not None:
 
         pictures[0].image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
     with pictures[1]:
-        common.show_images([r.x, r.reconstruction, style_mean], width=112, captions=[
-            "model input (28×28)", "reconstruction",
-            f"nearest style: {escape_markdown(names[r.style_class])}, "
-            f"style {style_number(model.mixture, r.style_class, r.style)}"])
+        common.show_images(
+            [r.x, r.reconstruction, style_mean],
+            width=112,
+            captions=[
+                "model input (28×28)",
+                "reconstruction",
+                f"nearest style: {escape_markdown(names[r.style_class])}, "
+                f"style {style_number(model.mixture, r.style_class, r.style)}",
+            ],
+        )
 
     trail = st.session_state.draw_trail if via == CANVAS else []
     here = [float(v) for v in r.map_xy]
     if via == CANVAS and (not trail or trail[-1] != here):
         trail.append(here)
-    st.markdown("##### Where your drawing lands on the map" + (" (its trail, stroke by stroke)" if len(trail) > 1
-                                                                 else ""))
+    st.markdown(
+        "##### Where your drawing lands on the map" + (" (its trail, stroke by stroke)" if len(trail) > 1 else "")
+    )
     base = cached.map_figure(path, ellipses=False, max_points=cached.LIGHT_MAP_POINTS, height=420)
-    fig = (plots.map_path(base, np.asarray(trail), name="your drawing, stroke by stroke", current=r.map_xy)
-           if len(trail) > 1 else plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"]))
-    st.plotly_chart(fig, key="draw_map", config=common.chart_config("draw-map", base=common.PLOT_CONFIG), width="stretch")
+    fig = (
+        plots.map_path(base, np.asarray(trail), name="your drawing, stroke by stroke", current=r.map_xy)
+        if len(trail) > 1
+        else plots.map_markers(base, r.map_xy, name="your drawing", text=[f"your drawing: {r.name}"])
+    )
+    st.plotly_chart(
+        fig, key="draw_map", config=common.chart_config("draw-map", base=common.PLOT_CONFIG), width="stretch"
+    )

@@ -64,9 +64,13 @@ def style_picker(col, label: str, class_key: str, style_key: str, param: str) ->
         st.session_state[style_key] = None
         url_state.write(style_key, f"{param}_style", spec, None)
     w, number = model.mixture.weights_[c], {k: j + 1 for j, k in enumerate(by_weight)}
-    k = col.selectbox("Style", options, key=style_key, persist_state="session",
-                      format_func=lambda j: "most common style" if j is None else
-                      f"style {number[j]} · weight {w[j]:.0%}")
+    k = col.selectbox(
+        "Style",
+        options,
+        key=style_key,
+        persist_state="session",
+        format_func=lambda j: "most common style" if j is None else f"style {number[j]} · weight {w[j]:.0%}",
+    )
     return c, k
 
 
@@ -75,11 +79,18 @@ pick = st.columns(2)
 source, source_style = style_picker(pick[0], "From class", "morph_source", "morph_source_style", "from")
 target, target_style = style_picker(pick[1], "To class", "morph_target", "morph_target_style", "to")
 ROUTES = ["straight line", "through the data"]
-url_state.bind("morph_route", "path", url_state.choice(dict(zip(["line", "data"], ROUTES))), default=ROUTES[0])
-route = st.radio("Path", ROUTES, horizontal=True, key="morph_route",
-                 persist_state="session",
-                 help="Straight: the line between the two codes. Through the data: the shortest route that hops "
-                      "between nearby real codes, so every frame stays where real images live.")
+url_state.bind(
+    "morph_route", "path", url_state.choice(dict(zip(["line", "data"], ROUTES, strict=True))), default=ROUTES[0]
+)
+route = st.radio(
+    "Path",
+    ROUTES,
+    horizontal=True,
+    key="morph_route",
+    persist_state="session",
+    help="Straight: the line between the two codes. Through the data: the shortest route that hops "
+    "between nearby real codes, so every frame stays where real images live.",
+)
 dense = route == "through the data"
 data = cached.morph_data(path, source, source_style, target, target_style, dense=dense)
 figures = cached.morph_figures(path, source, source_style, target, target_style, dense=dense)
@@ -90,11 +101,19 @@ live_box = st.container()  # the slider and what follows it (a fragment: a slide
 strip_head = st.columns([3, 1], vertical_alignment="center")
 strip_head[0].markdown(f"##### The morph in {cached.MORPH_FRAMES} frames")
 with strip_head[1]:
-    common.download_grid(data["strip_images"], len(data["strip_images"]), file_name="morph-frames.png",
-                         key="morph_strip_download", label="PNG")
+    common.download_grid(
+        data["strip_images"],
+        len(data["strip_images"]),
+        file_name="morph-frames.png",
+        key="morph_strip_download",
+        label="PNG",
+    )
 strip_t = np.linspace(0, 1, len(data["strip_images"]))
-common.show_images(data["strip_images"], width=64,
-                   captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data["strip_names"])])
+common.show_images(
+    data["strip_images"],
+    width=64,
+    captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data["strip_names"], strict=True)],
+)
 
 map_box = st.container()
 map_box.markdown("##### The path on the map")
@@ -118,24 +137,39 @@ def live() -> None:
             common.show_images([frame], width=196)
             label = now.names[0]
             p = float(now.proba[0].max())
-            st.metric(f"Frame at t = {t:.2f}", escape_markdown(label),
-                      f"{p:.0%} sure" if label != "none" else "no class finds this likely", delta_color="off",
-                      delta_arrow="off")
+            st.metric(
+                f"Frame at t = {t:.2f}",
+                escape_markdown(label),
+                f"{p:.0%} sure" if label != "none" else "no class finds this likely",
+                delta_color="off",
+                delta_arrow="off",
+            )
     with chart_col:
-        st.plotly_chart(plots.from_spec(figures["chart"], shapes=[plots.t_line(t)]), key="morph_chart",
-                        config=common.chart_config("morph-probabilities"), width="stretch")
+        st.plotly_chart(
+            plots.from_spec(figures["chart"], shapes=[plots.t_line(t)]),
+            key="morph_chart",
+            config=common.chart_config("morph-probabilities"),
+            width="stretch",
+        )
         flips = crossings(m.t, m.labels)
         if flips:
-            text = "; ".join(f"{escape_markdown(model.label_name(a))} → {escape_markdown(model.label_name(b))} at "
-                             f"t ≈ {tc:.2f}" for tc, a, b in flips)
+            text = "; ".join(
+                f"{escape_markdown(model.label_name(a))} → {escape_markdown(model.label_name(b))} at t ≈ {tc:.2f}"
+                for tc, a, b in flips
+            )
             st.caption(f"The answer changes: {text}.")
         else:
             st.caption("The answer never changes along this path.")
-        common.download_csv(figures["csv"], file_name="morph-probabilities.csv", key="morph_csv",
-                            label="CSV of the probabilities")
+        common.download_csv(
+            figures["csv"], file_name="morph-probabilities.csv", key="morph_csv", label="CSV of the probabilities"
+        )
     with map_box:
-        st.plotly_chart(plots.from_spec(figures["map"], traces=[plots.now_star(xy_now)]), key="morph_map",
-                        config=common.chart_config("morph-map", base=common.PLOT_CONFIG), width="stretch")
+        st.plotly_chart(
+            plots.from_spec(figures["map"], traces=[plots.now_star(xy_now)]),
+            key="morph_map",
+            config=common.chart_config("morph-map", base=common.PLOT_CONFIG),
+            width="stretch",
+        )
 
 
 with live_box:

@@ -8,8 +8,17 @@ import streamlit as st
 
 from latent import plots
 from latent.errors import LatentError
-from latent.summary import (accuracy_table, dataset_title, file_table, manifest_facts, method_comparison, morph_rows,
-                            junk_rows, ood_caption, ood_rows)
+from latent.summary import (
+    accuracy_table,
+    dataset_title,
+    file_table,
+    junk_rows,
+    manifest_facts,
+    method_comparison,
+    morph_rows,
+    ood_caption,
+    ood_rows,
+)
 from latent.text import escape_markdown, md_code
 from ui import cached, common
 
@@ -20,9 +29,11 @@ metrics = model.metrics
 
 common.chart_format_control()
 st.title("Model report")
-st.markdown(f"**{escape_markdown(manifest.get('name', '?'))}**, trained on {escape_markdown(dataset_title(manifest))}: "
-            "how well it does, and "
-            "exactly what it is.")
+st.markdown(
+    f"**{escape_markdown(manifest.get('name', '?'))}**, trained on {escape_markdown(dataset_title(manifest))}: "
+    "how well it does, and "
+    "exactly what it is."
+)
 common.explain("""
 **Accuracy** is the share of images whose most likely class is the true class. *Train* images were
 used to fit the model, *validation* images to choose settings (the “none” threshold, the best
@@ -40,8 +51,9 @@ memorising).
 
 st.subheader("Accuracy")
 rows = accuracy_table(manifest)
-table = pd.DataFrame([{k: (v if k == "model" else "–" if v is None else f"{100 * v:.2f}%") for k, v in r.items()}
-                      for r in rows]).set_index("model")
+table = pd.DataFrame(
+    [{k: (v if k == "model" else "–" if v is None else f"{100 * v:.2f}%") for k, v in r.items()} for r in rows]
+).set_index("model")
 table.index.name = None
 st.table(table)
 
@@ -50,30 +62,49 @@ left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### Confusion matrix (test)")
     if "confusion" in figures:
-        st.plotly_chart(figures["confusion"], key="report_confusion", config=common.chart_config("confusion-matrix"),
-                        width="stretch")
-        common.download_csv(figures["confusion_csv"], file_name="confusion-matrix.csv", key="report_confusion_csv",
-                            label="CSV of the counts")
+        st.plotly_chart(
+            figures["confusion"],
+            key="report_confusion",
+            config=common.chart_config("confusion-matrix"),
+            width="stretch",
+        )
+        common.download_csv(
+            figures["confusion_csv"],
+            file_name="confusion-matrix.csv",
+            key="report_confusion_csv",
+            label="CSV of the counts",
+        )
     else:
         st.info("No confusion matrix in this bundle's manifest.")
 with right:
     st.markdown("##### Test accuracy per class")
     if "per_class" in figures:
-        st.plotly_chart(figures["per_class"], key="report_per_class", config=common.chart_config("accuracy-per-class"),
-                        width="stretch")
+        st.plotly_chart(
+            figures["per_class"],
+            key="report_per_class",
+            config=common.chart_config("accuracy-per-class"),
+            width="stretch",
+        )
         st.caption("The axis is zoomed to the classes' spread; each line is the class's error, its gap to 100 %.")
 
 reliability = metrics.get("test_reliability")
 if reliability:
     st.subheader("Are its probabilities honest?")
-    st.markdown(f"Of all answers given with confidence *p*, about *p* should be right. The class likelihoods alone are "
-                f"over- or under-sure; dividing their logarithms by a **temperature** of {metrics['temperature']:.2f} "
-                f"(fitted on the validation split) changes no answer and moves the probabilities to what they mean: "
-                f"expected calibration error on the test split **{metrics['test_ece_uncalibrated']:.2%} → "
-                f"{metrics['test_ece']:.2%}**.")
-    st.plotly_chart(plots.reliability_diagram({"likelihoods alone": reliability["uncalibrated"],
-                                               "with the temperature": reliability["calibrated"]}),
-                    key="report_reliability", config=common.chart_config("reliability"), width="stretch")
+    st.markdown(
+        f"Of all answers given with confidence *p*, about *p* should be right. The class likelihoods alone are "
+        f"over- or under-sure; dividing their logarithms by a **temperature** of {metrics['temperature']:.2f} "
+        f"(fitted on the validation split) changes no answer and moves the probabilities to what they mean: "
+        f"expected calibration error on the test split **{metrics['test_ece_uncalibrated']:.2%} → "
+        f"{metrics['test_ece']:.2%}**."
+    )
+    st.plotly_chart(
+        plots.reliability_diagram(
+            {"likelihoods alone": reliability["uncalibrated"], "with the temperature": reliability["calibrated"]}
+        ),
+        key="report_reliability",
+        config=common.chart_config("reliability"),
+        width="stretch",
+    )
 
 rec_head = st.columns([3, 1], vertical_alignment="bottom")
 rec_head[0].subheader("Reconstructions")
@@ -83,8 +114,10 @@ if rec["originals"] is not None:
     o, r = rec["originals"], rec["reconstructions"]
     grid = np.concatenate([o[:6], r[:6], o[6:], r[6:]])
 else:
-    st.caption("The dataset files are not available here, so the test images themselves cannot be shown; these are "
-               "the decoded codes of test images stored in the bundle (their reconstructions).")
+    st.caption(
+        "The dataset files are not available here, so the test images themselves cannot be shown; these are "
+        "the decoded codes of test images stored in the bundle (their reconstructions)."
+    )
     grid = rec["reconstructions"]
 common.show_grid(grid, 6, scale=3)
 with rec_head[1]:
@@ -95,8 +128,9 @@ if mse is not None:
 
 if "history" in figures:
     st.subheader("Training curves")
-    st.plotly_chart(figures["history"], key="report_history", config=common.chart_config("training-curves"),
-                    width="stretch")
+    st.plotly_chart(
+        figures["history"], key="report_history", config=common.chart_config("training-curves"), width="stretch"
+    )
 
 st.subheader("Beyond the write-up")
 dataset_name = manifest.get("dataset", {}).get("name")
@@ -110,28 +144,36 @@ for other in common.bundle_choices(common.requested_model(), str(common.ASSETS))
         same_data[escape_markdown(other_manifest.get("name", other))] = other_manifest  # column headers: Markdown
 if len(same_data) > 1:
     st.markdown("##### Two-stage vs joint training")
-    st.caption("The write-up trains the autoencoder first, without labels, and fits the class mixtures after. "
-               "Joint training adds a term that uses the labels to shape the latent space for the mixtures.")
+    st.caption(
+        "The write-up trains the autoencoder first, without labels, and fits the class mixtures after. "
+        "Joint training adds a term that uses the labels to shape the latent space for the mixtures."
+    )
     st.table(pd.DataFrame(method_comparison(same_data)).set_index("measure"))
 
 evaluation = manifest.get("evaluation", {})
 ood = ood_rows(evaluation)
 if ood:
-    st.markdown(f"##### Out of distribution: {evaluation.get('ood_n', '?')} "
-                f"{escape_markdown(evaluation.get('ood_dataset', '?'))} "
-                "test images vs this model's own test images")
+    st.markdown(
+        f"##### Out of distribution: {evaluation.get('ood_n', '?')} "
+        f"{escape_markdown(evaluation.get('ood_dataset', '?'))} "
+        "test images vs this model's own test images"
+    )
     st.caption(ood_caption(evaluation))
     st.table(pd.DataFrame(ood).set_index("score"))
-    st.caption(f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
-               f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "
-               "images).")
+    st.caption(
+        f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
+        f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "
+        "images)."
+    )
 junk_report = evaluation.get("junk")
 if junk_report:
     kinds, digit_sets = junk_rows(junk_report)
     st.markdown("##### Outside the test set: what people really draw and upload")
-    st.caption("Each foreign kind generated fresh (another seed than training), answered by this bundle's rule, and "
-               "by the same rule with its detector trained **without that kind** (leave one kind out: the honest "
-               "figure for kinds nobody thought of).")
+    st.caption(
+        "Each foreign kind generated fresh (another seed than training), answered by this bundle's rule, and "
+        "by the same rule with its detector trained **without that kind** (leave one kind out: the honest "
+        "figure for kinds nobody thought of)."
+    )
     st.table(pd.DataFrame(kinds).set_index("kind"))
     st.caption("Digits as people write them: read right (a “none” counts as wrong) and refused.")
     st.table(pd.DataFrame(digit_sets).set_index("digits"))
@@ -141,25 +183,32 @@ if morphs:
     st.table(pd.DataFrame(morphs).set_index("path"))
 if "sample_fidelity" in evaluation:
     st.markdown("##### Sample fidelity")
-    st.caption(f"An independent CNN (trained with labels on the real images, test accuracy "
-               f"{evaluation['judge_test_accuracy']:.2%}) names **{evaluation['sample_fidelity']:.1%}** of decoded "
-               f"class samples as the intended class. Its mean confidence: "
-               f"{evaluation['sample_judge_confidence']:.0%} on class samples, "
-               f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples, pictures a person mostly cannot "
-               "name (see the Sampling page).")
+    st.caption(
+        f"An independent CNN (trained with labels on the real images, test accuracy "
+        f"{evaluation['judge_test_accuracy']:.2%}) names **{evaluation['sample_fidelity']:.1%}** of decoded "
+        f"class samples as the intended class. Its mean confidence: "
+        f"{evaluation['sample_judge_confidence']:.0%} on class samples, "
+        f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples, pictures a person mostly cannot "
+        "name (see the Sampling page)."
+    )
 if evaluation.get("command"):
     st.caption(f"Measured by {md_code(evaluation['command'])}.")
 
 sweep = "sweep" in figures
 if sweep:
     st.markdown("##### The latent-size trade-off")
-    st.caption("The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
-               f"is easier for the mixtures. Measured by {md_code(figures['sweep_command'])}.")
-    st.plotly_chart(figures["sweep"], key="report_sweep", config=common.chart_config("latent-size-sweep"),
-                    width="stretch")
+    st.caption(
+        "The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
+        f"is easier for the mixtures. Measured by {md_code(figures['sweep_command'])}."
+    )
+    st.plotly_chart(
+        figures["sweep"], key="report_sweep", config=common.chart_config("latent-size-sweep"), width="stretch"
+    )
 if not (len(same_data) > 1 or ood or morphs or sweep):
-    st.caption("No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "
-               "stores them in its manifest.")
+    st.caption(
+        "No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "
+        "stores them in its manifest."
+    )
 
 st.subheader("The bundle")
 facts = [(label, escape_markdown(value)) for label, value in manifest_facts(manifest)]  # table cells are Markdown

@@ -22,10 +22,12 @@ judge_note = ""
 if isinstance(evaluation.get("uniform_judge_confidence"), float):
     on_samples = evaluation.get("sample_judge_confidence")
     versus = f" ({on_samples:.0%} on class samples)" if isinstance(on_samples, float) else ""
-    judge_note = (f" A picture classifier is fooled more easily than a person: an independent CNN trained on the "
-                  f"real images names them with {evaluation['uniform_judge_confidence']:.0%} mean "
-                  f"confidence{versus}, so it is the code's likelihood, not a picture classifier, that tells "
-                  "them apart (`benchmarks/uniform_box.py` measures all this).")
+    judge_note = (
+        f" A picture classifier is fooled more easily than a person: an independent CNN trained on the "
+        f"real images names them with {evaluation['uniform_judge_confidence']:.0%} mean "
+        f"confidence{versus}, so it is the code's likelihood, not a picture classifier, that tells "
+        "them apart (`benchmarks/uniform_box.py` measures all this)."
+    )
 
 st.title("Sampling & manifold")
 st.markdown("Decode random codes from three places, and see which ones the classifier recognises.")
@@ -66,8 +68,12 @@ if "samp_seed" not in st.session_state:
 url_state.bind("samp_seed", "seed", url_state.integer(0, 10**6))
 url_state.bind("samp_via_image", "judge", url_state.flag(), default=False)
 top = st.columns([1, 2], vertical_alignment="center")
-top[0].button("Draw new samples", key="samp_resample", icon=":material/casino:",
-              on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1))
+top[0].button(
+    "Draw new samples",
+    key="samp_resample",
+    icon=":material/casino:",
+    on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1),
+)
 via_image = top[1].toggle("Judge the decoded picture (decode → encode → classify)", value=False, key="samp_via_image")
 
 threshold = model.threshold
@@ -76,18 +82,22 @@ NOTES = {
     "single": "no class was asked for",
     "uniform": "far from every class: median log-likelihood {median:.0f}, “none” below {threshold:.0f}",
 }
-for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items()):
+for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), strict=False):
     panel = cached.sample_panel(path, source, st.session_state.samp_seed, via_image)
     with col.container(border=True):
         head = st.columns([3, 2], vertical_alignment="center")
         head[0].markdown(f"**{title}**")
         with head[1]:
-            common.download_grid(panel["images"], 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}",
-                                 scale=2)
+            common.download_grid(
+                panel["images"], 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
+            )
         common.show_grid(panel["images"], 4, scale=2)
         st.metric("Recognised", f"{panel['share']:.0%}", help=f"Share of {panel['n']} samples not answered 'none'.")
-        st.caption(NOTES[source].format(as_intended=panel["as_intended"] or 0.0,
-                                        median=panel["median_log_likelihood"], threshold=threshold))
+        st.caption(
+            NOTES[source].format(
+                as_intended=panel["as_intended"] or 0.0, median=panel["median_log_likelihood"], threshold=threshold
+            )
+        )
 
 st.divider()
 st.subheader("A walk on a class manifold")
@@ -104,36 +114,63 @@ def walk_section() -> None:
     url_state.bind("walk_seed", "walk_seed", url_state.integer(0, 10**6))
     c = w1.selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="walk_class")
     n_steps = w2.slider("Steps", 20, 500, 200, 10, key="walk_steps")
-    method = w4.radio("Sampler", list(SAMPLERS), key="walk_method", horizontal=True, format_func=SAMPLERS.get,
-                      help="Langevin (MALA) also follows the slope of the density; Metropolis-Hastings only "
-                           "proposes random moves.")
-    step_size = w3.slider("Step size (1 = tuned)", 0.1, 4.0, 1.0, 0.1, key="walk_step_size",
-                          help="Relative to the step tuned for this class and sampler, at which it accepts "
-                               f"{rate_range(method)} of its moves. Smaller: more accepted, shorter moves; "
-                               "larger: longer moves, more rejected.")
-    st.button("New walk", key="walk_new", icon=":material/refresh:",
-              on_click=lambda: st.session_state.update(walk_seed=st.session_state.walk_seed + 1))
+    method = w4.radio(
+        "Sampler",
+        list(SAMPLERS),
+        key="walk_method",
+        horizontal=True,
+        format_func=SAMPLERS.get,
+        help="Langevin (MALA) also follows the slope of the density; Metropolis-Hastings only proposes random moves.",
+    )
+    step_size = w3.slider(
+        "Step size (1 = tuned)",
+        0.1,
+        4.0,
+        1.0,
+        0.1,
+        key="walk_step_size",
+        help="Relative to the step tuned for this class and sampler, at which it accepts "
+        f"{rate_range(method)} of its moves. Smaller: more accepted, shorter moves; "
+        "larger: longer moves, more rejected.",
+    )
+    st.button(
+        "New walk",
+        key="walk_new",
+        icon=":material/refresh:",
+        on_click=lambda: st.session_state.update(walk_seed=st.session_state.walk_seed + 1),
+    )
 
     seed = st.session_state.walk_seed
     walk = cached.walk_data(path, c, n_steps, step_size, method, seed)
     figures = cached.walk_figures(path, c, n_steps, step_size, method, seed)
     frames_col, map_col = st.columns([1, 2], gap="medium")
     with frames_col:
-        st.plotly_chart(figures["frames"], key="walk_frames", config=common.chart_config("walk-frame"),
-                        width="stretch")
+        st.plotly_chart(figures["frames"], key="walk_frames", config=common.chart_config("walk-frame"), width="stretch")
         recognised = sum(nm == names[c] for nm in walk["frame_names"]) / len(walk["frame_names"])
         lo, hi = GOOD_ACCEPTANCE[method]
-        st.metric("Moves accepted", f"{walk['acceptance']:.0%}",
-                  f"aim ≈ {TARGET_ACCEPTANCE[method]:.0%} ({lo:.0%}–{hi:.0%})",
-                  delta_color="off", delta_arrow="off",
-                  help=f"{SAMPLERS[method]} explores fastest when it accepts {rate_range(method)} of its moves.")
-        st.metric("Frames in the class", f"{recognised:.0%}",
-                  help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.")
+        st.metric(
+            "Moves accepted",
+            f"{walk['acceptance']:.0%}",
+            f"aim ≈ {TARGET_ACCEPTANCE[method]:.0%} ({lo:.0%}–{hi:.0%})",
+            delta_color="off",
+            delta_arrow="off",
+            help=f"{SAMPLERS[method]} explores fastest when it accepts {rate_range(method)} of its moves.",
+        )
+        st.metric(
+            "Frames in the class",
+            f"{recognised:.0%}",
+            help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.",
+        )
     with map_col:
-        st.plotly_chart(figures["map"], key="walk_map", config=common.chart_config("walk-map", base=common.PLOT_CONFIG),
-                        width="stretch")
-        st.plotly_chart(figures["density"], key="walk_density", config=common.chart_config("walk-log-density"),
-                        width="stretch")
+        st.plotly_chart(
+            figures["map"],
+            key="walk_map",
+            config=common.chart_config("walk-map", base=common.PLOT_CONFIG),
+            width="stretch",
+        )
+        st.plotly_chart(
+            figures["density"], key="walk_density", config=common.chart_config("walk-log-density"), width="stretch"
+        )
 
 
 walk_section()

@@ -36,10 +36,16 @@ common.chart_format_control()
 url_state.bind("sim_method", "method", url_state.choice({"mc": "mc", "variational": "variational"}), default="mc")
 url_state.bind("sim_samples", "samples", url_state.choice({str(n): n for n in (500, 1000, 2000, 4000)}), default=2000)
 c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
-method = c1.radio("Estimate", ["mc", "variational"], horizontal=True, key="sim_method",
-                  format_func=lambda m: {"mc": "Monte Carlo", "variational": "closed form (approximate)"}[m])
-n_samples = c2.select_slider("Samples per class", [500, 1000, 2000, 4000], value=2000, key="sim_samples",
-                             disabled=method != "mc")
+method = c1.radio(
+    "Estimate",
+    ["mc", "variational"],
+    horizontal=True,
+    key="sim_method",
+    format_func=lambda m: {"mc": "Monte Carlo", "variational": "closed form (approximate)"}[m],
+)
+n_samples = c2.select_slider(
+    "Samples per class", [500, 1000, 2000, 4000], value=2000, key="sim_samples", disabled=method != "mc"
+)
 
 samples = n_samples if method == "mc" else 0
 data = cached.similarity_data(path, method, samples)
@@ -54,18 +60,27 @@ with left:
     with st.container(horizontal=True):
         common.download_csv(figures["kl_csv"], file_name="kl-divergence.csv", key="sim_kl_csv", label="CSV of the KL")
         if method == "mc":
-            common.download_csv(figures["kl_err_csv"], file_name="kl-standard-error.csv", key="sim_kl_err_csv",
-                                label="CSV of its errors")
+            common.download_csv(
+                figures["kl_err_csv"],
+                file_name="kl-standard-error.csv",
+                key="sim_kl_err_csv",
+                label="CSV of its errors",
+            )
 confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
 has_confusion = "confusion" in figures
 with right:
     st.markdown("##### Mistakes on test images")
     if has_confusion:
-        st.plotly_chart(figures["confusion"], key="sim_confusion", config=common.chart_config("confusion-mistakes"),
-                        width="stretch")
+        st.plotly_chart(
+            figures["confusion"], key="sim_confusion", config=common.chart_config("confusion-mistakes"), width="stretch"
+        )
         st.caption("Rows: true class; columns: the class predicted. Colour: share of the true class.")
-        common.download_csv(figures["confusion_csv"], file_name="confusion-matrix.csv", key="sim_confusion_csv",
-                            label="CSV of the counts")
+        common.download_csv(
+            figures["confusion_csv"],
+            file_name="confusion-matrix.csv",
+            key="sim_confusion_csv",
+            label="CSV of the counts",
+        )
     else:
         st.info("This bundle's manifest has no confusion matrix.")
 
@@ -78,14 +93,33 @@ st.markdown("##### Reading guide: do confused classes sit close in KL?")
 if has_confusion and confusion.sum() > np.trace(confusion):
     rho = confusion_kl_agreement(confusion, data["kl"])
     rows = most_confused_pairs(confusion, data["kl"], names, top=5)
-    verdict = ("largely yes" if rho >= 0.5 else "partly" if rho >= 0.2 else "not really")
-    st.markdown(f"Rank correlation between *how often two classes are confused* and *how close they are "
-                f"in KL*: **{rho:+.2f}** ({verdict}). The most confused pairs, with the rank of their "
-                f"(symmetrised) KL among all {rows[0]['n_pairs'] if rows else 0} pairs (1 = the closest pair):")
-    table = pd.DataFrame([{"pair": r["pair"], "confused": r["confused"], "KL (symmetrised)": r["kl"],
-                           "KL rank": int(round(r["kl_rank"]))} for r in rows])
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "confused": st.column_config.NumberColumn("confused", format="percent", help="mean share of the two classes mistaken for each other"),
-        "KL (symmetrised)": st.column_config.NumberColumn(format="%.1f nats")})
+    verdict = "largely yes" if rho >= 0.5 else "partly" if rho >= 0.2 else "not really"
+    st.markdown(
+        f"Rank correlation between *how often two classes are confused* and *how close they are "
+        f"in KL*: **{rho:+.2f}** ({verdict}). The most confused pairs, with the rank of their "
+        f"(symmetrised) KL among all {rows[0]['n_pairs'] if rows else 0} pairs (1 = the closest pair):"
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "pair": r["pair"],
+                "confused": r["confused"],
+                "KL (symmetrised)": r["kl"],
+                "KL rank": int(round(r["kl_rank"])),
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "confused": st.column_config.NumberColumn(
+                "confused", format="percent", help="mean share of the two classes mistaken for each other"
+            ),
+            "KL (symmetrised)": st.column_config.NumberColumn(format="%.1f nats"),
+        },
+    )
 else:
     st.info("The model makes no mistakes on the test images, so there is nothing to compare.")

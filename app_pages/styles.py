@@ -12,8 +12,9 @@ path, model = common.require_model()
 names = model.class_names
 
 st.title("Styles")
-st.markdown("A class is not one shape but several. Each row is one **component** of the class's "
-            "mixture: one way of drawing it.")
+st.markdown(
+    "A class is not one shape but several. Each row is one **component** of the class's mixture: one way of drawing it."
+)
 common.explain("""
 The model describes each class with a **mixture of Gaussians**: a handful of bell-shaped clouds in
 latent space. Nobody told it which styles exist; fitting the mixture found clusters in the codes of
@@ -37,11 +38,16 @@ url_state.bind("styles_class", "class", url_state.class_index(names), default=0)
 url_state.bind("styles_n", "n", url_state.integer(4, 12), default=8)
 url_state.bind("styles_seed", "seed", url_state.integer(0, 10**6))
 controls = st.columns([2, 2, 1], vertical_alignment="bottom")
-c = controls[0].selectbox("Class", range(len(names)), format_func=lambda i: names[i], key="styles_class",
-                            persist_state="session")
+c = controls[0].selectbox(
+    "Class", range(len(names)), format_func=lambda i: names[i], key="styles_class", persist_state="session"
+)
 n = controls[1].slider("Samples per style", 4, 12, 8, key="styles_n")
-controls[2].button("Resample", key="styles_resample", icon=":material/refresh:",
-                   on_click=lambda: st.session_state.update(styles_seed=st.session_state.styles_seed + 1))
+controls[2].button(
+    "Resample",
+    key="styles_resample",
+    icon=":material/refresh:",
+    on_click=lambda: st.session_state.update(styles_seed=st.session_state.styles_seed + 1),
+)
 
 weights = model.mixture.weights_[c]
 order = styles_by_weight(model.mixture, c)  # style j + 1 is component order[j], the same number on every page
@@ -59,14 +65,21 @@ for number, k in enumerate(order, start=1):
         with st.container(width="stretch"):
             common.show_images(samples, width=56)
 with head[1]:
-    common.download_grid(np.concatenate(rows), n + 1, file_name=f"styles-class-{c}.png", key="styles_download",
-                         label="PNG of all rows")
+    common.download_grid(
+        np.concatenate(rows), n + 1, file_name=f"styles-class-{c}.png", key="styles_download", label="PNG of all rows"
+    )
 
 bic = model.mixture.bic_
 if bic is not None:
     with st.expander("How many styles? The BIC curve", expanded=False):
-        st.markdown("This model chose the number of styles of each class itself: the one with the lowest "
-                    "**BIC** (Bayesian information criterion), which rewards fitting the codes well and "
-                    "penalises every extra component.")
-        st.plotly_chart(plots.bic_curve(bic[c], int(model.mixture.n_components_[c]), names[c]),
-                        key="styles_bic", config=common.chart_config(f"bic-class-{c}"), width="stretch")
+        st.markdown(
+            "This model chose the number of styles of each class itself: the one with the lowest "
+            "**BIC** (Bayesian information criterion), which rewards fitting the codes well and "
+            "penalises every extra component."
+        )
+        st.plotly_chart(
+            plots.bic_curve(bic[c], int(model.mixture.n_components_[c]), names[c]),
+            key="styles_bic",
+            config=common.chart_config(f"bic-class-{c}"),
+            width="stretch",
+        )

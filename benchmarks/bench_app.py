@@ -40,8 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TARGET_FIRST_RENDER_S = 5.0
 TARGET_INTERACTION_MS = 100.0
 
@@ -55,8 +63,10 @@ def pick_model(arg: str | None) -> Path:
         return Path(os.environ["LATENT_MODEL"]).resolve()
     bundles = find_bundles(ROOT / "assets")
     if not bundles:
-        sys.exit("error: no model bundle under assets/; pass --model PATH (build one with "
-                 "`python -m latent train --dataset digits --out runs/digits`)")
+        sys.exit(
+            "error: no model bundle under assets/; pass --model PATH (build one with "
+            "`python -m latent train --dataset digits --out runs/digits`)"
+        )
     return bundles[0].resolve()
 
 
@@ -75,9 +85,26 @@ def first_render(model: Path, timeout: float = 60.0) -> dict:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false", "--", "--model", str(model)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        "--",
+        "--model",
+        str(model),
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # started before the clock
         page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -214,17 +241,22 @@ def page_reruns(model_dir: Path, repeat: int) -> dict:
     results = {}
     at = opened("latent_map")
     results["latent map: resample a style (16 new samples)"] = timed_runs(
-        at, lambda a, i: a.session_state.__setitem__("map_seed", 100 + i))
+        at, lambda a, i: a.session_state.__setitem__("map_seed", 100 + i)
+    )
     at = opened("draw")
     buf = io.BytesIO()
     Image.fromarray(_drawing(), mode="RGBA").save(buf, format="PNG")
     data = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     results["draw: a new drawing (whole result panel + map)"] = timed_runs(
-        at, lambda a, i: a.session_state.__setitem__(
-            "draw_canvas_0", {"drawing": {"raw": {"objects": [i]}, "data": data}, "backgroundFit": None}))
+        at,
+        lambda a, i: a.session_state.__setitem__(
+            "draw_canvas_0", {"drawing": {"raw": {"objects": [i]}, "data": data}, "backgroundFit": None}
+        ),
+    )
     at = opened("morph")
     results["morph: move the slider (frame, chart, map)"] = timed_runs(
-        at, lambda a, i: a.slider(key="morph_t").set_value(round((0.137 * i) % 1.0, 2)))
+        at, lambda a, i: a.slider(key="morph_t").set_value(round((0.137 * i) % 1.0, 2))
+    )
     return results
 
 
@@ -232,8 +264,9 @@ def page_reruns(model_dir: Path, repeat: int) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", help="bundle directory (default: $LATENT_MODEL, else the first under assets/)")
     parser.add_argument("--repeat", type=int, default=20, help="timed repetitions per interaction (median reported)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -242,8 +275,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     model = pick_model(args.model)
-    results = {"model": str(model), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
-                                                f"Python {platform.python_version()}"}
+    results = {
+        "model": str(model),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
     if not args.skip_browser:
         if not Path(CHROMIUM).exists():
             print(f"(skipping first render: {CHROMIUM} is missing)")
@@ -257,8 +292,10 @@ def main(argv=None) -> int:
     if "first_render" in results:
         fr = results["first_render"]
         ok = "ok" if fr["first_render_s"] <= TARGET_FIRST_RENDER_S else "SLOW"
-        print(f"{'first render of the home page (streamlit run -> visible)':<64} {fr['first_render_s']:>7.2f} s"
-              f"   target <= {TARGET_FIRST_RENDER_S:.0f} s  {ok}")
+        print(
+            f"{'first render of the home page (streamlit run -> visible)':<64} {fr['first_render_s']:>7.2f} s"
+            f"   target <= {TARGET_FIRST_RENDER_S:.0f} s  {ok}"
+        )
         print(f"{'  of which: server answering its health check':<64} {fr['server_ready_s']:>7.2f} s")
     lib = dict(results["library_ms"])
     print(f"{'model load (once per process)':<64} {lib.pop('model_load_s'):>7.2f} s")

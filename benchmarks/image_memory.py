@@ -32,13 +32,14 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from latent.imagefile import (FORMAT_MAX_PIXELS, MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_PIXELS,  # noqa: E402
-                             MAX_PIXELS)
+from latent.imagefile import FORMAT_MAX_PIXELS, MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS  # noqa: E402
 
-WRAPPER = ("import resource, subprocess, sys, time; t = time.time(); "
-           "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode, time.time() - t); "
-           "print(r.stdout.strip()[-200:]); print(r.stderr.strip()[-300:])")
+WRAPPER = (
+    "import resource, subprocess, sys, time; t = time.time(); "
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode, time.time() - t); "
+    "print(r.stdout.strip()[-200:]); print(r.stderr.strip()[-300:])"
+)
 
 
 def digit_on_paper(width: int, height: int, *, mode: str = "L") -> Image.Image:
@@ -70,8 +71,9 @@ def png16_rgba(gray: Image.Image, path: Path) -> None:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(chunks))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(chunks)) + chunk(b"IEND", b"")
+    )
 
 
 def make_images(folder: Path) -> dict[str, Path]:
@@ -85,14 +87,23 @@ def make_images(folder: Path) -> dict[str, Path]:
     add("28x28.png", lambda p: digit_on_paper(28, 28).save(p))
     add("canvas-280x280-rgba.png", lambda p: digit_on_paper(280, 280, mode="RGBA").save(p))
     add(f"png16-rgba-{side}x{side}.png", lambda p: png16_rgba(digit_on_paper(side, side), p))
-    add(f"png-palette-alpha-{side}x{side}.png",
-        lambda p: digit_on_paper(side, side).convert("P").save(p, transparency=0))
-    add(f"tiff-rgba-deflate-{side}x{side}.tif",
-        lambda p: digit_on_paper(side, side, mode="RGBA").save(p, compression="tiff_adobe_deflate"))
-    add(f"tiff-float-{side}x{side}.tif",
-        lambda p: digit_on_paper(side, side).convert("F").save(p, compression="tiff_adobe_deflate"))
+    add(
+        f"png-palette-alpha-{side}x{side}.png",
+        lambda p: digit_on_paper(side, side).convert("P").save(p, transparency=0),
+    )
+    add(
+        f"tiff-rgba-deflate-{side}x{side}.tif",
+        lambda p: digit_on_paper(side, side, mode="RGBA").save(p, compression="tiff_adobe_deflate"),
+    )
+    add(
+        f"tiff-float-{side}x{side}.tif",
+        lambda p: digit_on_paper(side, side).convert("F").save(p, compression="tiff_adobe_deflate"),
+    )
     webp = math.isqrt(FORMAT_MAX_PIXELS["WEBP"])
-    add(f"webp-rgba-{webp}x{webp}.webp", lambda p: digit_on_paper(webp, webp, mode="RGBA").save(p, lossless=True, method=0))
+    add(
+        f"webp-rgba-{webp}x{webp}.webp",
+        lambda p: digit_on_paper(webp, webp, mode="RGBA").save(p, lossless=True, method=0),
+    )
     add(f"gif-{side}x{side}.gif", lambda p: digit_on_paper(side, side).convert("P").save(p))
     add(f"bmp-rgb-{side}x{side}.bmp", lambda p: digit_on_paper(side, side, mode="RGB").save(p))
     add("jpeg-48mp-8000x6000.jpg", lambda p: digit_on_paper(8000, 6000, mode="RGB").save(p, quality=90))
@@ -101,8 +112,10 @@ def make_images(folder: Path) -> dict[str, Path]:
     # 4:2:0 colour: 2 bytes x 1.5 samples a pixel of coefficients; the largest 3:2 photo within the budget
     w = int(math.sqrt(MAX_JPEG_COEFFICIENT_BYTES / 3 * 1.5)) // 16 * 16 - 16
     h = w * 2 // 3 // 16 * 16
-    add(f"jpeg-progressive-{w}x{h}.jpg",
-        lambda p: digit_on_paper(w, h, mode="RGB").save(p, quality=90, progressive=True, subsampling=2))
+    add(
+        f"jpeg-progressive-{w}x{h}.jpg",
+        lambda p: digit_on_paper(w, h, mode="RGB").save(p, quality=90, progressive=True, subsampling=2),
+    )
     return images
 
 
@@ -132,10 +145,22 @@ def main(argv=None) -> int:
         for name, path in images.items():
             rss, rc, seconds, answer = peak_rss_mb(args.model, path, root)
             base = rss if base is None else base
-            rows.append({"image": name, "file_mb": path.stat().st_size / 2**20, "peak_rss_mb": rss,
-                         "above_base_mb": rss - base, "exit": rc, "seconds": seconds, "answer": answer})
-            print(f"| {name} | {rows[-1]['file_mb']:.1f} | {rss:.0f} | {rss - base:+.0f} | {rc} | {seconds:.1f} | "
-                  f"{answer.replace(tmp + os.sep, '')} |", flush=True)
+            rows.append(
+                {
+                    "image": name,
+                    "file_mb": path.stat().st_size / 2**20,
+                    "peak_rss_mb": rss,
+                    "above_base_mb": rss - base,
+                    "exit": rc,
+                    "seconds": seconds,
+                    "answer": answer,
+                }
+            )
+            print(
+                f"| {name} | {rows[-1]['file_mb']:.1f} | {rss:.0f} | {rss - base:+.0f} | {rc} | {seconds:.1f} | "
+                f"{answer.replace(tmp + os.sep, '')} |",
+                flush=True,
+            )
     worst = max(r["above_base_mb"] for r in rows if r["exit"] == 0)
     print(f"worst accepted image: {worst:+.0f} MB above the 28x28 image (target <= +100 MB)")
     if args.json:

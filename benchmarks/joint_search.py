@@ -4,7 +4,8 @@ Each recipe is a small JSON object of overrides (latent_dim, epochs, joint_weigh
 hidden, seed, augment: "none" | "digits" | "clothes" | "mirror", target: "clean" | "augmented").
 Recipes run in worker processes: on this 2-core CPU, --workers 2 --threads 1 runs two at once in
 about the time of two in a row (README's recipe table was measured so). On a GPU keep --workers 1:
-many processes time-slice one GPU badly, and each also fits its mixtures on the CPU. Choose on the validation columns; the test ones are for the record.
+many processes time-slice one GPU badly, and each also fits its mixtures on the CPU. Choose on the
+validation columns; the test ones are for the record.
 
     python benchmarks/joint_search.py --dataset fashion-mnist \\
         --recipe '{"joint_weight": 0.1, "joint_dims": 16, "epochs": 16}' --out joint.jsonl
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+
 def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     dataset_name, data_dir, recipe, threads = args
     import numpy as np
@@ -38,10 +40,18 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     ds = load_dataset(dataset_name, data_dir, download=False, progress=False)
     aug = recipe.get("augment", "none")
     augment = PRESETS.get(aug, AugmentConfig)()
-    cfg = TrainConfig(epochs=recipe.get("epochs", 10), batch_size=recipe.get("batch_size", 128),
-                      lr=recipe.get("lr", 3e-3), denoise=aug != "none", joint_weight=recipe.get("joint_weight", 0.0),
-                      joint_dims=recipe.get("joint_dims", 0), seed=recipe.get("seed", 0), threads=threads,
-                      augment=augment, target=recipe.get("target", "clean"))
+    cfg = TrainConfig(
+        epochs=recipe.get("epochs", 10),
+        batch_size=recipe.get("batch_size", 128),
+        lr=recipe.get("lr", 3e-3),
+        denoise=aug != "none",
+        joint_weight=recipe.get("joint_weight", 0.0),
+        joint_dims=recipe.get("joint_dims", 0),
+        seed=recipe.get("seed", 0),
+        threads=threads,
+        augment=augment,
+        target=recipe.get("target", "clean"),
+    )
     torch.manual_seed(cfg.seed)
     ae = Autoencoder(AutoencoderConfig(latent_dim=recipe.get("latent_dim", 64), hidden=recipe.get("hidden", 256)))
     train_autoencoder(ae, ds.x_train, ds.x_val, cfg, progress=False, y_train=ds.y_train)
@@ -49,13 +59,16 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     ae.cpu()
     z_train, z_val, z_test = (encode_images(ae, x) for x in (ds.x_train, ds.x_val, ds.x_test))
     mixture = ClassGaussianMixture(recipe.get("components", 6), random_state=0).fit(z_train, ds.y_train)
-    return {"recipe": recipe,
-            "val_accuracy": float(np.mean(mixture.predict(z_val) == ds.y_val)),
-            "val_mse": reconstruction_mse(ae, ds.x_val),
-            "test_accuracy": float(np.mean(mixture.predict(z_test) == ds.y_test)),
-            "test_mse": reconstruction_mse(ae, ds.x_test),
-            "train_seconds": round(train_s, 1), "seconds": round(time.time() - started, 1),
-            "device": "cuda" if torch.cuda.is_available() else "cpu"}
+    return {
+        "recipe": recipe,
+        "val_accuracy": float(np.mean(mixture.predict(z_val) == ds.y_val)),
+        "val_mse": reconstruction_mse(ae, ds.x_val),
+        "test_accuracy": float(np.mean(mixture.predict(z_test) == ds.y_test)),
+        "test_mse": reconstruction_mse(ae, ds.x_test),
+        "train_seconds": round(train_s, 1),
+        "seconds": round(time.time() - started, 1),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+    }
 
 
 def main(argv=None) -> int:

@@ -64,9 +64,16 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from st_client import RunResult, StreamlitSession, plotly_spec  # noqa: E402
 
 TARGET_P95_MS, TARGET_RSS_MB, TARGET_N = 150.0, 1536.0, 20
-PAGE_TITLES = {"": "Latent Explorer", "latent_map": "Latent map", "styles": "Styles", "morph": "Morph",
-               "sampling": "Sampling & manifold", "similarity": "Class similarity", "draw": "Draw",
-               "report": "Model report"}
+PAGE_TITLES = {
+    "": "Latent Explorer",
+    "latent_map": "Latent map",
+    "styles": "Styles",
+    "morph": "Morph",
+    "sampling": "Sampling & manifold",
+    "similarity": "Class similarity",
+    "draw": "Draw",
+    "report": "Model report",
+}
 KINDS = ["first load", "open page", "draw", "clear canvas", "morph slider", "map click"]
 BRUSH = 19  # the Draw page's stroke_width
 CANVAS = 280
@@ -94,28 +101,55 @@ def _fabric_path(points, color: str = "#FFFFFF") -> dict:
     """A freehand stroke as fabric.js 6 serialises it (the canvas's `raw` JSON)."""
     pts = np.asarray(points, dtype=float)
     dense = [pts[0]]
-    for a, b in zip(pts[:-1], pts[1:]):  # one point every ~4 px, as mouse moves arrive
+    for a, b in zip(pts[:-1], pts[1:], strict=True):  # one point every ~4 px, as mouse moves arrive
         n = max(1, int(np.hypot(*(b - a)) // 4))
         dense.extend(a + (b - a) * (i / n) for i in range(1, n + 1))
     dense = np.round(np.asarray(dense), 1)
     lo, hi = dense.min(0), dense.max(0)
-    path = [["M", *dense[0].tolist()]] + [["Q", *p.tolist(), *q.tolist()] for p, q in zip(dense[:-1], dense[1:])]
+    path = [["M", *dense[0].tolist()]] + [
+        ["Q", *p.tolist(), *q.tolist()] for p, q in zip(dense[:-1], dense[1:], strict=True)
+    ]
     path.append(["L", *dense[-1].tolist()])
-    return {"type": "Path", "version": "6.7.1", "originX": "left", "originY": "top",
-            "left": float(lo[0] - BRUSH / 2), "top": float(lo[1] - BRUSH / 2),
-            "width": float(hi[0] - lo[0]), "height": float(hi[1] - lo[1]), "fill": None, "stroke": color,
-            "strokeWidth": BRUSH, "strokeDashArray": None, "strokeLineCap": "round", "strokeDashOffset": 0,
-            "strokeLineJoin": "round", "strokeUniform": False, "strokeMiterLimit": 10, "scaleX": 1, "scaleY": 1,
-            "angle": 0, "flipX": False, "flipY": False, "opacity": 1, "shadow": None, "visible": True,
-            "backgroundColor": "", "fillRule": "nonzero", "paintFirst": "fill",
-            "globalCompositeOperation": "source-over", "skewX": 0, "skewY": 0, "path": path}
+    return {
+        "type": "Path",
+        "version": "6.7.1",
+        "originX": "left",
+        "originY": "top",
+        "left": float(lo[0] - BRUSH / 2),
+        "top": float(lo[1] - BRUSH / 2),
+        "width": float(hi[0] - lo[0]),
+        "height": float(hi[1] - lo[1]),
+        "fill": None,
+        "stroke": color,
+        "strokeWidth": BRUSH,
+        "strokeDashArray": None,
+        "strokeLineCap": "round",
+        "strokeDashOffset": 0,
+        "strokeLineJoin": "round",
+        "strokeUniform": False,
+        "strokeMiterLimit": 10,
+        "scaleX": 1,
+        "scaleY": 1,
+        "angle": 0,
+        "flipX": False,
+        "flipY": False,
+        "opacity": 1,
+        "shadow": None,
+        "visible": True,
+        "backgroundColor": "",
+        "fillRule": "nonzero",
+        "paintFirst": "fill",
+        "globalCompositeOperation": "source-over",
+        "skewX": 0,
+        "skewY": 0,
+        "path": path,
+    }
 
 
 def make_drawings(model_dir: Path) -> list[Drawing]:
     """Every digit in every place (120 variants), each with the answer the model gives it here."""
-    from PIL import Image, ImageDraw
-
     import torch
+    from PIL import Image, ImageDraw
 
     from latent.model import LatentModel
     from latent.preprocess import rgba_to_gray, to_model_input
@@ -128,14 +162,17 @@ def make_drawings(model_dir: Path) -> list[Drawing]:
     variants, inputs = [], []
     for j in range(len(digits) * len(BOXES) * len(NUDGES)):
         digit = digits[j % len(digits)]
-        (left, top, right, bottom), (dx, dy) = BOXES[(j // len(digits)) % len(BOXES)], NUDGES[
-            j // (len(digits) * len(BOXES))]
+        (left, top, right, bottom), (dx, dy) = (
+            BOXES[(j // len(digits)) % len(BOXES)],
+            NUDGES[j // (len(digits) * len(BOXES))],
+        )
         img = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))  # background_color="#000000" is drawn in
         pen = ImageDraw.Draw(img)
         strokes = []
         for stroke in STROKES[digit]:
-            pts = [((left + dx + x * (right - left)) * CANVAS, (top + dy + y * (bottom - top)) * CANVAS)
-                   for x, y in stroke]
+            pts = [
+                ((left + dx + x * (right - left)) * CANVAS, (top + dy + y * (bottom - top)) * CANVAS) for x, y in stroke
+            ]
             pen.line(pts, fill=(255, 255, 255, 255), width=BRUSH, joint="curve")
             for x, y in pts:
                 pen.ellipse((x - BRUSH / 2, y - BRUSH / 2, x + BRUSH / 2, y + BRUSH / 2), fill=(255, 255, 255, 255))
@@ -149,8 +186,10 @@ def make_drawings(model_dir: Path) -> list[Drawing]:
         # the page's own path: PNG -> RGBA array -> gray -> 28x28 (then encode, classify at the calibrated threshold)
         inputs.append(to_model_input(rgba_to_gray(np.asarray(Image.open(io.BytesIO(png))))))
     readings = [read_input(model, x) for x in inputs]  # the page's answer: every "none" test, calibrated %
-    return [Drawing(digit, value, r.name if r.label >= 0 else "none", round(100 * float(r.proba.max())))
-            for (digit, value), r in zip(variants, readings)]
+    return [
+        Drawing(digit, value, r.name if r.label >= 0 else "none", round(100 * float(r.proba.max())))
+        for (digit, value), r in zip(variants, readings, strict=True)
+    ]
 
 
 ANSWER = re.compile(r"^### (?:It's a \*\*(?P<name>.+?)\*\*\s+(?P<score>\d+)% sure|(?P<none>none of these))", re.S)
@@ -171,8 +210,10 @@ def answer_problems(answer: tuple[str, float] | None, drawing: Drawing) -> list[
         return ["no answer shown for the drawing"]
     name, score = answer
     if name != drawing.expected_name or (name != "none" and abs(score - drawing.expected_score) > 1):
-        return [f"answer {name} ({score:.0f} %) is not this session's: {drawing.expected_name} "
-                f"({drawing.expected_score:.0f} %) for its {drawing.digit}"]
+        return [
+            f"answer {name} ({score:.0f} %) is not this session's: {drawing.expected_name} "
+            f"({drawing.expected_score:.0f} %) for its {drawing.digit}"
+        ]
     return []
 
 
@@ -287,6 +328,7 @@ class Visitor:
         def check(result: RunResult):
             title = PAGE_TITLES[page]
             return [] if title in result.headings() else [f"page title {title!r} missing (got {result.headings()})"]
+
         return check
 
     # ---------------------------------------------------------------- Draw: draw, clear, draw another
@@ -304,8 +346,9 @@ class Visitor:
     async def _draw(self, s: StreamlitSession) -> None:
         drawing = self.drawings[(self.index + 37 * self.n_drawn) % len(self.drawings)]
         self.n_drawn += 1
-        canvas = next((e for e in s.last.elements if e.kind == "bidi_component" and "-draw_canvas_" in e.widget_id),
-                      None)
+        canvas = next(
+            (e for e in s.last.elements if e.kind == "bidi_component" and "-draw_canvas_" in e.widget_id), None
+        )
         if canvas is None:
             self.problems.append(f"session {self.index}: no canvas on the Draw page")
             return
@@ -379,9 +422,15 @@ class Visitor:
                 self.problems.append(f"session {self.index}: no map chart on the Latent map page")
                 return
             selection, expected = self._pick(chart, kind)
-            await self._act(s, "map click", "latent_map", s.set_widget("map_chart", string_value=json.dumps(selection)),
-                            lambda r, expected=expected: [] if any(expected in t for t in r.texts())
-                            else [f"{expected!r} not shown after the click"])
+            await self._act(
+                s,
+                "map click",
+                "latent_map",
+                s.set_widget("map_chart", string_value=json.dumps(selection)),
+                lambda r, expected=expected: (
+                    [] if any(expected in t for t in r.texts()) else [f"{expected!r} not shown after the click"]
+                ),
+            )
 
     def _pick(self, chart, kind: str) -> tuple[dict, str]:
         """A plotly selection event for one marker of the figure, and the text the panel must then show."""
@@ -391,9 +440,15 @@ class Visitor:
         trace = self.rng.choice(options)
         j = self.rng.randrange(len(trace["custom"]))
         custom = [int(v) if float(v).is_integer() else float(v) for v in trace["custom"][j]]  # as JSON.stringify
-        point = {"curve_number": trace["curve"], "point_number": j, "point_index": j,
-                 "x": trace["x"][j], "y": trace["y"][j], "customdata": {str(i): v for i, v in enumerate(custom)},
-                 "legendgroup": trace["legendgroup"]}
+        point = {
+            "curve_number": trace["curve"],
+            "point_number": j,
+            "point_index": j,
+            "x": trace["x"][j],
+            "y": trace["y"][j],
+            "customdata": {str(i): v for i, v in enumerate(custom)},
+            "legendgroup": trace["legendgroup"],
+        }
         selection = {"selection": {"points": [point], "point_indices": [j], "box": [], "lasso": []}}
         if trace["kind"] == 0:
             return selection, f"**Test image {int(custom[1])}**"
@@ -414,9 +469,17 @@ def _clickable(chart) -> list[dict]:
             if "customdata" not in tr or tr.get("mode") != "markers":
                 continue
             custom = _array(tr["customdata"])
-            traces.append({"curve": curve, "kind": int(custom[0][0]), "custom": custom.tolist(),
-                           "x": _array(tr["x"]).tolist(), "y": _array(tr["y"]).tolist(),
-                           "name": tr.get("name", ""), "legendgroup": tr.get("legendgroup")})
+            traces.append(
+                {
+                    "curve": curve,
+                    "kind": int(custom[0][0]),
+                    "custom": custom.tolist(),
+                    "x": _array(tr["x"]).tolist(),
+                    "y": _array(tr["y"]).tolist(),
+                    "name": tr.get("name", ""),
+                    "legendgroup": tr.get("legendgroup"),
+                }
+            )
         _SPEC_CACHE[chart.msg_hash] = traces
     return _SPEC_CACHE[chart.msg_hash]
 
@@ -442,8 +505,15 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` through the timing wrapper, on a free port, with its memory sampled."""
 
-    def __init__(self, model: Path, workdir: Path, *, options: list[str] = (), profile: Path | None = None,
-                 startup_timeout: float = 120.0):
+    def __init__(
+        self,
+        model: Path,
+        workdir: Path,
+        *,
+        options: list[str] = (),
+        profile: Path | None = None,
+        startup_timeout: float = 120.0,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = workdir / "times.jsonl"
@@ -451,9 +521,21 @@ class Server:
         env = {**os.environ, "LOAD_BENCH_LOG": str(self.log), "PYTHONUNBUFFERED": "1"}
         if profile:
             env["LOAD_BENCH_PROFILE"] = str(profile)
-        cmd = [sys.executable, str(ROOT / "benchmarks" / "load_server.py"), str(ROOT / "app.py"),
-               "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+        cmd = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "load_server.py"),
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
         for opt in options:
             key, _, value = opt.partition("=")
             cmd += [f"--{key}", value]
@@ -575,8 +657,13 @@ def percentiles(values) -> dict:
         return {"n": 0}
     v = np.asarray(values, dtype=float)
     p50, p95 = np.percentile(v, [50, 95])
-    return {"n": int(len(v)), "p50": round(float(p50), 1), "p95": round(float(p95), 1),
-            "max": round(float(v.max()), 1), "mean": round(float(v.mean()), 1)}
+    return {
+        "n": int(len(v)),
+        "p50": round(float(p50), 1),
+        "p95": round(float(p95), 1),
+        "max": round(float(v.max()), 1),
+        "mean": round(float(v.mean()), 1),
+    }
 
 
 def match(visitors: list[Visitor], runs: dict[str, list[dict]], problems: list[str]) -> list[dict]:
@@ -585,18 +672,33 @@ def match(visitors: list[Visitor], runs: dict[str, list[dict]], problems: list[s
     for v in visitors:
         recs = runs.get(v.session_id or "", [])
         if len(recs) != len(v.actions):
-            problems.append(f"session {v.index}: the client made {len(v.actions)} requests, "
-                            f"the server logged {len(recs)} finished runs")
-        for a, rec in zip(v.actions, recs):
+            problems.append(
+                f"session {v.index}: the client made {len(v.actions)} requests, "
+                f"the server logged {len(recs)} finished runs"
+            )
+        for a, rec in zip(v.actions, recs, strict=False):
             if not a.sent - 0.001 <= rec["recv"] <= rec["finished"] <= a.sent + a.client_ms / 1000 + 0.001:
-                problems.append(f"session {v.index}: the server's record of its {a.kind} request "
-                                f"({(rec['recv'] - a.sent) * 1000:+.1f} ms, "
-                                f"{(rec['finished'] - a.sent) * 1000 - a.client_ms:+.1f} ms) does not lie inside the "
-                                "client's round trip (requests matched wrongly?)")
-            rows.append({"kind": a.kind, "page": a.page, "ok": a.ok, "client_ms": a.client_ms,
-                         "server_ms": _ms(rec["recv"], rec["finished"]), "wait_ms": _ms(rec["recv"], rec["start"]),
-                         "script_ms": _ms(rec["start"], rec["end"]), "send_ms": _ms(rec["end"], rec["finished"]),
-                         "cpu_ms": rec["cpu"] * 1000, "bytes": rec["bytes"], "digit_right": a.digit_right})
+                problems.append(
+                    f"session {v.index}: the server's record of its {a.kind} request "
+                    f"({(rec['recv'] - a.sent) * 1000:+.1f} ms, "
+                    f"{(rec['finished'] - a.sent) * 1000 - a.client_ms:+.1f} ms) does not lie inside the "
+                    "client's round trip (requests matched wrongly?)"
+                )
+            rows.append(
+                {
+                    "kind": a.kind,
+                    "page": a.page,
+                    "ok": a.ok,
+                    "client_ms": a.client_ms,
+                    "server_ms": _ms(rec["recv"], rec["finished"]),
+                    "wait_ms": _ms(rec["recv"], rec["start"]),
+                    "script_ms": _ms(rec["start"], rec["end"]),
+                    "send_ms": _ms(rec["end"], rec["finished"]),
+                    "cpu_ms": rec["cpu"] * 1000,
+                    "bytes": rec["bytes"],
+                    "digit_right": a.digit_right,
+                }
+            )
     return rows
 
 
@@ -610,19 +712,23 @@ def summarise(rows: list[dict]) -> dict:
         sel = [r for r in rows if kind == "all" or r["kind"] == kind]
         if not sel:
             continue
-        out[kind] = {"server_ms": percentiles([r["server_ms"] for r in sel]),
-                     "client_ms": percentiles([r["client_ms"] for r in sel]),
-                     "wait_ms_mean": _mean(r["wait_ms"] for r in sel),
-                     "script_ms_mean": _mean(r["script_ms"] for r in sel),
-                     "send_ms_mean": _mean(r["send_ms"] for r in sel),
-                     "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel),
-                     "kb_mean": round(float(np.mean([r["bytes"] for r in sel])) / 1024, 1)}
+        out[kind] = {
+            "server_ms": percentiles([r["server_ms"] for r in sel]),
+            "client_ms": percentiles([r["client_ms"] for r in sel]),
+            "wait_ms_mean": _mean(r["wait_ms"] for r in sel),
+            "script_ms_mean": _mean(r["script_ms"] for r in sel),
+            "send_ms_mean": _mean(r["send_ms"] for r in sel),
+            "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel),
+            "kb_mean": round(float(np.mean([r["bytes"] for r in sel])) / 1024, 1),
+        }
     pages = sorted({r["page"] for r in rows if r["kind"] == "open page"})
     out["open page, by page"] = {}
     for p in pages:
         sel = [r for r in rows if r["kind"] == "open page" and r["page"] == p]
-        out["open page, by page"][p] = {**percentiles([r["server_ms"] for r in sel]),
-                                        "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel)}
+        out["open page, by page"][p] = {
+            **percentiles([r["server_ms"] for r in sel]),
+            "script_cpu_ms_mean": _mean(r["cpu_ms"] for r in sel),
+        }
     return out
 
 
@@ -644,8 +750,7 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
     try:
         time.sleep(1.0)
         rss_start = server.sampler.rss_kb()
-        tour = Visitor(-1, server.url, drawings, deadline=math.inf, seed=args.seed, media=not args.no_media,
-                       tour=True)
+        tour = Visitor(-1, server.url, drawings, deadline=math.inf, seed=args.seed, media=not args.no_media, tour=True)
         t = time.monotonic()
         _run_async(tour.run())
         warmup_s = time.monotonic() - t
@@ -657,8 +762,18 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
         think = tuple(args.think)
         deadline_start = time.monotonic()
         stagger = min(think[1], args.duration / 4)
-        visitors = [Visitor(i, server.url, drawings, deadline=deadline_start + args.duration, think=think,
-                            seed=args.seed, media=not args.no_media) for i in range(n)]
+        visitors = [
+            Visitor(
+                i,
+                server.url,
+                drawings,
+                deadline=deadline_start + args.duration,
+                think=think,
+                seed=args.seed,
+                media=not args.no_media,
+            )
+            for i in range(n)
+        ]
         cpu_server0, cpu_client0, t0 = server.cpu_seconds(), time.process_time(), time.monotonic()
         _run_async(_drive(visitors, stagger))
         elapsed = time.monotonic() - t0
@@ -677,19 +792,28 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
     draws = [r for r in rows if r["kind"] == "draw"]
     after_ms = [a["after_script"] * 1000 for a in after]
     return {
-        "sessions": n, "duration_s": round(elapsed, 1), "requests": len(rows),
+        "sessions": n,
+        "duration_s": round(elapsed, 1),
+        "requests": len(rows),
         "requests_per_s": round(len(rows) / elapsed, 2) if elapsed else None,
         "interactions": summarise(rows),
-        "first_visits": [{"kind": r["kind"], "page": r["page"], "server_ms": round(r["server_ms"] or 0)}
-                         for r in tour_rows],
+        "first_visits": [
+            {"kind": r["kind"], "page": r["page"], "server_ms": round(r["server_ms"] or 0)} for r in tour_rows
+        ],
         "warmup_s": round(warmup_s, 1),
         "after_run_ms": percentiles(after_ms),
         "drawings": {"checked": len(draws), "same_digit_as_drawn": sum(bool(r["digit_right"]) for r in draws)},
-        "rss_mb": {"start": round(rss_start / 1024), "warm_idle": round(rss_warm / 1024),
-                   "peak_hwm": round(rss_hwm / 1024), "peak_sampled": round(rss_peak_sampled / 1024),
-                   "after": round(rss_after / 1024)},
-        "cpu_cores": {"server": round(cpu_server / elapsed, 2) if elapsed else None,
-                      "client": round(cpu_client / elapsed, 2) if elapsed else None},
+        "rss_mb": {
+            "start": round(rss_start / 1024),
+            "warm_idle": round(rss_warm / 1024),
+            "peak_hwm": round(rss_hwm / 1024),
+            "peak_sampled": round(rss_peak_sampled / 1024),
+            "after": round(rss_after / 1024),
+        },
+        "cpu_cores": {
+            "server": round(cpu_server / elapsed, 2) if elapsed else None,
+            "client": round(cpu_client / elapsed, 2) if elapsed else None,
+        },
         "server_log_errors": server.exceptions_logged(),
         "problems": problems,
     }
@@ -699,41 +823,62 @@ def run_load(n: int, args, drawings: list[Drawing], workdir: Path) -> dict:
 
 
 def print_report(results: dict) -> None:
-    print(f"\nLoad benchmark — {results['model']}\n{results['machine']}; load average before: "
-          f"{results['loadavg_before']}\nthink time {results['think_s'][0]}-{results['think_s'][1]} s, "
-          f"{results['duration_s']} s per N. Server time = request received -> last message of the answer sent, "
-          f"measured inside the server (ms).\n")
+    print(
+        f"\nLoad benchmark — {results['model']}\n{results['machine']}; load average before: "
+        f"{results['loadavg_before']}\nthink time {results['think_s'][0]}-{results['think_s'][1]} s, "
+        f"{results['duration_s']} s per N. Server time = request received -> last message of the answer sent, "
+        f"measured inside the server (ms).\n"
+    )
     for r in results["runs"]:
         rss, cpu = r["rss_mb"], r["cpu_cores"]
-        print(f"N = {r['sessions']}: {r['requests']} requests in {r['duration_s']} s ({r['requests_per_s']}/s); "
-              f"CPU cores used: server {cpu['server']}, this client {cpu['client']}")
-        print(f"  {'kind':<14} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}   {'wait':>6} {'script':>7} {'send':>6} "
-              f"{'cpu':>6}  {'KB':>6}   client p50/p95")
+        print(
+            f"N = {r['sessions']}: {r['requests']} requests in {r['duration_s']} s ({r['requests_per_s']}/s); "
+            f"CPU cores used: server {cpu['server']}, this client {cpu['client']}"
+        )
+        print(
+            f"  {'kind':<14} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}   {'wait':>6} {'script':>7} {'send':>6} "
+            f"{'cpu':>6}  {'KB':>6}   client p50/p95"
+        )
         for kind, s in r["interactions"].items():
             if kind == "open page, by page":
                 continue
             sv, cl = s["server_ms"], s["client_ms"]
-            print(f"  {kind:<14} {sv['n']:>5} {sv['p50']:>8.1f} {sv['p95']:>8.1f} {sv['max']:>8.1f}   "
-                  f"{_f(s['wait_ms_mean']):>6} {_f(s['script_ms_mean']):>7} {_f(s['send_ms_mean']):>6} "
-                  f"{_f(s['script_cpu_ms_mean']):>6}  {s['kb_mean']:>6.0f}   {cl['p50']:.0f}/{cl['p95']:.0f}")
-        by_page = ", ".join(f"{PAGE_TITLES.get(p, p)} {s['p50']:.0f}/{s['p95']:.0f}/{_f(s['script_cpu_ms_mean'])}"
-                            for p, s in r["interactions"].get("open page, by page", {}).items() if s.get("n"))
+            print(
+                f"  {kind:<14} {sv['n']:>5} {sv['p50']:>8.1f} {sv['p95']:>8.1f} {sv['max']:>8.1f}   "
+                f"{_f(s['wait_ms_mean']):>6} {_f(s['script_ms_mean']):>7} {_f(s['send_ms_mean']):>6} "
+                f"{_f(s['script_cpu_ms_mean']):>6}  {s['kb_mean']:>6.0f}   {cl['p50']:.0f}/{cl['p95']:.0f}"
+            )
+        by_page = ", ".join(
+            f"{PAGE_TITLES.get(p, p)} {s['p50']:.0f}/{s['p95']:.0f}/{_f(s['script_cpu_ms_mean'])}"
+            for p, s in r["interactions"].get("open page, by page", {}).items()
+            if s.get("n")
+        )
         print(f"  open page by page, p50/p95/script cpu: {by_page}")
-        print(f"  after each run, the script thread's cleanup + GC (ms): p50 {r['after_run_ms'].get('p50', '-')}, "
-              f"p95 {r['after_run_ms'].get('p95', '-')}")
-        print(f"  RSS MB: start {rss['start']}, warm idle {rss['warm_idle']}, peak {rss['peak_hwm']} (VmHWM; sampled "
-              f"max {rss['peak_sampled']}), after {rss['after']}")
-        first = ", ".join(f"{v['kind'] if v['kind'] != 'open page' else PAGE_TITLES[v['page']]} {v['server_ms']}"
-                          for v in r["first_visits"])
+        print(
+            f"  after each run, the script thread's cleanup + GC (ms): p50 {r['after_run_ms'].get('p50', '-')}, "
+            f"p95 {r['after_run_ms'].get('p95', '-')}"
+        )
+        print(
+            f"  RSS MB: start {rss['start']}, warm idle {rss['warm_idle']}, peak {rss['peak_hwm']} (VmHWM; sampled "
+            f"max {rss['peak_sampled']}), after {rss['after']}"
+        )
+        first = ", ".join(
+            f"{v['kind'] if v['kind'] != 'open page' else PAGE_TITLES[v['page']]} {v['server_ms']}"
+            for v in r["first_visits"]
+        )
         print(f"  warm-up, one session, cold caches ({r['warmup_s']} s), server ms: {first}")
         d = r["drawings"]
-        print(f"  drawings checked against this session's own answer: {d['checked']} "
-              f"(the model named the digit drawn in {d['same_digit_as_drawn']})")
+        print(
+            f"  drawings checked against this session's own answer: {d['checked']} "
+            f"(the model named the digit drawn in {d['same_digit_as_drawn']})"
+        )
         if r["sessions"] == TARGET_N:
             p95 = r["interactions"].get("all", {}).get("server_ms", {}).get("p95", math.inf)
-            print(f"  targets at N = {TARGET_N}: p95 {p95:.0f} ms <= {TARGET_P95_MS:.0f}: "
-                  f"{'met' if p95 <= TARGET_P95_MS else 'MISSED'}; RSS {rss['peak_hwm']} MB <= {TARGET_RSS_MB:.0f}: "
-                  f"{'met' if rss['peak_hwm'] <= TARGET_RSS_MB else 'MISSED'}")
+            print(
+                f"  targets at N = {TARGET_N}: p95 {p95:.0f} ms <= {TARGET_P95_MS:.0f}: "
+                f"{'met' if p95 <= TARGET_P95_MS else 'MISSED'}; RSS {rss['peak_hwm']} MB <= {TARGET_RSS_MB:.0f}: "
+                f"{'met' if rss['peak_hwm'] <= TARGET_RSS_MB else 'MISSED'}"
+            )
         for p in r["problems"][:10] + r["server_log_errors"][:5]:
             print(f"  PROBLEM: {p}")
         if len(r["problems"]) > 10:
@@ -755,21 +900,43 @@ def targets_met(results: dict) -> bool:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 2)[2],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 20, 50], metavar="N",
-                        help="numbers of concurrent sessions, one fresh server each (default: 1 8 20 50)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        nargs="+",
+        default=[1, 8, 20, 50],
+        metavar="N",
+        help="numbers of concurrent sessions, one fresh server each (default: 1 8 20 50)",
+    )
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load per N (default 120)")
-    parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"),
-                        help="bundle the app opens by default (default: assets/mnist)")
-    parser.add_argument("--think", type=float, nargs=2, default=[2.0, 5.0], metavar=("MIN", "MAX"),
-                        help="think time before each action, seconds, uniform (default: 2 5)")
+    parser.add_argument(
+        "--model",
+        default=str(ROOT / "assets" / "mnist"),
+        help="bundle the app opens by default (default: assets/mnist)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=[2.0, 5.0],
+        metavar=("MIN", "MAX"),
+        help="think time before each action, seconds, uniform (default: 2 5)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the sessions' choices (default 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images as a browser would")
-    parser.add_argument("--st-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)")
+    parser.add_argument(
+        "--st-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a streamlit config option for the server, e.g. runner.postScriptGC=true (repeatable)",
+    )
     parser.add_argument("--profile", metavar="DIR", help="cProfile the server: DIR/n<N>/{script,loop}.pstats")
     parser.add_argument("--fail-on-target", action="store_true", help="exit 1 also when a target is missed")
     args = parser.parse_args(argv)
@@ -798,10 +965,15 @@ def _run_async(coro):
 
 def bench(args) -> dict:
     drawings = make_drawings(Path(args.model))
-    results = {"model": str(Path(args.model).resolve()),
-               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-               "loadavg_before": [round(x, 2) for x in os.getloadavg()], "think_s": list(args.think),
-               "duration_s": args.duration, "st_options": args.st_option, "runs": []}
+    results = {
+        "model": str(Path(args.model).resolve()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        "think_s": list(args.think),
+        "duration_s": args.duration,
+        "st_options": args.st_option,
+        "runs": [],
+    }
     for n in args.sessions:
         with tempfile.TemporaryDirectory(prefix=f"load-bench-n{n}-") as tmp:
             print(f"N = {n}: starting the server and a warm-up visit...", file=sys.stderr, flush=True)

@@ -50,8 +50,9 @@ class _Recorder:
         self.pending: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self.seq: dict[str, int] = collections.defaultdict(int)
         self.scripts: dict[str, list] = collections.defaultdict(list)
-        self.sent: dict[str, dict] = collections.defaultdict(lambda: {"msgs": 0, "bytes": 0, "serialize": 0.0,
-                                                                      "last_delta": None})
+        self.sent: dict[str, dict] = collections.defaultdict(
+            lambda: {"msgs": 0, "bytes": 0, "serialize": 0.0, "last_delta": None}
+        )
 
     def received(self, sid: str) -> None:
         self.pending[sid].append({"seq": self.seq[sid], "recv": time.monotonic()})
@@ -72,9 +73,17 @@ class _Recorder:
         with self._lock:
             scripts, self.scripts[sid] = self.scripts[sid], []
         sent = self.sent.pop(sid)
-        record = {"sid": sid, **request, "start": scripts[0][0] if scripts else None,
-                  "end": scripts[-1][1] if scripts else None, "cpu": sum(s[2] for s in scripts),
-                  "runs": len(scripts), "finished": t, "status": status, **sent}
+        record = {
+            "sid": sid,
+            **request,
+            "start": scripts[0][0] if scripts else None,
+            "end": scripts[-1][1] if scripts else None,
+            "cpu": sum(s[2] for s in scripts),
+            "runs": len(scripts),
+            "finished": t,
+            "status": status,
+            **sent,
+        }
         self._write(record)
 
     def _write(self, record: dict) -> None:
@@ -91,8 +100,11 @@ def install(recorder: _Recorder) -> None:
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
     from streamlit.web.server.starlette.starlette_websocket import StarletteSessionClient
 
-    final = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-             ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+    final = {
+        ForwardMsg.FINISHED_SUCCESSFULLY,
+        ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+        ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+    }
 
     connect_session, handle_backmsg = Runtime.connect_session, Runtime.handle_backmsg
 

@@ -39,12 +39,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-IDLE = ("() => { const app = document.querySelector('[data-testid=stApp]');"
-        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
-        " && !document.querySelector('[data-testid=stSpinner]'); }")
+IDLE = (
+    "() => { const app = document.querySelector('[data-testid=stApp]');"
+    " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+    " && !document.querySelector('[data-testid=stSpinner]'); }"
+)
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -72,11 +82,22 @@ def figure_costs(model_dir: Path, repeat: int) -> dict:
     extent = grid.extent if grid is not None else mi.map_extent(model.map.coords)
     spots = grid.centres() if grid is not None else mi.grid_centres(extent, (mi.GRID_SIZE, mi.GRID_SIZE))
     codes = model.map.codes
-    thumbs = plots.trim_thumbnails(text_thumbnails(np.concatenate(
-        [model.decode(codes[i:i + 2000]) for i in range(0, len(codes), 2000)])))
-    fig = plots.latent_map(model.map.coords, model.map_labels, model.class_names,
-                           ellipses=plots.Ellipses.from_model(model), hover_images=thumbs, extent=extent, spots=spots,
-                           spot_stride=2, density=grid, shade=False, threshold=model.threshold)
+    thumbs = plots.trim_thumbnails(
+        text_thumbnails(np.concatenate([model.decode(codes[i : i + 2000]) for i in range(0, len(codes), 2000)]))
+    )
+    fig = plots.latent_map(
+        model.map.coords,
+        model.map_labels,
+        model.class_names,
+        ellipses=plots.Ellipses.from_model(model),
+        hover_images=thumbs,
+        extent=extent,
+        spots=spots,
+        spot_stride=2,
+        density=grid,
+        shade=False,
+        threshold=model.threshold,
+    )
     frozen = plots.freeze(fig)
 
     def marshal(f):  # what st.plotly_chart does with a figure on every rerun
@@ -91,11 +112,13 @@ def figure_costs(model_dir: Path, repeat: int) -> dict:
         model.decode(z)
         pio.to_json(plots.probability_bars(result.proba[0], model.class_names), validate=False)
 
-    return {"figure_mb": round(len(marshal(frozen)) / 1e6, 2),
-            "figure_points": int(sum(len(t.x) for t in fig.data if t.x is not None)),
-            "serialise_plain_ms": median_ms(lambda: marshal(fig), repeat),
-            "serialise_frozen_ms": median_ms(lambda: marshal(frozen), repeat),
-            "spot_click_library_ms": median_ms(click, repeat)}
+    return {
+        "figure_mb": round(len(marshal(frozen)) / 1e6, 2),
+        "figure_points": int(sum(len(t.x) for t in fig.data if t.x is not None)),
+        "serialise_plain_ms": median_ms(lambda: marshal(fig), repeat),
+        "serialise_frozen_ms": median_ms(lambda: marshal(frozen), repeat),
+        "spot_click_library_ms": median_ms(click, repeat),
+    }
 
 
 def page_reruns(model_dir: Path, repeat: int) -> dict:
@@ -121,8 +144,10 @@ def page_reruns(model_dir: Path, repeat: int) -> dict:
     def event(custom):
         return {"selection": {"points": [{"customdata": custom}], "point_indices": [0], "box": [], "lasso": []}}
 
-    for name, events in [("spot_click_ms", [event({"0": 2, "1": 96 * 2 * k + 2 * k}) for k in range(1, 40)]),
-                         ("style_click_ms", [event({"0": 1, "1": k % 20, "2": 1, "3": 10}) for k in range(1, 40)])]:
+    for name, events in [
+        ("spot_click_ms", [event({"0": 2, "1": 96 * 2 * k + 2 * k}) for k in range(1, 40)]),
+        ("style_click_ms", [event({"0": 1, "1": k % 20, "2": 1, "3": 10}) for k in range(1, 40)]),
+    ]:
         times = []
         for e in events[:repeat]:
             at.session_state["map_chart"] = e
@@ -140,10 +165,27 @@ def browser_times(model_dir: Path, repeat: int, root: Path = ROOT, click: bool =
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "LATENT_MODEL": str(model_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(root / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     visits, clicks = [], []
     try:
         with sync_playwright() as p:
@@ -185,21 +227,32 @@ def browser_times(model_dir: Path, repeat: int, root: Path = ROOT, click: bool =
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {"warm_visit_s": round(statistics.median(visits), 2),
-            "spot_click_s": round(statistics.median(clicks), 2) if clicks else None}
+    return {
+        "warm_visit_s": round(statistics.median(visits), 2),
+        "spot_click_s": round(statistics.median(clicks), 2) if clicks else None,
+    }
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=os.environ.get("LATENT_MODEL", str(ROOT / "assets" / "mnist")),
-                        help="bundle directory (default: $LATENT_MODEL, else assets/mnist)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("LATENT_MODEL", str(ROOT / "assets" / "mnist")),
+        help="bundle directory (default: $LATENT_MODEL, else assets/mnist)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions (median reported)")
     parser.add_argument("--skip-browser", action="store_true", help="do not measure in headless chromium")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--browser-only", metavar="CHECKOUT", nargs="?", const=str(ROOT),
-                        help="only time browser visits of the page, served from CHECKOUT (default: this one; "
-                             "give an older checkout to compare, which gets no spot click)")
+    parser.add_argument(
+        "--browser-only",
+        metavar="CHECKOUT",
+        nargs="?",
+        const=str(ROOT),
+        help="only time browser visits of the page, served from CHECKOUT (default: this one; "
+        "give an older checkout to compare, which gets no spot click)",
+    )
     args = parser.parse_args(argv)
     model_dir = Path(args.model).resolve()
     results = {"model": str(model_dir), "load_average_before": os.getloadavg()[0], "cpus": os.cpu_count()}

@@ -30,9 +30,13 @@ def foreign_kinds(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     for img in rectangles:
         top, left = rng.integers(2, 10, 2)
         h, w = rng.integers(8, 18, 2)
-        img[top:top + h, left:left + w] = rng.integers(80, 256)
-    return {"inverted": 255 - images, "upside down and mirrored": images[:, ::-1, ::-1].copy(),
-            "uniform noise": rng.integers(0, 256, images.shape).astype(np.uint8), "grey rectangles": rectangles}
+        img[top : top + h, left : left + w] = rng.integers(80, 256)
+    return {
+        "inverted": 255 - images,
+        "upside down and mirrored": images[:, ::-1, ::-1].copy(),
+        "uniform noise": rng.integers(0, 256, images.shape).astype(np.uint8),
+        "grey rectangles": rectangles,
+    }
 
 
 def main(argv=None) -> int:
@@ -48,7 +52,7 @@ def main(argv=None) -> int:
     print("|---|" + "---:|" * len(SCORES))
     scorer = OODScorer().fit(model, ds.x_val)  # as `evaluate --ood` does
     own = scorer.score(ds.x_test)
-    for kind, images in foreign_kinds(ds.x_test[:args.n]).items():
+    for kind, images in foreign_kinds(ds.x_test[: args.n]).items():
         foreign = scorer.score(images)
         print(f"| {kind} | " + " | ".join(f"{auroc(own[s], foreign[s]):.4f}" for s in SCORES) + " |", flush=True)
     return 0

@@ -52,19 +52,30 @@ def interactions(repeat: int) -> dict[str, list[tuple[str, str, list[dict]]]]:
     click = [{"click": True}] * repeat
     alternate = lambda a, b: [{"string_value": a if i % 2 == 0 else b} for i in range(repeat)]  # noqa: E731
     return {
-        "styles": [("choose a class", "styles_class", alternate("3", "0")),
-                   ("samples per style", "styles_n", n_samples),
-                   ("resample", "styles_resample", click)],
-        "morph": [("move the t slider", "morph_t", t_values),
-                  ("change the path", "morph_route", alternate("through the data", "straight line")),
-                  ("change the source class", "morph_source", alternate("5", "3"))],
-        "sampling": [("draw new samples", "samp_resample", click),
-                     ("walk: step size", "walk_step_size", steps),
-                     ("walk: sampler", "walk_method", alternate("Metropolis", "Langevin")),
-                     ("walk: new walk", "walk_new", click)],
+        "styles": [
+            ("choose a class", "styles_class", alternate("3", "0")),
+            ("samples per style", "styles_n", n_samples),
+            ("resample", "styles_resample", click),
+        ],
+        "morph": [
+            ("move the t slider", "morph_t", t_values),
+            ("change the path", "morph_route", alternate("through the data", "straight line")),
+            ("change the source class", "morph_source", alternate("5", "3")),
+        ],
+        "sampling": [
+            ("draw new samples", "samp_resample", click),
+            ("walk: step size", "walk_step_size", steps),
+            ("walk: sampler", "walk_method", alternate("Metropolis", "Langevin")),
+            ("walk: new walk", "walk_new", click),
+        ],
         "similarity": [("estimate", "sim_method", alternate("closed form (approximate)", "Monte Carlo"))],
-        "report": [("charts download as", "chart_format", [{"string_array_value": ["SVG" if i % 2 == 0 else "PNG"]}
-                                                            for i in range(repeat)])],
+        "report": [
+            (
+                "charts download as",
+                "chart_format",
+                [{"string_array_value": ["SVG" if i % 2 == 0 else "PNG"]} for i in range(repeat)],
+            )
+        ],
     }
 
 
@@ -120,7 +131,9 @@ def server_ms(log: list, records: list[dict]) -> list[tuple[str, str, float]]:
     """Pair each request of one session with the server's record of it (in order)."""
     if len(records) != len(log):
         raise RuntimeError(f"{len(log)} requests but {len(records)} server records")
-    return [(kind, name, (rec["finished"] - rec["recv"]) * 1000) for (kind, name, _), rec in zip(log, records)]
+    return [
+        (kind, name, (rec["finished"] - rec["recv"]) * 1000) for (kind, name, _), rec in zip(log, records, strict=True)
+    ]
 
 
 def main(argv=None) -> int:
@@ -151,8 +164,10 @@ def main(argv=None) -> int:
     for kind, name, ms in timed_warm:
         if kind == "act":
             acts.setdefault(name, []).append(ms)
-    print(f"{args.model}: server time per request, one visitor at a time; load average {load_before[0]:.1f} before, "
-          f"{load_after[0]:.1f} after, on {os.cpu_count()} cores")
+    print(
+        f"{args.model}: server time per request, one visitor at a time; load average {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after, on {os.cpu_count()} cores"
+    )
     print(f"{'first visit':48s}{'cold process':>14s}{'warm process':>14s}")
     for page, times in first_visits.items():
         print(f"  {page:46s}" + "".join(f"{t:12.0f} ms" for t in times))
@@ -160,11 +175,21 @@ def main(argv=None) -> int:
     for name, times in acts.items():
         print(f"  {name:46s}{statistics.median(times):12.0f} ms{max(times):12.0f} ms")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "model": args.model, "repeat": args.repeat, "load_average": [load_before, load_after],
-            "cores": os.cpu_count(), "first_visit_ms": first_visits,
-            "interaction_ms": {k: {"median": statistics.median(v), "max": max(v), "all": v} for k, v in acts.items()},
-        }, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "repeat": args.repeat,
+                    "load_average": [load_before, load_after],
+                    "cores": os.cpu_count(),
+                    "first_visit_ms": first_visits,
+                    "interaction_ms": {
+                        k: {"median": statistics.median(v), "max": max(v), "all": v} for k, v in acts.items()
+                    },
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

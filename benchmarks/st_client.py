@@ -31,10 +31,26 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-FINAL_STATUSES = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-                  ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
-WIDGET_KINDS = {"slider", "selectbox", "radio", "button", "button_group", "bidi_component", "plotly_chart",
-                "checkbox", "file_uploader", "text_input", "number_input", "multiselect", "toggle"}
+FINAL_STATUSES = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
+WIDGET_KINDS = {
+    "slider",
+    "selectbox",
+    "radio",
+    "button",
+    "button_group",
+    "bidi_component",
+    "plotly_chart",
+    "checkbox",
+    "file_uploader",
+    "text_input",
+    "number_input",
+    "multiselect",
+    "toggle",
+}
 
 
 class ProtocolError(RuntimeError):
@@ -128,9 +144,16 @@ class StreamlitSession:
     # ------------------------------------------------------------------ connection
 
     async def connect(self) -> None:
-        url = "ws" + self.base_url[len("http"):] + "_stcore/stream"
-        self._ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None, proxy=None,
-                                            compression=None, ping_interval=None, open_timeout=self.timeout)
+        url = "ws" + self.base_url[len("http") :] + "_stcore/stream"
+        self._ws = await websockets.connect(
+            url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            proxy=None,
+            compression=None,
+            ping_interval=None,
+            open_timeout=self.timeout,
+        )
         self._reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
@@ -195,8 +218,15 @@ class StreamlitSession:
                 setattr(state, name, v)
         return state
 
-    async def _rerun(self, *, page_hash: str = "", page_name: str = "", query_string: str = "",
-                     extra: list[WidgetState] = (), fragment_id: str = "") -> RunResult:
+    async def _rerun(
+        self,
+        *,
+        page_hash: str = "",
+        page_name: str = "",
+        query_string: str = "",
+        extra: list[WidgetState] = (),
+        fragment_id: str = "",
+    ) -> RunResult:
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = query_string
@@ -213,8 +243,9 @@ class StreamlitSession:
         await self._collect(result)
         if fragment_id and self.last is not None:  # the page keeps what lies outside the fragment
             kept = [e for e in self.last.elements if e.fragment_id != fragment_id]
-            self.last = RunResult(elements=kept + result.elements, status=result.status, t_sent=result.t_sent,
-                                  t_done=result.t_done)
+            self.last = RunResult(
+                elements=kept + result.elements, status=result.status, t_sent=result.t_sent, t_done=result.t_done
+            )
         else:
             self.last = result
         # what the browser keeps: the states of widgets still on the page
@@ -227,7 +258,7 @@ class StreamlitSession:
         while True:
             try:
                 item, size = await asyncio.wait_for(self._queue.get(), max(0.01, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise ProtocolError(f"no script_finished within {self.timeout:.0f} s") from None
             if isinstance(item, Exception):
                 raise ProtocolError(f"connection lost: {item}")

@@ -41,8 +41,11 @@ def judge_figures(judge: Judge, images: np.ndarray) -> dict:
     proba = judge.predict_proba(images)
     top = proba.max(axis=1)
     counts = np.bincount(proba.argmax(axis=1), minlength=proba.shape[1])
-    return {"judge_confidence": float(top.mean()), "judge_sure_share": float(np.mean(top >= 0.9)),
-            "judge_most_named_share": float(counts.max() / len(images))}
+    return {
+        "judge_confidence": float(top.mean()),
+        "judge_sure_share": float(np.mean(top >= 0.9)),
+        "judge_most_named_share": float(counts.max() / len(images)),
+    }
 
 
 def mixture_figures(model: LatentModel, Z: np.ndarray) -> dict:
@@ -50,10 +53,12 @@ def mixture_figures(model: LatentModel, Z: np.ndarray) -> dict:
     images = model.decode(Z)
     direct = model.classify(Z, reject_below=model.threshold)
     again = model.classify(model.encode(images), reject_below=model.threshold)
-    return {"median_best_log_likelihood": float(np.median(direct.max_log_likelihood)),
-            "share_above_threshold": float(np.mean(direct.labels >= 0)),
-            "share_above_threshold_re_encoded": float(np.mean(again.labels >= 0)),
-            "median_best_log_likelihood_re_encoded": float(np.median(again.max_log_likelihood))}
+    return {
+        "median_best_log_likelihood": float(np.median(direct.max_log_likelihood)),
+        "share_above_threshold": float(np.mean(direct.labels >= 0)),
+        "share_above_threshold_re_encoded": float(np.mean(again.labels >= 0)),
+        "median_best_log_likelihood_re_encoded": float(np.median(again.max_log_likelihood)),
+    }
 
 
 def main(argv=None) -> int:
@@ -78,15 +83,16 @@ def main(argv=None) -> int:
         images = model.decode(samples.Z)
         rows[f"{source} samples"] = judge_figures(judge, images) | mixture_figures(model, samples.Z)
         if source == "uniform" and args.grid:
-            Path(args.grid).write_bytes(grid_png(images[:args.grid_n], 10, scale=2))
+            Path(args.grid).write_bytes(grid_png(images[: args.grid_n], 10, scale=2))
     try:
         data = load_dataset(dataset, os.environ.get("LATENT_DATA_DIR"), download=False, progress=False)
-        test = data.x_test[:args.n].astype(np.float32) / 255.0
+        test = data.x_test[: args.n].astype(np.float32) / 255.0
         real = judge_figures(judge, test)
         codes = model.encode(test)
-        real |= {"median_best_log_likelihood": float(np.median(model.classify(codes).max_log_likelihood)),
-                 "share_above_threshold": float(np.mean(model.classify(codes, reject_below=model.threshold).labels
-                                                        >= 0))}
+        real |= {
+            "median_best_log_likelihood": float(np.median(model.classify(codes).max_log_likelihood)),
+            "share_above_threshold": float(np.mean(model.classify(codes, reject_below=model.threshold).labels >= 0)),
+        }
         rows["real test images"] = real
     except (LatentError, OSError, ValueError) as exc:
         print(f"(no real test images: {exc})", file=sys.stderr)
@@ -97,8 +103,12 @@ def main(argv=None) -> int:
         cells = [rows[name].get(key) for name in rows]
         print(f"{key:40s}" + "".join(f"{'–':>20s}" if v is None else f"{v:20.3f}" for v in cells))
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": args.model, "n": args.n, "seed": args.seed,
-                                               "threshold": model.threshold, "rows": rows}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"model": args.model, "n": args.n, "seed": args.seed, "threshold": model.threshold, "rows": rows},
+                indent=2,
+            )
+        )
     return 0
 
 

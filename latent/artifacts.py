@@ -38,8 +38,16 @@ from .schema import LIMITS, MANIFEST, SchemaError
 SCHEMA_VERSION = LIMITS.schema_version
 MANIFEST_BYTES = 16 << 20  # a manifest is a few KB; a bigger one is not read into memory
 # What a damaged zip or .npy member can raise while being read (all mean "cannot be read").
-NPZ_ERRORS = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
-              struct.error)
+NPZ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+)
 
 
 def sha256_file(path: Path) -> str:
@@ -87,6 +95,7 @@ def current_command() -> str:
 
 # --------------------------------------------------------------------------- writing
 
+
 def npz_members(arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """`arrays` as the keyword arguments of np.savez (numpy's stubs give **kwds the type of `allow_pickle`)."""
     return dict(arrays)
@@ -132,6 +141,7 @@ def update_manifest(directory: str | os.PathLike, **fields) -> dict:
 
 # --------------------------------------------------------------------------- reading
 
+
 def load_manifest(directory: str | os.PathLike, *, verify: bool = True, kind: str = "model") -> dict:
     """Read `manifest.json` and check it against the schema (`latent.schema`: the whole model schema
     for kind="model", the shared part for other kinds); with verify=True also check every listed
@@ -147,8 +157,9 @@ def load_manifest(directory: str | os.PathLike, *, verify: bool = True, kind: st
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BundleError(f"{path} is not valid JSON ({schema.show(str(exc), 80)}); "
-                          f"{rebuild_hint(None, directory)}") from None
+        raise BundleError(
+            f"{path} is not valid JSON ({schema.show(str(exc), 80)}); {rebuild_hint(None, directory)}"
+        ) from None
     try:
         schema.check_model_manifest(manifest) if kind == "model" else schema.check_manifest(manifest)
     except SchemaError as exc:
@@ -170,18 +181,22 @@ def verify_files(directory: Path, manifest: dict) -> None:
             raise bundle_error(directory, manifest, name, "links to a file outside the bundle")
         size = path.stat().st_size
         if size > LIMITS.file_bytes:
-            raise bundle_error(directory, manifest, name, f"holds {size:,} bytes, more than a bundle file may "
-                                                          f"({LIMITS.file_bytes:,})")
+            raise bundle_error(
+                directory, manifest, name, f"holds {size:,} bytes, more than a bundle file may ({LIMITS.file_bytes:,})"
+            )
         digest = sha256_file(path)
         if digest != info["sha256"]:
-            raise BundleError(f"{path} does not match its SHA-256 in {MANIFEST} (changed or corrupt); "
-                              f"{rebuild_hint(manifest, directory)}")
+            raise BundleError(
+                f"{path} does not match its SHA-256 in {MANIFEST} (changed or corrupt); "
+                f"{rebuild_hint(manifest, directory)}"
+            )
 
 
 def bundle_path(directory: Path, manifest: dict, name: str) -> Path:
     if name not in manifest["files"]:
-        raise BundleError(f"{directory / name} is not listed in {directory / MANIFEST}; "
-                          f"{rebuild_hint(manifest, directory)}")
+        raise BundleError(
+            f"{directory / name} is not listed in {directory / MANIFEST}; {rebuild_hint(manifest, directory)}"
+        )
     return directory / name
 
 
@@ -196,8 +211,9 @@ def read_npz(directory: Path, manifest: dict, name: str) -> dict[str, np.ndarray
     except SchemaError as exc:
         raise BundleError(f"{path} cannot be read: {exc}; {rebuild_hint(manifest, directory)}") from None
     except NPZ_ERRORS as exc:
-        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
-                          f"{rebuild_hint(manifest, directory)}") from None
+        raise BundleError(
+            f"{path} cannot be read ({schema.show(str(exc), 120)}); {rebuild_hint(manifest, directory)}"
+        ) from None
 
 
 def _npz_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -223,8 +239,10 @@ def _npz_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise SchemaError(f"array {key} has dtype {dtype}; bundles hold plain numbers only")
         nbytes = math.prod(shape) * dtype.itemsize
         if nbytes < 0 or header + nbytes != info.file_size:
-            raise SchemaError(f"array {key} claims shape {schema.show(shape)} of {dtype} ({nbytes:,} bytes), but "
-                              f"the file holds {info.file_size - header:,} bytes of data")
+            raise SchemaError(
+                f"array {key} claims shape {schema.show(shape)} of {dtype} ({nbytes:,} bytes), but "
+                f"the file holds {info.file_size - header:,} bytes of data"
+            )
         total += nbytes
         if total > LIMITS.npz_bytes:
             raise SchemaError(f"holds more than {LIMITS.npz_bytes:,} bytes of arrays")
@@ -246,8 +264,9 @@ def safetensors_header(directory: Path, manifest: dict, name: str) -> dict[str, 
         with safe_open(str(path), framework="pt") as f:
             return {key: (f.get_slice(key).get_dtype(), tuple(f.get_slice(key).get_shape())) for key in f.keys()}
     except (SafetensorError, OSError, ValueError) as exc:
-        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
-                          f"{rebuild_hint(manifest, directory)}") from None
+        raise BundleError(
+            f"{path} cannot be read ({schema.show(str(exc), 120)}); {rebuild_hint(manifest, directory)}"
+        ) from None
 
 
 def read_safetensors(directory: Path, manifest: dict, name: str) -> dict:
@@ -260,8 +279,9 @@ def read_safetensors(directory: Path, manifest: dict, name: str) -> dict:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise BundleError(f"{path} cannot be read ({schema.show(str(exc), 120)}); "
-                          f"{rebuild_hint(manifest, directory)}") from None
+        raise BundleError(
+            f"{path} cannot be read ({schema.show(str(exc), 120)}); {rebuild_hint(manifest, directory)}"
+        ) from None
 
 
 def find_bundles(root: str | os.PathLike = "assets") -> list[Path]:
@@ -285,5 +305,9 @@ def _looks_complete(directory: Path) -> bool:
     except BundleError:
         return False
     files = manifest.get("files")
-    return (manifest.get("kind", "bundle") == "bundle" and isinstance(files, dict) and bool(files)
-            and all(isinstance(name, str) and (directory / name).is_file() for name in files))
+    return (
+        manifest.get("kind", "bundle") == "bundle"
+        and isinstance(files, dict)
+        and bool(files)
+        and all(isinstance(name, str) and (directory / name).is_file() for name in files)
+    )

@@ -75,10 +75,13 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator | No
     ty = uniform(-cfg.shift_px, cfg.shift_px) * 2 / h
     stretch = torch.exp(uniform(-cfg.aspect, cfg.aspect)) if cfg.aspect > 0 else torch.ones(b, device=device)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([
-        torch.stack([cos / stretch, -sin + shear * cos, tx], dim=1),
-        torch.stack([sin / stretch, cos + shear * sin, ty], dim=1),
-    ], dim=1)  # (B, 2, 3): output grid -> input sampling position; x is stretched by `stretch`
+    theta = torch.stack(
+        [
+            torch.stack([cos / stretch, -sin + shear * cos, tx], dim=1),
+            torch.stack([sin / stretch, cos + shear * sin, ty], dim=1),
+        ],
+        dim=1,
+    )  # (B, 2, 3): output grid -> input sampling position; x is stretched by `stretch`
     grid = F.affine_grid(theta, list(out.shape), align_corners=False)
     out = F.grid_sample(out, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     out = out.clamp(0, 1)

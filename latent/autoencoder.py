@@ -58,11 +58,17 @@ class Encoder(nn.Module):
         c1, c2 = cfg.channels
         side = cfg.image_size // 4
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.GELU(),  # (B,1,28,28) -> (B,c1,14,14)
-            nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.GELU(),  # -> (B,c2,7,7)
+            nn.Conv2d(1, c1, 4, stride=2, padding=1),
+            nn.BatchNorm2d(c1),
+            nn.GELU(),  # (B,1,28,28) -> (B,c1,14,14)
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1),
+            nn.BatchNorm2d(c2),
+            nn.GELU(),  # -> (B,c2,7,7)
         )
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Linear(c2 * side * side, cfg.hidden), nn.GELU(),
+            nn.Flatten(),
+            nn.Linear(c2 * side * side, cfg.hidden),
+            nn.GELU(),
             nn.Linear(cfg.hidden, cfg.latent_dim),  # -> (B, d)
         )
 
@@ -76,12 +82,16 @@ class Decoder(nn.Module):
         c1, c2 = cfg.channels
         side = cfg.image_size // 4
         self.head = nn.Sequential(
-            nn.Linear(cfg.latent_dim, cfg.hidden), nn.GELU(),
-            nn.Linear(cfg.hidden, c2 * side * side), nn.GELU(),
+            nn.Linear(cfg.latent_dim, cfg.hidden),
+            nn.GELU(),
+            nn.Linear(cfg.hidden, c2 * side * side),
+            nn.GELU(),
             nn.Unflatten(1, (c2, side, side)),  # (B, d) -> (B, c2, 7, 7)
         )
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.GELU(),  # -> (B,c1,14,14)
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
+            nn.BatchNorm2d(c1),
+            nn.GELU(),  # -> (B,c1,14,14)
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # -> (B,1,28,28) logits
         )
 
@@ -110,8 +120,13 @@ class Autoencoder(nn.Module):
         return torch.sigmoid(self.decoder(z))
 
 
-SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
-                      torch.int64: "I64"}
+SAFETENSORS_DTYPES = {
+    torch.float32: "F32",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.float64: "F64",
+    torch.int64: "I64",
+}
 
 
 def state_shapes(cfg: AutoencoderConfig) -> dict[str, tuple[str, tuple[int, ...]]]:

@@ -15,14 +15,24 @@ from .preprocess import INK, OBJECT
 DRAWN_KINDS = ("letters (drawn)", "letters (fonts)", "symbols, other scripts", "scribbles", "shapes")
 PICTURE_KINDS = ("letters on paper", "photo crops", "textures", "gradients", "noise")
 DIGIT_KINDS = ("drawn digits", "drawn digits, thin pen", "drawn digits, thick pen", "font digits", "digits on paper")
-VARIATIONS = ("thick pen", "thin pen", "slanted", "stretched to fill the box", "small, off-centre", "low resolution",
-              "on paper")
+VARIATIONS = (
+    "thick pen",
+    "thin pen",
+    "slanted",
+    "stretched to fill the box",
+    "small, off-centre",
+    "low resolution",
+    "on paper",
+)
 SKLEARN_DIGITS = "sklearn digits (43 writers)"
 # Kinds left out of the detector's training together when `evaluate --junk` measures it on what it never
 # saw: without a whole family, no close cousin of the kind (fonts' letters for drawn ones) stays in.
-FAMILIES = {"letters": ("letters (drawn)", "letters (fonts)", "letters on paper"),
-            "photos and textures": ("photo crops", "textures"), "gradients and noise": ("gradients", "noise"),
-            "digits": DIGIT_KINDS}
+FAMILIES = {
+    "letters": ("letters (drawn)", "letters (fonts)", "letters on paper"),
+    "photos and textures": ("photo crops", "textures"),
+    "gradients and noise": ("gradients", "noise"),
+    "digits": DIGIT_KINDS,
+}
 
 
 def family_of(kind: str) -> str:
@@ -70,26 +80,55 @@ class DatasetInfo:
         return (self.joint_recipe or self.recipe) if joint else self.recipe
 
 
-DIGITS = DatasetInfo("digits", "scikit-learn digits", "a digit", INK, drawable=True,
-                     foreign=DRAWN_KINDS + PICTURE_KINDS, members=DIGIT_KINDS, variations=VARIATIONS,
-                     recipe=Recipe(latent_dim=8, epochs=40, batch_size=32))
+DIGITS = DatasetInfo(
+    "digits",
+    "scikit-learn digits",
+    "a digit",
+    INK,
+    drawable=True,
+    foreign=DRAWN_KINDS + PICTURE_KINDS,
+    members=DIGIT_KINDS,
+    variations=VARIATIONS,
+    recipe=Recipe(latent_dim=8, epochs=40, batch_size=32),
+)
 MNIST_RECIPE = Recipe(latent_dim=16, epochs=12, batch_size=128)
 CLOTHES_RECIPE = Recipe(latent_dim=64, epochs=10, batch_size=128, augment=False, augment_preset="clothes")
 
 CATALOG: dict[str, DatasetInfo] = {
-    "mnist": replace(DIGITS, name="mnist", title="MNIST", writers=(SKLEARN_DIGITS,),
-                     foreign_datasets=("fashion-mnist",), recipe=MNIST_RECIPE),
+    "mnist": replace(
+        DIGITS,
+        name="mnist",
+        title="MNIST",
+        writers=(SKLEARN_DIGITS,),
+        foreign_datasets=("fashion-mnist",),
+        recipe=MNIST_RECIPE,
+    ),
     # scikit-learn's digits are this dataset's own training images, so they are not "new writers" here.
     "digits": DIGITS,
     "fashion-mnist": DatasetInfo(
-        "fashion-mnist", "Fashion-MNIST", "a piece of clothing (a shoe, a bag, a shirt…)", OBJECT, drawable=False,
-        foreign=DRAWN_KINDS + PICTURE_KINDS + DIGIT_KINDS, foreign_datasets=("mnist",), recipe=CLOTHES_RECIPE,
+        "fashion-mnist",
+        "Fashion-MNIST",
+        "a piece of clothing (a shoe, a bag, a shirt…)",
+        OBJECT,
+        drawable=False,
+        foreign=DRAWN_KINDS + PICTURE_KINDS + DIGIT_KINDS,
+        foreign_datasets=("mnist",),
+        recipe=CLOTHES_RECIPE,
         # The class term costs clothes reconstruction (all 64 dims shaped at 0.1: +52 % MSE); shaping 16
         # extra dims, a wider layer before the code and a lighter weight keep it small. Mirror images and
         # small shifts teach the class term that a mirrored coat is a coat; the decoder redraws each changed
         # copy as it is, so reconstruction pays nothing for it (denoising towards the clean image: +79 % MSE).
-        joint_recipe=replace(CLOTHES_RECIPE, latent_dim=80, joint_dims=16, hidden=384, epochs=16, joint_weight=0.07,
-                             augment=True, target="augmented")),
+        joint_recipe=replace(
+            CLOTHES_RECIPE,
+            latent_dim=80,
+            joint_dims=16,
+            hidden=384,
+            epochs=16,
+            joint_weight=0.07,
+            augment=True,
+            target="augmented",
+        ),
+    ),
 }
 
 

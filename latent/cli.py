@@ -85,147 +85,268 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     fmt = argparse.ArgumentDefaultsHelpFormatter
 
-    train = sub.add_parser("train", help="train an autoencoder + per-class mixtures and write a model bundle",
-                           formatter_class=fmt, description="Train the whole pipeline and write a model bundle.")
-    train.add_argument("--dataset", default="mnist",
-                       help="mnist, fashion-mnist, digits (bundled, offline) or folder:PATH (one sub-folder per class)")
+    train = sub.add_parser(
+        "train",
+        help="train an autoencoder + per-class mixtures and write a model bundle",
+        formatter_class=fmt,
+        description="Train the whole pipeline and write a model bundle.",
+    )
+    train.add_argument(
+        "--dataset",
+        default="mnist",
+        help="mnist, fashion-mnist, digits (bundled, offline) or folder:PATH (one sub-folder per class)",
+    )
     train.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
     train.add_argument("--out", help="bundle directory to write (default: assets/<dataset>)")
-    train.add_argument("--latent-dim", type=_positive_int, default=None,
-                       help="size of the latent space (default: per dataset)")
+    train.add_argument(
+        "--latent-dim", type=_positive_int, default=None, help="size of the latent space (default: per dataset)"
+    )
     train.add_argument("--epochs", type=_positive_int, default=None, help="training epochs (default: per dataset)")
-    train.add_argument("--hidden", type=_positive_int, default=None,
-                       help="width of the layer between the convolutions and the code (default: per dataset, 256)")
-    train.add_argument("--components", type=_components, default=6,
-                       help="mixture components per class, or 'auto' (BIC)")
-    train.add_argument("--covariance", choices=["full", "diag", "tied", "spherical"], default="full",
-                       help="covariance type of the mixture components")
+    train.add_argument(
+        "--hidden",
+        type=_positive_int,
+        default=None,
+        help="width of the layer between the convolutions and the code (default: per dataset, 256)",
+    )
+    train.add_argument(
+        "--components", type=_components, default=6, help="mixture components per class, or 'auto' (BIC)"
+    )
+    train.add_argument(
+        "--covariance",
+        choices=["full", "diag", "tied", "spherical"],
+        default="full",
+        help="covariance type of the mixture components",
+    )
     train.add_argument("--batch-size", type=_positive_int, default=None, help="images per step (default: per dataset)")
     train.add_argument("--lr", type=float, default=None, help="peak learning rate (default: per dataset)")
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                       help="train on randomly changed copies: thickness/placement for digits, mirror images and "
-                            "small shifts for clothes (default: per dataset: on for digits, off for clothes, "
-                            "on for the clothes' joint recipe)")
-    train.add_argument("--augment-target", choices=["clean", "augmented"], default=None,
-                       help="what the decoder gives back from a changed copy: the clean image (denoising: the "
-                            "code learns to ignore the changes) or the changed copy itself (plain data "
-                            "augmentation: reconstruction loses nothing) (default: per dataset; clean for digits)")
-    train.add_argument("--joint", nargs="?", type=_joint_weight, const=RECIPE, default=0.0, metavar="WEIGHT",
-                       help="joint training: add a class-structure term (weight WEIGHT; without one, the dataset's "
-                            "recipe: 0.1, or for fashion-mnist 0.07 on 80-d codes, 16 of them shaped, trained on "
-                            "mirrored/shifted copies redrawn as they are) that "
-                            "uses the labels to shape the latent space for the per-class mixtures "
-                            "(default out: assets/<dataset>-joint)")
-    train.add_argument("--joint-dims", type=_positive_int, default=None,
-                       help="how many leading code dimensions the class term shapes; the rest stay free for "
-                            "reconstruction (default: per dataset; all for MNIST)")
-    train.add_argument("--map-points", type=_positive_int, default=10000,
-                       help="test codes stored and laid out on the map")
-    train.add_argument("--reject-rate", type=_rate, default=0.01,
-                       help="share of validation images the default 'none' threshold rejects")
+    train.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train on randomly changed copies: thickness/placement for digits, mirror images and "
+        "small shifts for clothes (default: per dataset: on for digits, off for clothes, "
+        "on for the clothes' joint recipe)",
+    )
+    train.add_argument(
+        "--augment-target",
+        choices=["clean", "augmented"],
+        default=None,
+        help="what the decoder gives back from a changed copy: the clean image (denoising: the "
+        "code learns to ignore the changes) or the changed copy itself (plain data "
+        "augmentation: reconstruction loses nothing) (default: per dataset; clean for digits)",
+    )
+    train.add_argument(
+        "--joint",
+        nargs="?",
+        type=_joint_weight,
+        const=RECIPE,
+        default=0.0,
+        metavar="WEIGHT",
+        help="joint training: add a class-structure term (weight WEIGHT; without one, the dataset's "
+        "recipe: 0.1, or for fashion-mnist 0.07 on 80-d codes, 16 of them shaped, trained on "
+        "mirrored/shifted copies redrawn as they are) that "
+        "uses the labels to shape the latent space for the per-class mixtures "
+        "(default out: assets/<dataset>-joint)",
+    )
+    train.add_argument(
+        "--joint-dims",
+        type=_positive_int,
+        default=None,
+        help="how many leading code dimensions the class term shapes; the rest stay free for "
+        "reconstruction (default: per dataset; all for MNIST)",
+    )
+    train.add_argument(
+        "--map-points", type=_positive_int, default=10000, help="test codes stored and laid out on the map"
+    )
+    train.add_argument(
+        "--reject-rate",
+        type=_rate,
+        default=0.01,
+        help="share of validation images the default 'none' threshold rejects",
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     train.add_argument("--threads", type=_positive_int, default=None, help="torch threads (default: torch's choice)")
     train.add_argument("--quiet", action="store_true", help="print only the final line")
 
-    evaluate = sub.add_parser("evaluate", help="accuracy, reconstruction error and more for a bundle",
-                              formatter_class=fmt, description="Evaluate a model bundle on its dataset.")
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="accuracy, reconstruction error and more for a bundle",
+        formatter_class=fmt,
+        description="Evaluate a model bundle on its dataset.",
+    )
     evaluate.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
     evaluate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
     evaluate.add_argument("--dataset", help="dataset to evaluate on (default: the one the model was trained on)")
-    evaluate.add_argument("--ood", metavar="OTHER_DATASET",
-                          help="also measure out-of-distribution detection against OTHER_DATASET's test images "
-                               "(e.g. fashion-mnist for an MNIST model)")
-    evaluate.add_argument("--judge", metavar="DIR",
-                          help="independent CNN that grades decoded samples (default: assets/judges/<dataset> "
-                               "when it exists; build it with `python -m latent judge`)")
-    evaluate.add_argument("--compare-auto", action="store_true",
-                          help="also refit the per-class mixtures with the number of components chosen by BIC "
-                               "(1..10 per class) on the same codes and report their test accuracy")
-    evaluate.add_argument("--junk", action="store_true",
-                          help="also generate (seeded) foreign kinds (letters, symbols, scribbles, shapes, photos, "
-                               "textures, gradients, noise) and digits as people write them, and report per kind the "
-                               "share answered 'none' -- also with the detector retrained without that kind's family "
-                               "(letters, pictures ...: leave one family out) -- and per digit set the share read "
-                               "right and the share refused")
+    evaluate.add_argument(
+        "--ood",
+        metavar="OTHER_DATASET",
+        help="also measure out-of-distribution detection against OTHER_DATASET's test images "
+        "(e.g. fashion-mnist for an MNIST model)",
+    )
+    evaluate.add_argument(
+        "--judge",
+        metavar="DIR",
+        help="independent CNN that grades decoded samples (default: assets/judges/<dataset> "
+        "when it exists; build it with `python -m latent judge`)",
+    )
+    evaluate.add_argument(
+        "--compare-auto",
+        action="store_true",
+        help="also refit the per-class mixtures with the number of components chosen by BIC "
+        "(1..10 per class) on the same codes and report their test accuracy",
+    )
+    evaluate.add_argument(
+        "--junk",
+        action="store_true",
+        help="also generate (seeded) foreign kinds (letters, symbols, scribbles, shapes, photos, "
+        "textures, gradients, noise) and digits as people write them, and report per kind the "
+        "share answered 'none' -- also with the detector retrained without that kind's family "
+        "(letters, pictures ...: leave one family out) -- and per digit set the share read "
+        "right and the share refused",
+    )
     evaluate.add_argument("--junk-n", type=_positive_int, default=300, help="inputs per kind for --junk")
-    evaluate.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
-                          help="with --junk: skip retraining the detector without each family (quicker, less honest)")
-    evaluate.add_argument("--leave-out-epochs", type=_positive_int, default=None,
-                          help="with --junk: epochs of each detector retrained without a family (default: the "
-                               "bundle's own)")
-    evaluate.add_argument("--save", action="store_true",
-                          help="also store the results (with this command) in the bundle's manifest under "
-                               "'evaluation', where the dashboard's report page shows them")
+    evaluate.add_argument(
+        "--no-leave-one-out",
+        dest="leave_one_out",
+        action="store_false",
+        help="with --junk: skip retraining the detector without each family (quicker, less honest)",
+    )
+    evaluate.add_argument(
+        "--leave-out-epochs",
+        type=_positive_int,
+        default=None,
+        help="with --junk: epochs of each detector retrained without a family (default: the bundle's own)",
+    )
+    evaluate.add_argument(
+        "--save",
+        action="store_true",
+        help="also store the results (with this command) in the bundle's manifest under "
+        "'evaluation', where the dashboard's report page shows them",
+    )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
-    sweep = sub.add_parser("sweep", help="the latent-size trade-off: train and measure one model per latent size",
-                           formatter_class=fmt,
-                           description="Train the dataset's recipe at several latent sizes and write test accuracy, "
-                                       "reconstruction error, mean log-likelihood and sample fidelity per size to a "
-                                       "JSON file that the dashboard's report page plots.")
+    sweep = sub.add_parser(
+        "sweep",
+        help="the latent-size trade-off: train and measure one model per latent size",
+        formatter_class=fmt,
+        description="Train the dataset's recipe at several latent sizes and write test accuracy, "
+        "reconstruction error, mean log-likelihood and sample fidelity per size to a "
+        "JSON file that the dashboard's report page plots.",
+    )
     sweep.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, digits or folder:PATH")
     sweep.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
     sweep.add_argument("--dims", type=_positive_int, nargs="+", default=[2, 4, 8, 16, 32], help="latent sizes")
     sweep.add_argument("--epochs", type=_positive_int, default=4, help="training epochs per size")
-    sweep.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                       help="denoising training on augmented copies (default: per dataset)")
-    sweep.add_argument("--joint", nargs="?", type=_joint_weight, const=RECIPE, default=0.0, metavar="WEIGHT",
-                       help="sweep the joint-training recipe instead")
-    sweep.add_argument("--joint-dims", type=_positive_int, default=None,
-                       help="code dimensions the class term shapes (default: per dataset)")
-    sweep.add_argument("--judge", metavar="DIR", help="judge for sample fidelity (default: assets/judges/<dataset> "
-                                                     "when it exists)")
+    sweep.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="denoising training on augmented copies (default: per dataset)",
+    )
+    sweep.add_argument(
+        "--joint",
+        nargs="?",
+        type=_joint_weight,
+        const=RECIPE,
+        default=0.0,
+        metavar="WEIGHT",
+        help="sweep the joint-training recipe instead",
+    )
+    sweep.add_argument(
+        "--joint-dims",
+        type=_positive_int,
+        default=None,
+        help="code dimensions the class term shapes (default: per dataset)",
+    )
+    sweep.add_argument(
+        "--judge", metavar="DIR", help="judge for sample fidelity (default: assets/judges/<dataset> when it exists)"
+    )
     sweep.add_argument("--out", help="JSON file to write (default: assets/sweeps/<dataset>[-joint].json)")
     sweep.add_argument("--seed", type=int, default=0)
     sweep.add_argument("--threads", type=_positive_int, default=None, help="torch threads (default: torch's choice)")
-    sweep.set_defaults(latent_dim=None, components=6, covariance="full", batch_size=None, lr=None, map_points=10000,
-                       reject_rate=0.01, device="auto")
+    sweep.set_defaults(
+        latent_dim=None,
+        components=6,
+        covariance="full",
+        batch_size=None,
+        lr=None,
+        map_points=10000,
+        reject_rate=0.01,
+        device="auto",
+    )
 
-    judge = sub.add_parser("judge", help="train the independent CNN that grades decoded samples (sample fidelity)",
-                           formatter_class=fmt,
-                           description="Train a small supervised CNN on the real training images; `evaluate` "
-                                       "uses it to measure how often decoded class samples look like their class.")
+    judge = sub.add_parser(
+        "judge",
+        help="train the independent CNN that grades decoded samples (sample fidelity)",
+        formatter_class=fmt,
+        description="Train a small supervised CNN on the real training images; `evaluate` "
+        "uses it to measure how often decoded class samples look like their class.",
+    )
     judge.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, digits or folder:PATH")
     judge.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
     judge.add_argument("--out", help="directory to write (default: assets/judges/<dataset>)")
     judge.add_argument("--epochs", type=_positive_int, default=5)
 
-    classify = sub.add_parser("classify", help="classify image files (PNG, JPEG, ...)", formatter_class=fmt,
-                              description="Classify images with the same preprocessing as the drawing canvas.")
+    classify = sub.add_parser(
+        "classify",
+        help="classify image files (PNG, JPEG, ...)",
+        formatter_class=fmt,
+        description="Classify images with the same preprocessing as the drawing canvas.",
+    )
     classify.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     classify.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
-    classify.add_argument("--threshold", type=float, default=None,
-                          help="the latent test: 'none' below this best class log-likelihood (default: the bundle's "
-                               "calibrated one); the bundle's other 'none' tests still apply")
+    classify.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="the latent test: 'none' below this best class log-likelihood (default: the bundle's "
+        "calibrated one); the bundle's other 'none' tests still apply",
+    )
     classify.add_argument("--no-reject", action="store_true", help="never answer 'none' (except for a blank picture)")
-    classify.add_argument("--json", action="store_true",
-                          help="print one JSON object per image: file, label (a class or 'none'), reason, "
-                               "probabilities, scores (each 'none' test's value, threshold, passed)")
+    classify.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per image: file, label (a class or 'none'), reason, "
+        "probabilities, scores (each 'none' test's value, threshold, passed)",
+    )
 
     calibrate = sub.add_parser(
-        "calibrate", help="fit a bundle's 'none' answer (detector, thresholds, temperature) without retraining it",
+        "calibrate",
+        help="fit a bundle's 'none' answer (detector, thresholds, temperature) without retraining it",
         formatter_class=fmt,
         description="Train the outlier-exposure detector on generated foreign inputs, set each 'none' test's "
-                    "threshold on the validation split and fit the class probabilities' temperature, as `train` "
-                    "does, for an existing bundle (its autoencoder and mixtures stay as they are).")
+        "threshold on the validation split and fit the class probabilities' temperature, as `train` "
+        "does, for an existing bundle (its autoencoder and mixtures stay as they are).",
+    )
     calibrate.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
     calibrate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
-    calibrate.add_argument("--reject-rate", type=_rate, default=None,
-                           help="share of validation images the latent test refuses (default: the bundle's)")
+    calibrate.add_argument(
+        "--reject-rate",
+        type=_rate,
+        default=None,
+        help="share of validation images the latent test refuses (default: the bundle's)",
+    )
     calibrate.add_argument("--quiet", action="store_true", help="print only the final line")
 
-    map_cmd = sub.add_parser("map", help="add the map's inverse and density layer to an existing bundle",
-                             formatter_class=fmt,
-                             description="Write map_inverse.npz (what the model decodes at any spot of the latent "
-                                         "map, and how likely it finds it) into a bundle trained before it existed, "
-                                         "and list it in the manifest. Nothing is retrained; no other file changes.")
+    map_cmd = sub.add_parser(
+        "map",
+        help="add the map's inverse and density layer to an existing bundle",
+        formatter_class=fmt,
+        description="Write map_inverse.npz (what the model decodes at any spot of the latent "
+        "map, and how likely it finds it) into a bundle trained before it existed, "
+        "and list it in the manifest. Nothing is retrained; no other file changes.",
+    )
     map_cmd.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
     map_cmd.add_argument("--grid", type=_positive_int, default=96, help="cells per side of the density grid")
     map_cmd.add_argument("--force", action="store_true", help="compute it again when the bundle already has it")
 
-    info = sub.add_parser("info", help="describe a model bundle", formatter_class=fmt,
-                          description="Print a bundle's dataset, config, metrics and files.")
+    info = sub.add_parser(
+        "info",
+        help="describe a model bundle",
+        formatter_class=fmt,
+        description="Print a bundle's dataset, config, metrics and files.",
+    )
     info.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
     info.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
     return parser
@@ -257,17 +378,24 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
     from .train import TrainConfig
 
     recipe = dataset_info(args.dataset).training_recipe(joint=bool(args.joint))
-    training = TrainConfig(epochs=args.epochs or recipe.epochs, batch_size=args.batch_size or recipe.batch_size,
-                           lr=args.lr or recipe.lr, denoise=recipe.augment if args.augment is None else args.augment,
-                           joint_weight=recipe.joint_weight if args.joint == RECIPE else args.joint,
-                           joint_dims=args.joint_dims or recipe.joint_dims, seed=args.seed,
-                           device=args.device, threads=args.threads,
-                           augment=PRESETS[recipe.augment_preset](),
-                           target=getattr(args, "augment_target", None) or recipe.target)
+    training = TrainConfig(
+        epochs=args.epochs or recipe.epochs,
+        batch_size=args.batch_size or recipe.batch_size,
+        lr=args.lr or recipe.lr,
+        denoise=recipe.augment if args.augment is None else args.augment,
+        joint_weight=recipe.joint_weight if args.joint == RECIPE else args.joint,
+        joint_dims=args.joint_dims or recipe.joint_dims,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        augment=PRESETS[recipe.augment_preset](),
+        target=getattr(args, "augment_target", None) or recipe.target,
+    )
     return PipelineConfig(
         dataset=args.dataset,
-        autoencoder=AutoencoderConfig(latent_dim=args.latent_dim or recipe.latent_dim,
-                                      hidden=getattr(args, "hidden", None) or recipe.hidden),
+        autoencoder=AutoencoderConfig(
+            latent_dim=args.latent_dim or recipe.latent_dim, hidden=getattr(args, "hidden", None) or recipe.hidden
+        ),
         training=training,
         mixture=MixtureConfig(n_components=args.components, covariance_type=args.covariance),
         map=MapConfig(n_points=args.map_points),
@@ -283,11 +411,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = output_name(args)
     out = Path(args.out) if args.out else assets_root() / name
     log = _quiet if args.quiet else _to_stdout
-    manifest = train_bundle(cfg, out, data_dir=args.data_dir, command=current_command(), log=log,
-                            progress=not args.quiet)
+    manifest = train_bundle(
+        cfg, out, data_dir=args.data_dir, command=current_command(), log=log, progress=not args.quiet
+    )
     m = manifest["metrics"]
-    print(f"wrote {out}: test accuracy {m['test_accuracy']:.4f}, test reconstruction mse "
-          f"{m['test_reconstruction_mse']:.4f}, {m['train_seconds']:.0f}s")
+    print(
+        f"wrote {out}: test accuracy {m['test_accuracy']:.4f}, test reconstruction mse "
+        f"{m['test_reconstruction_mse']:.4f}, {m['train_seconds']:.0f}s"
+    )
     return 0
 
 
@@ -298,12 +429,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     model = LatentModel.load(args.model)
     log = _quiet if args.json else _to_stderr
-    name, metrics = evaluate_model(model, args.dataset, data_dir=args.data_dir, ood=args.ood, judge=args.judge,
-                                   compare_auto=args.compare_auto, junk=args.junk, junk_n=args.junk_n,
-                                   leave_one_out=args.leave_one_out, leave_out_epochs=args.leave_out_epochs,
-                                   save=args.save,
-                                   command=current_command(), log=log,
-                                   progress=not args.json)
+    name, metrics = evaluate_model(
+        model,
+        args.dataset,
+        data_dir=args.data_dir,
+        ood=args.ood,
+        judge=args.judge,
+        compare_auto=args.compare_auto,
+        junk=args.junk,
+        junk_n=args.junk_n,
+        leave_one_out=args.leave_one_out,
+        leave_out_epochs=args.leave_out_epochs,
+        save=args.save,
+        command=current_command(),
+        log=log,
+        progress=not args.json,
+    )
     if args.json:
         print(json.dumps({"model": str(args.model), "dataset": name, **metrics}))
         return 0
@@ -345,8 +486,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.data_dir)
     print(f"training the judge CNN on {len(dataset.x_train)} labelled {args.dataset} images", flush=True)
     clothes = dataset_info(args.dataset).recipe.augment_preset == "clothes"  # mirror images, small shifts
-    judge = train_judge(dataset, out, JudgeConfig(epochs=args.epochs, clothes=clothes), command=current_command(),
-                        log=_to_stdout)
+    judge = train_judge(
+        dataset, out, JudgeConfig(epochs=args.epochs, clothes=clothes), command=current_command(), log=_to_stdout
+    )
     print(f"wrote {out}: test accuracy {judge.manifest['metrics']['test_accuracy']:.4f}")
     return 0
 
@@ -360,8 +502,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from .rejection import NoneRule
 
     model = LatentModel.load(args.model)
-    rule = NoneRule([]) if args.no_reject else model.rule.with_likelihood(
-        args.threshold if args.threshold is not None else model.threshold)
+    rule = (
+        NoneRule([])
+        if args.no_reject
+        else model.rule.with_likelihood(args.threshold if args.threshold is not None else model.threshold)
+    )
     reading_kind = dataset_info(model.manifest["dataset"]["name"]).reading
     failures = 0
     for path in args.images:
@@ -390,8 +535,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     log = _quiet if args.quiet else _to_stdout
     rates = {"likelihood": args.reject_rate} if args.reject_rate is not None else None
-    manifest = calibrate_bundle(args.model, data_dir=args.data_dir, rates=rates, command=current_command(), log=log,
-                                progress=not args.quiet)
+    manifest = calibrate_bundle(
+        args.model, data_dir=args.data_dir, rates=rates, command=current_command(), log=log, progress=not args.quiet
+    )
     c = manifest["calibration"]
     tests = ", ".join(f"{k} {v:.3f}" for k, v in c["rates"].items())
     print(f"calibrated {args.model}: validation images refused per test: {tests}; temperature {c['temperature']:.2f}")
@@ -417,8 +563,16 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep, "judge": cmd_judge,
-            "classify": cmd_classify, "calibrate": cmd_calibrate, "info": cmd_info, "map": cmd_map}
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "sweep": cmd_sweep,
+    "judge": cmd_judge,
+    "classify": cmd_classify,
+    "calibrate": cmd_calibrate,
+    "info": cmd_info,
+    "map": cmd_map,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

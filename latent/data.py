@@ -43,7 +43,6 @@ FILES = {
 }
 
 
-
 class IdxSpec(TypedDict):
     title: str
     classes: list[str]
@@ -70,8 +69,18 @@ IDX_DATASETS: dict[str, IdxSpec] = {
     },
     "fashion-mnist": {
         "title": "Fashion-MNIST",
-        "classes": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        "classes": [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
         "mirrors": [
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
@@ -112,22 +121,23 @@ def dataset_names() -> list[str]:
     return [*IDX_DATASETS, "digits", "folder:PATH"]
 
 
-def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *, download: bool = True,
-                 progress: bool = True) -> Dataset:
+def load_dataset(
+    name: str, data_dir: str | os.PathLike | None = None, *, download: bool = True, progress: bool = True
+) -> Dataset:
     """Load a dataset by name: 'mnist', 'fashion-mnist', 'digits' or 'folder:PATH'."""
     if name in IDX_DATASETS:
         return _load_idx_dataset(name, data_dir, download=download, progress=progress)
     if name == "digits":
         return _load_digits()
     if name.startswith("folder:"):
-        return load_folder(name[len("folder:"):], progress=progress)
+        return load_folder(name[len("folder:") :], progress=progress)
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
 
 
 def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
     """The folders a dataset would be read from, found without reading it (for output checks)."""
     if name.startswith("folder:"):
-        return [Path(name[len("folder:"):])]
+        return [Path(name[len("folder:") :])]
     if name in IDX_DATASETS:
         found = next((d for d in candidate_dirs(name, data_dir) if _complete_dir(d)), None)
         return [found] if found is not None else []
@@ -135,6 +145,7 @@ def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list
 
 
 # --------------------------------------------------------------------------- IDX files
+
 
 def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Where a dataset is looked for, in order. Each root is tried as `<root>/<name>` and `<root>`."""
@@ -213,20 +224,23 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
         if data[:2] == b"\x1f\x8b":  # gzip magic: decompress, whatever the file is called
             data = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:  # a damaged deflate stream raises zlib.error, not OSError
-        raise CorruptDataError(f"{path} is truncated or not a valid gzip file ({exc}); "
-                               f"delete it and download it again") from None
+        raise CorruptDataError(
+            f"{path} is truncated or not a valid gzip file ({exc}); delete it and download it again"
+        ) from None
     if expected_sha256 is not None:
         digest = hashlib.sha256(data).hexdigest()
         if digest != expected_sha256:
-            raise CorruptDataError(f"{path} is corrupt: its SHA-256 is {digest[:12]}..., expected "
-                                   f"{expected_sha256[:12]}...; delete it and download it again")
+            raise CorruptDataError(
+                f"{path} is corrupt: its SHA-256 is {digest[:12]}..., expected "
+                f"{expected_sha256[:12]}...; delete it and download it again"
+            )
     if len(data) < 8:
         raise CorruptDataError(f"{path} is too short to be an IDX file")
     magic = int.from_bytes(data[0:4], "big")
     if magic not in (2049, 2051):
         raise CorruptDataError(f"{path} is not an IDX file (magic number {magic}, expected 2049 or 2051)")
     ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
     expected = math.prod(dims)  # exact: a damaged header must not overflow into a plausible size
     if len(data) - offset != expected:
@@ -234,8 +248,9 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
 
 
-def download_idx(name: str, target: Path, *, progress: bool = True, mirrors: list[str] | None = None,
-                 timeout: float = 20.0) -> None:
+def download_idx(
+    name: str, target: Path, *, progress: bool = True, mirrors: list[str] | None = None, timeout: float = 20.0
+) -> None:
     """Download the four files of `name` into `target`, verifying each SHA-256 after download."""
     spec = IDX_DATASETS[name]
     mirrors = mirrors if mirrors is not None else spec["mirrors"]
@@ -258,8 +273,9 @@ def _download_missing(spec: IdxSpec, target: Path, mirrors: list[str], *, progre
         for mirror in mirrors:
             url = f"{mirror}{stem}.gz"
             try:
-                _fetch(url, target / f"{stem}.gz", expected_sha256=spec["sha256"][stem], progress=progress,
-                       timeout=timeout)
+                _fetch(
+                    url, target / f"{stem}.gz", expected_sha256=spec["sha256"][stem], progress=progress, timeout=timeout
+                )
                 break
             except (OSError, urllib.error.URLError, CorruptDataError) as exc:
                 errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
@@ -292,8 +308,10 @@ def _progress_bar(total: int, desc: str, enabled: bool):
 
 # --------------------------------------------------------------------------- splits
 
-def split_validation(x: np.ndarray, y: np.ndarray, fraction: float = VALIDATION_FRACTION,
-                     seed: int = SPLIT_SEED) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+
+def split_validation(
+    x: np.ndarray, y: np.ndarray, fraction: float = VALIDATION_FRACTION, seed: int = SPLIT_SEED
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """A fixed, stratified split of (x, y) into (train, validation)."""
     rng = np.random.default_rng(seed)
     val_idx = []
@@ -309,6 +327,7 @@ def split_validation(x: np.ndarray, y: np.ndarray, fraction: float = VALIDATION_
 
 # --------------------------------------------------------------------------- digits and folders
 
+
 def _load_digits() -> Dataset:
     from sklearn.datasets import load_digits
 
@@ -320,8 +339,17 @@ def _load_digits() -> Dataset:
     y = bunch.target.astype(np.int64)
     (rest_x, rest_y), (x_test, y_test) = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
     (x_train, y_train), (x_val, y_val) = split_validation(rest_x, rest_y)
-    return Dataset("digits", [str(i) for i in range(10)], x_train, y_train, x_val, y_val, x_test, y_test,
-                   source="sklearn.datasets.load_digits (bundled with scikit-learn)")
+    return Dataset(
+        "digits",
+        [str(i) for i in range(10)],
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        x_test,
+        y_test,
+        source="sklearn.datasets.load_digits (bundled with scikit-learn)",
+    )
 
 
 def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
@@ -336,21 +364,23 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
 
     root = Path(path)
     if not root.is_dir():
-        raise DatasetNotFoundError(f"folder dataset {root.resolve()} does not exist; "
-                                   f"expected one sub-folder of images per class")
+        raise DatasetNotFoundError(
+            f"folder dataset {root.resolve()} does not exist; expected one sub-folder of images per class"
+        )
     has_splits = (root / "train").is_dir() and (root / "test").is_dir()
     train_root = root / "train" if has_splits else root
     class_names = sorted(p.name for p in _entries(train_root) if p.is_dir() and not p.name.startswith("."))
     if len(class_names) < 2:
-        raise DatasetNotFoundError(f"{train_root.resolve()} needs at least two class sub-folders of images, "
-                                   f"found {len(class_names)}")
+        raise DatasetNotFoundError(
+            f"{train_root.resolve()} needs at least two class sub-folders of images, found {len(class_names)}"
+        )
 
     def read_split(split_root: Path) -> tuple[np.ndarray, np.ndarray]:
         files: list[tuple[Path, int]] = []  # (image file, class index)
         odd: list[tuple[Path, int]] = []  # image-named entries that are not regular files
         for c, name in enumerate(class_names):
             folder = split_root / name
-            for f in (sorted(_entries(folder)) if folder.is_dir() else []):
+            for f in sorted(_entries(folder)) if folder.is_dir() else []:
                 if f.suffix.lower() in IMAGE_SUFFIXES:
                     (files if f.is_file() else odd).append((f, c))  # is_file: a regular file (stat, never opened)
         images: list[np.ndarray] = []
@@ -370,11 +400,13 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
         counts = np.bincount(y, minlength=len(class_names))
         for empty in np.flatnonzero(counts == 0):
             folder = (split_root / class_names[empty]).resolve()
-            skipped = ([f"{f} is not a regular file" for f, k in odd if k == empty]
-                       + [m for m, k in unreadable if k == empty])
+            skipped = [f"{f} is not a regular file" for f, k in odd if k == empty] + [
+                m for m, k in unreadable if k == empty
+            ]
             detail = f" ({len(skipped)} skipped, e.g. {skipped[0]})" if skipped else ""
-            raise DatasetNotFoundError(f"class folder {folder} has no readable images{detail}; add images or "
-                                       f"remove the folder")
+            raise DatasetNotFoundError(
+                f"class folder {folder} has no readable images{detail}; add images or remove the folder"
+            )
         return np.stack(images), y
 
     x, y = read_split(train_root)
@@ -384,8 +416,9 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
         (x, y), test = split_validation(x, y, fraction=0.2, seed=SPLIT_SEED + 1)
     x_test, y_test = test
     (x_train, y_train), (x_val, y_val) = split_validation(x, y)
-    return Dataset(f"folder:{root}", class_names, x_train, y_train, x_val, y_val, x_test, y_test,
-                   source=str(root.resolve()))
+    return Dataset(
+        f"folder:{root}", class_names, x_train, y_train, x_val, y_val, x_test, y_test, source=str(root.resolve())
+    )
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -413,4 +446,5 @@ def _check_enough_per_class(train_root: Path, class_names: list[str], y: np.ndar
         raise DatasetNotFoundError(
             f"class folder {(train_root / class_names[c]).resolve()} has only {counts[c]} readable images; each "
             f"class needs at least {need} "
-            f"({'validation and training' if has_test else 'test, validation and training'})")
+            f"({'validation and training' if has_test else 'test, validation and training'})"
+        )

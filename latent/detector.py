@@ -62,10 +62,19 @@ class Detector(nn.Module):
         c1, c2 = cfg.channels
         self.config = cfg
         self.net = nn.Sequential(
-            nn.Conv2d(1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.GELU(), nn.MaxPool2d(2),  # -> (B, c1, 14, 14)
-            nn.Conv2d(c1, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.GELU(), nn.MaxPool2d(2),  # -> (B, c2, 7, 7)
+            nn.Conv2d(1, c1, 3, padding=1),
+            nn.BatchNorm2d(c1),
+            nn.GELU(),
+            nn.MaxPool2d(2),  # -> (B, c1, 14, 14)
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.BatchNorm2d(c2),
+            nn.GELU(),
+            nn.MaxPool2d(2),  # -> (B, c2, 7, 7)
             nn.AdaptiveAvgPool2d(cfg.pool),  # -> (B, c2, pool, pool)
-            nn.Flatten(), nn.Dropout(cfg.dropout), nn.Linear(c2 * cfg.pool ** 2, cfg.hidden), nn.GELU(),
+            nn.Flatten(),
+            nn.Dropout(cfg.dropout),
+            nn.Linear(c2 * cfg.pool**2, cfg.hidden),
+            nn.GELU(),
             nn.Linear(cfg.hidden, 1),
         )
 
@@ -79,7 +88,7 @@ class Detector(nn.Module):
 
         self.eval()
         x = to_tensor(np.asarray(images)[None] if np.asarray(images).ndim == 2 else images)
-        return torch.cat([self(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).numpy().astype(np.float64)
+        return torch.cat([self(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).numpy().astype(np.float64)
 
 
 def state_shapes(cfg: DetectorConfig) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -98,7 +107,7 @@ def blur(x: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
         return x
     sigma = float(torch.empty(1).uniform_(0.5, 1.5, generator=generator))
     r = torch.arange(-2, 3, dtype=x.dtype)
-    k = torch.exp(-r ** 2 / (2 * sigma ** 2))
+    k = torch.exp(-(r**2) / (2 * sigma**2))
     k = k / k.sum()
     blurred = F.conv2d(x[pick], (k[:, None] * k[None, :])[None, None], padding=2)
     out = x.clone()
@@ -106,8 +115,14 @@ def blur(x: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
     return out
 
 
-def train_detector(ours: np.ndarray, foreign: np.ndarray, cfg: DetectorConfig, *, augment_cfg=None,
-                   log: Callable[[str], None] | None = None) -> Detector:
+def train_detector(
+    ours: np.ndarray,
+    foreign: np.ndarray,
+    cfg: DetectorConfig,
+    *,
+    augment_cfg=None,
+    log: Callable[[str], None] | None = None,
+) -> Detector:
     """Fit a detector on images of our kind (n, 28, 28) and foreign images (m, 28, 28), uint8 or float.
 
     Each step takes half a batch of ours and half foreign, both randomly changed by `augment_cfg` when
@@ -131,7 +146,7 @@ def train_detector(ours: np.ndarray, foreign: np.ndarray, cfg: DetectorConfig, *
         total = 0.0
         for i in range(steps):
             b_o = xo[torch.randint(len(xo), (half,), generator=gen)]  # (half, 1, 28, 28)
-            b_f = xf[order_f[i * half:(i + 1) * half]]
+            b_f = xf[order_f[i * half : (i + 1) * half]]
             if len(b_f) < half:
                 b_f = xf[torch.randint(len(xf), (half,), generator=gen)]
             batch = torch.cat([b_o, b_f])  # (B, 1, 28, 28)

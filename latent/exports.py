@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -62,4 +62,4 @@ def matrix_csv(matrix: np.ndarray, row_names: Sequence[str], col_names: Sequence
     matrix = np.asarray(matrix)
     if matrix.shape != (len(row_names), len(col_names)):
         raise ValueError(f"matrix of shape {matrix.shape} for {len(row_names)} rows and {len(col_names)} columns")
-    return table_csv([corner, *col_names], [[name, *row] for name, row in zip(row_names, matrix.tolist())])
+    return table_csv([corner, *col_names], [[name, *row] for name, row in zip(row_names, matrix.tolist(), strict=True)])

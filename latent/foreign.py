@@ -14,12 +14,14 @@ not refused.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,13 +49,14 @@ def cache_dir() -> Path:
 
 
 def _code_version() -> str:
-    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key."""
+    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key.
+    The code's syntax tree is hashed, not its bytes: reformatting or a comment keeps the cache."""
     from . import handwriting, photo, preprocess
 
     digest = hashlib.sha256()
     for module in (junk, handwriting, photo, preprocess):
         assert module.__file__ is not None, module  # modules of this package are files
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(ast.dump(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))).encode())
     return digest.hexdigest()[:16]
 
 
@@ -66,14 +69,23 @@ def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dic
     path = cache_dir() / f"inputs-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]}.npz"
     try:
         with np.load(path, allow_pickle=False) as z:
-            return {str(kind): junk.InputSet(z[f"x{i}"], [label or None for label in z[f"labels{i}"].tolist()],
-                                             int(z["blank"][i]), int(z["total"][i]))
-                    for i, kind in enumerate(z["kinds"])}
+            return {
+                str(kind): junk.InputSet(
+                    z[f"x{i}"],
+                    [label or None for label in z[f"labels{i}"].tolist()],
+                    int(z["blank"][i]),
+                    int(z["total"][i]),
+                )
+                for i, kind in enumerate(z["kinds"])
+            }
     except (OSError, KeyError, ValueError):
         pass
     sets = make()
-    arrays = {"kinds": np.array(list(sets), dtype=str), "blank": np.array([s.blank for s in sets.values()]),
-              "total": np.array([s.total for s in sets.values()])}
+    arrays = {
+        "kinds": np.array(list(sets), dtype=str),
+        "blank": np.array([s.blank for s in sets.values()]),
+        "total": np.array([s.total for s in sets.values()]),
+    }
     for i, s in enumerate(sets.values()):
         arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, SIZE, SIZE)
         arrays[f"labels{i}"] = np.array([label or "" for label in s.labels], dtype=str)
@@ -87,17 +99,21 @@ def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dic
     return sets
 
 
-def generate_inputs(kinds, n: int, seed: int, *, reading: str, size: int = junk.hw.CANVAS,
-                    progress: bool = False) -> dict[str, junk.InputSet]:
+def generate_inputs(
+    kinds, n: int, seed: int, *, reading: str, size: int = junk.hw.CANVAS, progress: bool = False
+) -> dict[str, junk.InputSet]:
     """{kind: model inputs} of n generated samples per kind, through the Draw page's preprocessing."""
     kinds = list(kinds)
 
     def make() -> dict[str, junk.InputSet]:
-        return {kind: junk.model_inputs(junk.generate(kind, n, seed, size=size), reading=reading)
-                for kind in progress_bar(kinds, desc="generating", unit="kind", enabled=progress)}
+        return {
+            kind: junk.model_inputs(junk.generate(kind, n, seed, size=size), reading=reading)
+            for kind in progress_bar(kinds, desc="generating", unit="kind", enabled=progress)
+        }
 
-    return _cached_sets({"what": "generated", "kinds": kinds, "n": n, "seed": seed, "reading": reading,
-                         "size": size}, make)
+    return _cached_sets(
+        {"what": "generated", "kinds": kinds, "n": n, "seed": seed, "reading": reading, "size": size}, make
+    )
 
 
 @dataclass
@@ -113,39 +129,50 @@ class DetectorData:
         return np.concatenate([x for k, x in self.foreign.items() if k not in kinds and len(x)])
 
 
-def varied_inputs(kinds, images: np.ndarray, labels, seed: int, *, reading: str, size: int = junk.hw.CANVAS,
-                  progress: bool = False) -> dict[str, junk.InputSet]:
+def varied_inputs(
+    kinds, images: np.ndarray, labels, seed: int, *, reading: str, size: int = junk.hw.CANVAS, progress: bool = False
+) -> dict[str, junk.InputSet]:
     """{variation: model inputs} of real images rewritten each way (`latent.junk.VARIATIONS`)."""
     kinds = list(kinds)
 
     def make() -> dict[str, junk.InputSet]:
-        return {kind: junk.model_inputs(junk.vary(kind, images, labels, seed, size=size), reading=reading)
-                for kind in progress_bar(kinds, desc="rewriting", unit="kind", enabled=progress)}
+        return {
+            kind: junk.model_inputs(junk.vary(kind, images, labels, seed, size=size), reading=reading)
+            for kind in progress_bar(kinds, desc="rewriting", unit="kind", enabled=progress)
+        }
 
     images_hash = hashlib.sha256(np.ascontiguousarray(images).tobytes() + np.asarray(labels).tobytes()).hexdigest()
-    return _cached_sets({"what": "varied", "kinds": kinds, "images": images_hash, "seed": seed, "reading": reading,
-                         "size": size}, make)
+    return _cached_sets(
+        {"what": "varied", "kinds": kinds, "images": images_hash, "seed": seed, "reading": reading, "size": size}, make
+    )
 
 
-def detector_data(info: DatasetInfo, x_train: np.ndarray, y_train: np.ndarray, *, n: int = 1500, n_varied: int = 1000,
-                  seed: int = TRAIN_SEED, progress: bool = False) -> DetectorData:
+def detector_data(
+    info: DatasetInfo,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    n: int = 1500,
+    n_varied: int = 1000,
+    seed: int = TRAIN_SEED,
+    progress: bool = False,
+) -> DetectorData:
     """Our images (the training split, n generated members per kind, n_varied training images rewritten
     each way) and n foreign inputs per kind."""
     members = generate_inputs(info.members, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
     pick = np.random.default_rng(seed).choice(len(x_train), min(len(x_train), n_varied), replace=False)
-    varied = varied_inputs(info.variations, x_train[pick], y_train[pick], seed, reading=info.reading,
-                           size=TRAIN_SIZE, progress=progress)
+    varied = varied_inputs(
+        info.variations, x_train[pick], y_train[pick], seed, reading=info.reading, size=TRAIN_SIZE, progress=progress
+    )
     foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
     ours = np.concatenate([x_train, *(s.x for s in members.values()), *(s.x for s in varied.values())])
     return DetectorData(ours, {k: s.x for k, s in foreign.items()})
 
 
-def fit_detector(data: DetectorData, *, augment_cfg=None, leave_out=(), cfg=None,
-                 log: Callable[[str], None] = _quiet):
+def fit_detector(data: DetectorData, *, augment_cfg=None, leave_out=(), cfg=None, log: Callable[[str], None] = _quiet):
     from .detector import DetectorConfig, train_detector
 
-    return train_detector(data.ours, data.without(leave_out), cfg or DetectorConfig(), augment_cfg=augment_cfg,
-                          log=log)
+    return train_detector(data.ours, data.without(leave_out), cfg or DetectorConfig(), augment_cfg=augment_cfg, log=log)
 
 
 def image_scores(autoencoder, mixture, images: np.ndarray, detector=None, batch_size: int = 2000) -> dict:
@@ -159,15 +186,18 @@ def image_scores(autoencoder, mixture, images: np.ndarray, detector=None, batch_
     autoencoder.eval()
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            xb = x[i:i + batch_size]
+            xb = x[i : i + batch_size]
             z = autoencoder.encode(xb)
             rec = autoencoder.decode(z)
             ll = mixture.log_likelihoods(z.numpy().astype(np.float64))
             ll_all.append(ll)
             likelihood.append(ll.max(axis=1))
             log_mse.append(np.log(((rec - xb) ** 2).mean(dim=(1, 2, 3)).numpy().astype(np.float64) + 1e-8))
-    scores = {"likelihood": np.concatenate(likelihood), "reconstruction": np.concatenate(log_mse),
-              "log_likelihoods": np.concatenate(ll_all)}
+    scores = {
+        "likelihood": np.concatenate(likelihood),
+        "reconstruction": np.concatenate(log_mse),
+        "log_likelihoods": np.concatenate(ll_all),
+    }
     if detector is not None:
         scores["detector"] = detector.score(images)
     return scores
@@ -176,8 +206,10 @@ def image_scores(autoencoder, mixture, images: np.ndarray, detector=None, batch_
 def thresholds(val_scores: dict, rates: dict | None = None) -> dict[str, float]:
     """Each test's threshold: the quantile of the validation scores that refuses its share (DEFAULT_RATES)."""
     rates = {**DEFAULT_RATES, **(rates or {})}
-    out = {"reject_below": float(np.quantile(val_scores["likelihood"], rates["likelihood"])),
-           "reconstruction_above": float(np.quantile(val_scores["reconstruction"], 1 - rates["reconstruction"]))}
+    out = {
+        "reject_below": float(np.quantile(val_scores["likelihood"], rates["likelihood"])),
+        "reconstruction_above": float(np.quantile(val_scores["reconstruction"], 1 - rates["reconstruction"])),
+    }
     if "detector" in val_scores:
         out["detector_below"] = float(np.quantile(val_scores["detector"], rates["detector"]))
     return out
@@ -192,31 +224,61 @@ class NoneRuleFit:
     arrays: dict[str, np.ndarray]  # calibration.npz: sorted validation scores of each test
 
 
-def fit_none_rule(autoencoder, mixture, info: DatasetInfo, x_train, y_train, x_val, y_val, *, augment_cfg=None,
-                  detector_cfg=None, rates: dict | None = None, log: Callable[[str], None] = _quiet,
-                  progress: bool = False) -> NoneRuleFit:
+def fit_none_rule(
+    autoencoder,
+    mixture,
+    info: DatasetInfo,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    augment_cfg=None,
+    detector_cfg=None,
+    rates: dict | None = None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+) -> NoneRuleFit:
     """Train the detector (`detector_cfg`, when the dataset's record lists foreign kinds), then calibrate
     every test and the class probabilities' temperature on the validation split."""
     from .calibration import fit_temperature
 
     det = None
     if detector_cfg is not None and info.foreign:
-        log(f"      generating {detector_cfg.n_per_kind} inputs of each of {len(info.foreign) + len(info.members)} "
-            f"kinds, rewriting {detector_cfg.n_varied} training images {len(info.variations)} ways")
-        data = detector_data(info, x_train, y_train, n=detector_cfg.n_per_kind, n_varied=detector_cfg.n_varied,
-                             seed=TRAIN_SEED + detector_cfg.seed, progress=progress)
-        log(f"      training the detector: {len(data.ours)} of ours against {sum(map(len, data.foreign.values()))} "
-            "foreign inputs")
+        log(
+            f"      generating {detector_cfg.n_per_kind} inputs of each of {len(info.foreign) + len(info.members)} "
+            f"kinds, rewriting {detector_cfg.n_varied} training images {len(info.variations)} ways"
+        )
+        data = detector_data(
+            info,
+            x_train,
+            y_train,
+            n=detector_cfg.n_per_kind,
+            n_varied=detector_cfg.n_varied,
+            seed=TRAIN_SEED + detector_cfg.seed,
+            progress=progress,
+        )
+        log(
+            f"      training the detector: {len(data.ours)} of ours against {sum(map(len, data.foreign.values()))} "
+            "foreign inputs"
+        )
         det = fit_detector(data, augment_cfg=augment_cfg, cfg=detector_cfg, log=log)
     val = image_scores(autoencoder, mixture, x_val, det)
     rates = {**DEFAULT_RATES, **(rates or {})}
-    temperature = fit_temperature(val["log_likelihoods"], np.searchsorted(mixture.classes_, y_val),
-                                  np.log(mixture.class_prior_))
-    calibration = {**thresholds(val, rates), "temperature": temperature,
-                   "rates": {k: rates[k] for k in ("likelihood", "reconstruction", "detector") if k != "detector"
-                             or det is not None}}
-    arrays = {"val_max_log_likelihood": np.sort(val["likelihood"]).astype(np.float32),
-              "val_log_reconstruction_error": np.sort(val["reconstruction"]).astype(np.float32)}
+    temperature = fit_temperature(
+        val["log_likelihoods"], np.searchsorted(mixture.classes_, y_val), np.log(mixture.class_prior_)
+    )
+    calibration = {
+        **thresholds(val, rates),
+        "temperature": temperature,
+        "rates": {
+            k: rates[k] for k in ("likelihood", "reconstruction", "detector") if k != "detector" or det is not None
+        },
+    }
+    arrays = {
+        "val_max_log_likelihood": np.sort(val["likelihood"]).astype(np.float32),
+        "val_log_reconstruction_error": np.sort(val["reconstruction"]).astype(np.float32),
+    }
     if det is not None:
         arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
     return NoneRuleFit(det, calibration, arrays)
@@ -229,8 +291,9 @@ def augment_of(manifest: dict):
     training = manifest.get("config", {}).get("training", {})
     if not training.get("denoise", True):
         return None
-    return AugmentConfig(**{k: v for k, v in training.get("augment", {}).items()
-                            if k in AugmentConfig.__dataclass_fields__})
+    return AugmentConfig(
+        **{k: v for k, v in training.get("augment", {}).items() if k in AugmentConfig.__dataclass_fields__}
+    )
 
 
 def _none_share(result, blank: int, total: int) -> float:
@@ -238,9 +301,18 @@ def _none_share(result, blank: int, total: int) -> float:
     return (refused + blank) / max(total, 1)
 
 
-def evaluate_junk(model, dataset, *, n: int = N_EVAL, seed: int = EVAL_SEED, leave_one_out: bool = True,
-                  leave_out_epochs: int | None = None, data_dir=None, log: Callable[[str], None] = _quiet,
-                  progress: bool = False) -> dict:
+def evaluate_junk(
+    model,
+    dataset,
+    *,
+    n: int = N_EVAL,
+    seed: int = EVAL_SEED,
+    leave_one_out: bool = True,
+    leave_out_epochs: int | None = None,
+    data_dir=None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+) -> dict:
     """How the bundle's "none" answer holds outside its test set, kind by kind (see the module docstring).
 
     Returns {"junk": {kind: {"n", "none", "none_left_out"}}, "digits": {set: {"n", "correct", "none"}},
@@ -274,16 +346,34 @@ def evaluate_junk(model, dataset, *, n: int = N_EVAL, seed: int = EVAL_SEED, lea
 
     sets = generate_inputs((*info.members, *info.writers), n, seed, reading=info.reading, progress=progress)
     pick = np.random.default_rng(seed).choice(len(dataset.x_test), min(n, len(dataset.x_test)), replace=False)
-    sets.update({f"test digits, {k}": v for k, v in varied_inputs(
-        info.variations, dataset.x_test[pick], dataset.y_test[pick], seed, reading=info.reading,
-        progress=progress).items()})
+    sets.update(
+        {
+            f"test digits, {k}": v
+            for k, v in varied_inputs(
+                info.variations,
+                dataset.x_test[pick],
+                dataset.y_test[pick],
+                seed,
+                reading=info.reading,
+                progress=progress,
+            ).items()
+        }
+    )
     for name, inputs in sets.items():
         result = answer(inputs.x)
-        right = 0 if result is None else sum(
-            reason is None and model.class_names[int(label)] == truth
-            for reason, label, truth in zip(result.reasons, result.labels, inputs.labels))
-        out["digits"][name] = {"n": inputs.total, "correct": right / max(inputs.total, 1),
-                               "none": _none_share(result, inputs.blank, inputs.total)}
+        right = (
+            0
+            if result is None
+            else sum(
+                reason is None and model.class_names[int(label)] == truth
+                for reason, label, truth in zip(result.reasons, result.labels, inputs.labels, strict=True)
+            )
+        )
+        out["digits"][name] = {
+            "n": inputs.total,
+            "correct": right / max(inputs.total, 1),
+            "none": _none_share(result, inputs.blank, inputs.total),
+        }
     test = model.classify_images(dataset.x_test, rule=rule)
     best = model.mixture.classes_[test.proba.argmax(axis=1)]  # the class before any "none", as evaluate counts
     out["test"] = {"none": float(np.mean(test.labels < 0)), "accuracy": float(np.mean(best == dataset.y_test))}
@@ -294,8 +384,15 @@ def evaluate_junk(model, dataset, *, n: int = N_EVAL, seed: int = EVAL_SEED, lea
             cfg = DetectorConfig.from_dict({**cfg.to_dict(), "epochs": leave_out_epochs})
         out["leave_out_epochs"] = cfg.epochs
         log("leaving each family of foreign kinds out of the detector's training in turn")
-        data = detector_data(info, dataset.x_train, dataset.y_train, n=cfg.n_per_kind, n_varied=cfg.n_varied,
-                             seed=TRAIN_SEED + cfg.seed, progress=progress)
+        data = detector_data(
+            info,
+            dataset.x_train,
+            dataset.y_train,
+            n=cfg.n_per_kind,
+            n_varied=cfg.n_varied,
+            seed=TRAIN_SEED + cfg.seed,
+            progress=progress,
+        )
         rate = model.manifest["calibration"].get("rates", {}).get("detector", DEFAULT_RATES["detector"])
         families: dict[str, list[str]] = {}
         for kind in foreign:
@@ -304,15 +401,18 @@ def evaluate_junk(model, dataset, *, n: int = N_EVAL, seed: int = EVAL_SEED, lea
             log(f"      without {family}: {', '.join(kinds)}")
             detector = fit_detector(data, augment_cfg=augment_of(model.manifest), leave_out=kinds, cfg=cfg)
             threshold = float(np.quantile(detector.score(dataset.x_val), rate))
-            left_out = NoneRule([t if t.score != "detector" else Test("detector", threshold, True, t.reason)
-                                 for t in rule.tests])
+            left_out = NoneRule(
+                [t if t.score != "detector" else Test("detector", threshold, True, t.reason) for t in rule.tests]
+            )
             for kind in kinds:
                 inputs = foreign[kind]
                 refused = 0
                 if len(inputs.x):
-                    scores = {"likelihood": model.classify(model.encode(inputs.x)).max_log_likelihood,
-                              "reconstruction": model.reconstruction_error(inputs.x),
-                              "detector": detector.score(inputs.x)}
+                    scores = {
+                        "likelihood": model.classify(model.encode(inputs.x)).max_log_likelihood,
+                        "reconstruction": model.reconstruction_error(inputs.x),
+                        "detector": detector.score(inputs.x),
+                    }
                     refused = sum(r is not None for r in left_out.reasons(scores))
                 out["junk"][kind]["none_left_out"] = (refused + inputs.blank) / max(inputs.total, 1)
                 out["junk"][kind]["left_out_with"] = family

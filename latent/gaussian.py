@@ -59,8 +59,9 @@ def precision_cholesky(covariances: np.ndarray) -> np.ndarray:
     try:
         chol = np.linalg.cholesky(covariances)  # lower L, cov = L L^T
     except np.linalg.LinAlgError:
-        raise ValueError("a mixture covariance is not positive definite; increase reg_covar or "
-                         "reduce n_components") from None
+        raise ValueError(
+            "a mixture covariance is not positive definite; increase reg_covar or reduce n_components"
+        ) from None
     d = covariances.shape[-1]
     eye = np.broadcast_to(np.eye(d), covariances.shape)
     inv_lower = np.linalg.solve(chol, eye)  # L^-1
@@ -96,8 +97,14 @@ def safe_log(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def sample_mixture(rng: np.random.Generator, n: int, weights: np.ndarray, means: np.ndarray,
-                   covariances: np.ndarray, component: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sample_mixture(
+    rng: np.random.Generator,
+    n: int,
+    weights: np.ndarray,
+    means: np.ndarray,
+    covariances: np.ndarray,
+    component: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """n draws from a mixture (or from one component of it) -> (Z (n, d), component index (n,))."""
     k_total = len(weights)
     if component is None:

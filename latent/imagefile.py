@@ -51,9 +51,15 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, Index
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 
 # Pillow's names for the EXIF orientations, as ImageOps.exif_transpose uses them.
-ORIENTATIONS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-                4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270,
-                7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass
@@ -125,6 +131,7 @@ def _too_big(label: str, size: int) -> str:
 
 # --------------------------------------------------------------------------- decoding
 
+
 def _decode(fh, label: str, max_pixels: int) -> ImageRead:
     img = _open(fh, label)
     width, height = img.size
@@ -155,11 +162,14 @@ def _open(fh, label: str) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limits are stricter
             return Image.open(fh, formats=FORMATS)
     except Image.DecompressionBombError:
-        raise ImageInputError(f"{label} is too large: images up to {MAX_PIXELS:,} pixels are accepted, "
-                              f"JPEG photos up to {MAX_JPEG_PIXELS:,}") from None
+        raise ImageInputError(
+            f"{label} is too large: images up to {MAX_PIXELS:,} pixels are accepted, "
+            f"JPEG photos up to {MAX_JPEG_PIXELS:,}"
+        ) from None
     except UnidentifiedImageError:
-        raise ImageInputError(f"{label} is not an image this tool can read (use PNG, JPEG, GIF, BMP, WebP or "
-                              f"TIFF)") from None
+        raise ImageInputError(
+            f"{label} is not an image this tool can read (use PNG, JPEG, GIF, BMP, WebP or TIFF)"
+        ) from None
     except DECODE_ERRORS as exc:
         raise ImageInputError(f"{label} could not be opened as an image ({exc})") from None
 
@@ -182,22 +192,27 @@ def _check_budget(img: Image.Image, fh, label: str, size: tuple[int, int], max_p
     pixels = width * height
     if drafted:
         if pixels > MAX_JPEG_PIXELS:
-            raise ImageInputError(f"{label} is {width}x{height} pixels, too large: JPEG photos up to "
-                                  f"{MAX_JPEG_PIXELS:,} pixels are accepted")
+            raise ImageInputError(
+                f"{label} is {width}x{height} pixels, too large: JPEG photos up to "
+                f"{MAX_JPEG_PIXELS:,} pixels are accepted"
+            )
         if _jpeg_keeps_all_coefficients(fh):
             needed = _jpeg_coefficient_bytes(img, width, height)
             if needed > MAX_JPEG_COEFFICIENT_BYTES:
                 raise ImageInputError(
                     f"{label} is a progressive (or multi-scan) JPEG of {width}x{height} pixels, too large: "
                     f"decoding it would hold {needed / 2**20:.0f} MiB (up to {MAX_JPEG_COEFFICIENT_BYTES // 2**20} "
-                    f"MiB are accepted); save it as a baseline JPEG or smaller")
+                    f"MiB are accepted); save it as a baseline JPEG or smaller"
+                )
         return
     max_pixels = min(max_pixels, FORMAT_MAX_PIXELS.get(img.format or "", max_pixels))
     if pixels > max_pixels:
         side = math.isqrt(max_pixels)
-        raise ImageInputError(f"{label} is {width}x{height} pixels, too large: {img.format or 'such'} images up to "
-                              f"{max_pixels:,} pixels ({side}x{side}) are accepted, JPEG photos up to "
-                              f"{MAX_JPEG_PIXELS:,}; save it smaller or as a JPEG")
+        raise ImageInputError(
+            f"{label} is {width}x{height} pixels, too large: {img.format or 'such'} images up to "
+            f"{max_pixels:,} pixels ({side}x{side}) are accepted, JPEG photos up to "
+            f"{MAX_JPEG_PIXELS:,}; save it smaller or as a JPEG"
+        )
 
 
 def _jpeg_keeps_all_coefficients(fh) -> bool:
@@ -259,8 +274,13 @@ def _reduce_to_gray(img: Image.Image, notes: list[str]) -> np.ndarray:
     width, height = img.size
     factor = max(1, math.ceil(max(width, height) / WORK_SIDE))
     rows = height if width * height * 4 <= STRIP_BYTES else factor * max(1, STRIP_BYTES // (4 * width * factor))
-    kind = ("wide" if img.mode in WIDE_MODES else
-            "alpha" if img.mode in ALPHA_MODES or (img.mode == "P" and "transparency" in img.info) else "gray")
+    kind = (
+        "wide"
+        if img.mode in WIDE_MODES
+        else "alpha"
+        if img.mode in ALPHA_MODES or (img.mode == "P" and "transparency" in img.info)
+        else "gray"
+    )
     strips, peak = [], 0.0
     for top in range(0, height, rows):
         part = img if rows >= height else img.crop((0, top, width, min(height, top + rows)))
@@ -289,8 +309,9 @@ def _planes(part: Image.Image, kind: str) -> list[np.ndarray]:
     if kind == "alpha":
         rgba = np.asarray(_convert(part, "RGBA"))
         alpha = rgba[..., 3].astype(np.float32) / 255.0
-        lum = (rgba[..., 0] * np.float32(0.299) + rgba[..., 1] * np.float32(0.587)
-               + rgba[..., 2] * np.float32(0.114)) / np.float32(255.0)
+        lum = (
+            rgba[..., 0] * np.float32(0.299) + rgba[..., 1] * np.float32(0.587) + rgba[..., 2] * np.float32(0.114)
+        ) / np.float32(255.0)
         return [lum * alpha, alpha]
     return [np.asarray(_convert(part, "L"), dtype=np.float32) / np.float32(255.0)]
 

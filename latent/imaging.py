@@ -64,7 +64,7 @@ def tile(images: np.ndarray, n_cols: int | None = None, *, pad: int = 2, pad_val
     for i, img in enumerate(images):
         r, c = divmod(i, n_cols)
         top, left = pad + r * (h + pad), pad + c * (w + pad)
-        out[top:top + h, left:left + w] = img
+        out[top : top + h, left : left + w] = img
     return out
 
 

@@ -23,7 +23,6 @@ from .errors import BundleError
 JUDGE_FILE = "judge.safetensors"
 
 
-
 @dataclass
 class JudgeConfig:
     channels: tuple[int, int] = (32, 64)
@@ -40,9 +39,17 @@ def _network(cfg: JudgeConfig, n_classes: int):
 
     c1, c2 = cfg.channels
     return nn.Sequential(
-        nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B,1,28,28) -> (B,c1,14,14)
-        nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # -> (B,c2,7,7)
-        nn.Flatten(), nn.Dropout(0.25), nn.Linear(c2 * 49, cfg.hidden), nn.ReLU(), nn.Dropout(0.25),
+        nn.Conv2d(1, c1, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B,1,28,28) -> (B,c1,14,14)
+        nn.Conv2d(c1, c2, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # -> (B,c2,7,7)
+        nn.Flatten(),
+        nn.Dropout(0.25),
+        nn.Linear(c2 * 49, cfg.hidden),
+        nn.ReLU(),
+        nn.Dropout(0.25),
         nn.Linear(cfg.hidden, n_classes),
     )
 
@@ -62,14 +69,15 @@ class Judge:
 
         x = to_tensor(images)
         with torch.no_grad():
-            return torch.cat([self.network(x[i:i + batch_size]).softmax(1)
-                              for i in range(0, len(x), batch_size)]).numpy()
+            return torch.cat(
+                [self.network(x[i : i + batch_size]).softmax(1) for i in range(0, len(x), batch_size)]
+            ).numpy()
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         return self.predict_proba(images).argmax(axis=1)
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Judge":
+    def load(cls, directory: str | Path) -> Judge:
         directory = Path(directory)
         manifest = artifacts.load_manifest(directory, verify=True, kind="judge")
         try:
@@ -80,13 +88,16 @@ class Judge:
         except BundleError:
             raise
         except (KeyError, TypeError, RuntimeError) as exc:
-            raise BundleError(f"{directory} is not a usable judge ({type(exc).__name__}: {exc}); "
-                              f"{artifacts.rebuild_hint(manifest, directory)}") from None
+            raise BundleError(
+                f"{directory} is not a usable judge ({type(exc).__name__}: {exc}); "
+                f"{artifacts.rebuild_hint(manifest, directory)}"
+            ) from None
         return cls(network, list(manifest["dataset"]["class_names"]), manifest)
 
 
-def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, command: str | None = None,
-                log=lambda _: None) -> Judge:
+def train_judge(
+    dataset, out: str | Path, cfg: JudgeConfig | None = None, *, command: str | None = None, log=lambda _: None
+) -> Judge:
     """Train the CNN on dataset.x_train (with labels) and write it to `out`.
 
     `out` is checked before training and replaced whole at the end, as `train` does with bundles
@@ -98,6 +109,8 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
 
     from .augment import AugmentConfig, augment
     from .train import to_tensor
+
+    cfg = cfg if cfg is not None else JudgeConfig()
 
     out = Path(out)
     guard = judge_guard(dataset.name, [Path(dataset.source)] if Path(dataset.source).is_dir() else [])
@@ -119,7 +132,7 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
         network.train()
         perm = torch.randperm(len(x), generator=gen)
         for i in range(len(x) // cfg.batch_size):
-            idx = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            idx = perm[i * cfg.batch_size : (i + 1) * cfg.batch_size]
             loss = F.cross_entropy(network(augment(x[idx], mild, gen)), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -134,14 +147,21 @@ def train_judge(dataset, out: str | Path, cfg: JudgeConfig = JudgeConfig(), *, c
     staged = outputs.staging_folder(out)
     try:
         save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(staged / JUDGE_FILE))
-        manifest = artifacts.write_manifest(staged, {
-            "name": f"judge-{dataset.name}", "kind": "judge",
-            "dataset": {"name": dataset.name, "class_names": dataset.class_names},
-            "config": {**asdict(cfg), "channels": list(cfg.channels)},
-            "metrics": {"test_accuracy": test_accuracy, "val_accuracy": accuracy,
-                        "train_seconds": round(time.time() - started, 1)},
-            "command": command or artifacts.current_command(),
-        })
+        manifest = artifacts.write_manifest(
+            staged,
+            {
+                "name": f"judge-{dataset.name}",
+                "kind": "judge",
+                "dataset": {"name": dataset.name, "class_names": dataset.class_names},
+                "config": {**asdict(cfg), "channels": list(cfg.channels)},
+                "metrics": {
+                    "test_accuracy": test_accuracy,
+                    "val_accuracy": accuracy,
+                    "train_seconds": round(time.time() - started, 1),
+                },
+                "command": command or artifacts.current_command(),
+            },
+        )
         staged.chmod(0o755)
         for path in staged.iterdir():
             path.chmod(0o644)
@@ -178,8 +198,10 @@ def sample_fidelity(model, judge: Judge, n_per_class: int = 500, seed: int = 0) 
     lo, hi = latent_box(model.map.codes)
     U = np.random.default_rng(seed).uniform(lo, hi, size=(n_per_class * model.n_classes, model.latent_dim))
     uniform = judge.predict_proba(model.decode(U.astype(np.float32)))
-    return {"sample_fidelity": float(np.mean(list(per_class.values()))),
-            "per_class_sample_fidelity": per_class,
-            "sample_judge_confidence": confidence,
-            "uniform_judge_confidence": float(uniform.max(axis=1).mean()),
-            "judge_test_accuracy": judge.manifest.get("metrics", {}).get("test_accuracy")}
+    return {
+        "sample_fidelity": float(np.mean(list(per_class.values()))),
+        "per_class_sample_fidelity": per_class,
+        "sample_judge_confidence": confidence,
+        "uniform_judge_confidence": float(uniform.max(axis=1).mean()),
+        "judge_test_accuracy": judge.manifest.get("metrics", {}).get("test_accuracy"),
+    }

@@ -16,16 +16,15 @@ same preprocessing the Draw page and `classify` apply turns it into a model inpu
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from . import handwriting as hw
-
 from .preprocess import CANVAS, INK, SIZE, UPLOAD
 
 
@@ -75,8 +74,13 @@ def _elastic(image: np.ndarray, rng: np.random.Generator, strength: float = 0.04
     h, w = image.shape
     side = max(h, w)
     field = [ndimage.gaussian_filter(rng.normal(size=(8, 8)), 1.5) for _ in range(2)]
-    dy, dx = (np.asarray(Image.fromarray(f.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BICUBIC))
-              * strength * side / max(float(np.abs(f).max()), 1e-6) for f in field)
+    dy, dx = (
+        np.asarray(Image.fromarray(f.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BICUBIC))
+        * strength
+        * side
+        / max(float(np.abs(f).max()), 1e-6)
+        for f in field
+    )
     yy, xx = np.mgrid[:h, :w].astype(np.float32)
     warped = ndimage.map_coordinates(image, [yy + dy, xx + dx], order=1, mode="constant")
     return (np.clip(warped, 0, 1) * 255).astype(np.uint8)
@@ -95,7 +99,7 @@ def render_text(text, rng: np.random.Generator, *, size: int = hw.CANVAS) -> np.
     wobble, rotation and place: white on black, (size, size) in [0, 1]."""
     height = rng.uniform(0.3, 0.9) * size
     candidates = [text] if isinstance(text, str) else list(text)
-    for attempt in range(24):  # a font without the character would draw a box, which reads like a 0 or a 1
+    for _ in range(24):  # a font without the character would draw a box, which reads like a 0 or a 1
         text = candidates[int(rng.integers(len(candidates)))]
         font = _font(rng, int(height))
         if _has_glyph(font, text):
@@ -122,6 +126,7 @@ def render_text(text, rng: np.random.Generator, *, size: int = hw.CANVAS) -> np.
 
 # --------------------------------------------------------------------------- paper and photos
 
+
 def on_paper(ink: np.ndarray, rng: np.random.Generator, *, size: int = hw.CANVAS) -> np.ndarray:
     """White-on-black ink as a phone photo of dark ink on paper: grey, unevenly lit, maybe shadowed,
     a strip of desk at one edge, blur, noise and JPEG. Returns (H, W) float32 in [0, 1], H and W
@@ -130,11 +135,12 @@ def on_paper(ink: np.ndarray, rng: np.random.Generator, *, size: int = hw.CANVAS
     margin = rng.uniform(0.15, 0.6)
     h = w = side
     inner = max(8, int(side * (1 - margin)))
-    ink_img = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8)).resize((inner, inner),
-                                                                                   Image.Resampling.BILINEAR)
+    ink_img = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8)).resize(
+        (inner, inner), Image.Resampling.BILINEAR
+    )
     layer = np.zeros((h, w), dtype=np.float32)
     top, left = (int(rng.integers(0, side - inner + 1)) for _ in range(2))
-    layer[top:top + inner, left:left + inner] = np.asarray(ink_img, dtype=np.float32) / 255.0
+    layer[top : top + inner, left : left + inner] = np.asarray(ink_img, dtype=np.float32) / 255.0
     yy, xx = np.mgrid[:h, :w].astype(np.float32) / side
     paper = rng.uniform(0.55, 0.95) + rng.uniform(-0.25, 0.25) * (xx - 0.5) + rng.uniform(-0.25, 0.25) * (yy - 0.5)
     paper = paper - rng.uniform(0, 0.25) * ((xx - rng.uniform()) ** 2 + (yy - rng.uniform()) ** 2)  # vignette
@@ -147,8 +153,12 @@ def on_paper(ink: np.ndarray, rng: np.random.Generator, *, size: int = hw.CANVAS
     if rng.uniform() < 0.5:  # a strip of desk along one edge
         cut = int(rng.uniform(0.04, 0.15) * side)
         desk = rng.uniform(0.05, 0.45) + 0.05 * rng.normal(size=(h, w)).astype(np.float32)
-        region = [(slice(0, cut), slice(None)), (slice(h - cut, h), slice(None)), (slice(None), slice(0, cut)),
-                  (slice(None), slice(w - cut, w))][int(rng.integers(4))]
+        region = [
+            (slice(0, cut), slice(None)),
+            (slice(h - cut, h), slice(None)),
+            (slice(None), slice(0, cut)),
+            (slice(None), slice(w - cut, w)),
+        ][int(rng.integers(4))]
         picture[region] = desk[region]
     picture = picture + rng.normal(0, rng.uniform(0.005, 0.03), picture.shape)
     img = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8))
@@ -163,8 +173,9 @@ def _sample_photos() -> tuple[np.ndarray, ...]:
     """scikit-learn's two bundled photos, grayscale (offline, no download)."""
     from sklearn.datasets import load_sample_images
 
-    return tuple(np.asarray(Image.fromarray(img).convert("L"), dtype=np.float32) / 255.0
-                 for img in load_sample_images().images)
+    return tuple(
+        np.asarray(Image.fromarray(img).convert("L"), dtype=np.float32) / 255.0 for img in load_sample_images().images
+    )
 
 
 def photo_crop(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
@@ -173,7 +184,7 @@ def photo_crop(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
     photo = photos[int(rng.integers(len(photos)))]
     side = int(rng.integers(48, min(photo.shape)))
     top, left = int(rng.integers(0, photo.shape[0] - side + 1)), int(rng.integers(0, photo.shape[1] - side + 1))
-    crop = photo[top:top + side, left:left + side]
+    crop = photo[top : top + side, left : left + side]
     out = min(side, int(1.5 * size))
     if out < side:
         crop = np.asarray(Image.fromarray(crop, mode="F").resize((out, out), Image.Resampling.BILINEAR))
@@ -227,6 +238,7 @@ def noise(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
 
 # --------------------------------------------------------------------------- drawn junk
 
+
 def scribble(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
     """One to three random strokes: loops, zigzags, scrawls."""
     n_strokes = int(rng.integers(1, 4))
@@ -241,8 +253,13 @@ def scribble(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
     return hw.draw_glyph(glyph, hw.Hand.random(rng), rng, size=size)
 
 
-def drawn(templates: dict[str, list[hw.Glyph]], rng: np.random.Generator, size: int = hw.CANVAS, *,
-          pen: tuple[float, float] = (0.03, 0.16)) -> tuple[str, np.ndarray]:
+def drawn(
+    templates: dict[str, list[hw.Glyph]],
+    rng: np.random.Generator,
+    size: int = hw.CANVAS,
+    *,
+    pen: tuple[float, float] = (0.03, 0.16),
+) -> tuple[str, np.ndarray]:
     """(name, image) of a random template, written by a random hand."""
     name = list(templates)[int(rng.integers(len(templates)))]
     options = templates[name]
@@ -261,8 +278,15 @@ Maker = Callable[[np.random.Generator, int], Sample]
 
 
 # Other scripts and symbols: strokes a digit model never saw, none of which reads as a digit.
-SYMBOLS = ("ΓΔΛΞΠΣΦΨΩαβγδεζηλμξπσφψω" "ДЖИЛПФЦШЩЫЮЯджилпфцшщыюя" "אבגדהוזחטכלמנסעפצקרשת"
-           "∑∫∂√∞≈≠≤≥∆∇∀∃∈∉⊂⊃∪∩±×÷" "←↑→↓↔⇒⇔" "&@#%?!*+=<>$€£¥§¶" "♠♣♥♦★☆☺☻♪♫✓✗")
+SYMBOLS = (
+    "ΓΔΛΞΠΣΦΨΩαβγδεζηλμξπσφψω"
+    "ДЖИЛПФЦШЩЫЮЯджилпфцшщыюя"
+    "אבגדהוזחטכלמנסעפצקרשת"
+    "∑∫∂√∞≈≠≤≥∆∇∀∃∈∉⊂⊃∪∩±×÷"
+    "←↑→↓↔⇒⇔"
+    "&@#%?!*+=<>$€£¥§¶"
+    "♠♣♥♦★☆☺☻♪♫✓✗"
+)
 
 
 def _canvas(fn: Callable[[np.random.Generator, int], np.ndarray]) -> Maker:
@@ -275,8 +299,9 @@ def _upload(fn: Callable[[np.random.Generator, int], np.ndarray]) -> Maker:
 
 JUNK: dict[str, Maker] = {
     "letters (drawn)": _canvas(lambda rng, size: drawn(hw.LETTERS, rng, size)[1]),
-    "letters (fonts)": _canvas(lambda rng, size: render_text(FONT_LETTERS[int(rng.integers(len(FONT_LETTERS)))],
-                                                              rng, size=size)),
+    "letters (fonts)": _canvas(
+        lambda rng, size: render_text(FONT_LETTERS[int(rng.integers(len(FONT_LETTERS)))], rng, size=size)
+    ),
     "symbols, other scripts": _canvas(lambda rng, size: render_text(tuple(SYMBOLS), rng, size=size)),
     "scribbles": _canvas(scribble),
     "shapes": _canvas(lambda rng, size: drawn(hw.SHAPES, rng, size)[1]),
@@ -290,10 +315,12 @@ JUNK: dict[str, Maker] = {
 
 # --------------------------------------------------------------------------- digits people write
 
+
 def _drawn_digit(pen: tuple[float, float] = (0.03, 0.16)) -> Maker:
     def make(rng: np.random.Generator, size: int) -> Sample:
         name, image = drawn(hw.DIGITS, rng, size, pen=pen)
         return Sample(image, CANVAS, name)
+
     return make
 
 
@@ -337,15 +364,25 @@ DIGIT_SETS: dict[str, Maker] = {
 
 # --------------------------------------------------------------------------- real digits, rewritten
 
+
 def _ink_crop(image: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(image.max(axis=1) > 0.1), np.flatnonzero(image.max(axis=0) > 0.1)
     if len(rows) == 0:
         return image
-    return image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
-def rewrite(image: np.ndarray, rng: np.random.Generator, size: int = hw.CANVAS, *, pen: float = 0.0,
-            slant: float = 0.0, stretch: float = 1.0, height: float = 0.7, resolution: int | None = None) -> np.ndarray:
+def rewrite(
+    image: np.ndarray,
+    rng: np.random.Generator,
+    size: int = hw.CANVAS,
+    *,
+    pen: float = 0.0,
+    slant: float = 0.0,
+    stretch: float = 1.0,
+    height: float = 0.7,
+    resolution: int | None = None,
+) -> np.ndarray:
     """A real 28x28 digit (float in [0, 1]) written again on a size x size canvas: `height` of the canvas
     tall, its width times `stretch`, slanted, its pen `pen` (in 28x28 pixels) thicker (or thinner), at a
     random place; `resolution` first reduces it to that many pixels a side (a low-resolution scan)."""
@@ -355,34 +392,41 @@ def rewrite(image: np.ndarray, rng: np.random.Generator, size: int = hw.CANVAS, 
     if resolution is not None:
         h, w = glyph.shape
         k = resolution / max(h, w)
-        small = Image.fromarray(glyph, mode="F").resize((max(1, round(w * k)), max(1, round(h * k))),
-                                                        Image.Resampling.BOX)
+        small = Image.fromarray(glyph, mode="F").resize(
+            (max(1, round(w * k)), max(1, round(h * k))), Image.Resampling.BOX
+        )
         glyph = np.asarray(small, dtype=np.float32)
     h_px = max(8, int(height * size))
     scale = h_px / glyph.shape[0]
     w_px = max(2, int(glyph.shape[1] * scale * stretch))
-    big = np.asarray(Image.fromarray(glyph, mode="F").resize((w_px, h_px), Image.Resampling.BICUBIC),
-                     dtype=np.float32)
+    big = np.asarray(Image.fromarray(glyph, mode="F").resize((w_px, h_px), Image.Resampling.BICUBIC), dtype=np.float32)
     if pen:
         mask = np.pad(big > 0.5 * big.max(), int(abs(pen) * scale) + 2)
         r = abs(pen) * scale / 2
-        big = ((ndimage.distance_transform_edt(~mask) <= r) if pen > 0
-               else (ndimage.distance_transform_edt(mask) > r)).astype(np.float32)
+        big = (
+            (ndimage.distance_transform_edt(~mask) <= r) if pen > 0 else (ndimage.distance_transform_edt(mask) > r)
+        ).astype(np.float32)
     if slant:
         img = Image.fromarray(big, mode="F")
         extra = int(abs(slant) * img.size[1])
-        img = img.transform((img.size[0] + extra, img.size[1]), Image.Transform.AFFINE,
-                            (1, slant, -extra if slant > 0 else 0, 0, 1, 0), resample=Image.Resampling.BILINEAR)
+        img = img.transform(
+            (img.size[0] + extra, img.size[1]),
+            Image.Transform.AFFINE,
+            (1, slant, -extra if slant > 0 else 0, 0, 1, 0),
+            resample=Image.Resampling.BILINEAR,
+        )
         big = np.asarray(img, dtype=np.float32)
     big = np.clip(big, 0, 1)
     if max(big.shape) > size:
         k = size / max(big.shape)
-        big = np.asarray(Image.fromarray(big, mode="F").resize((max(1, int(big.shape[1] * k)),
-                                                                 max(1, int(big.shape[0] * k)))), dtype=np.float32)
+        big = np.asarray(
+            Image.fromarray(big, mode="F").resize((max(1, int(big.shape[1] * k)), max(1, int(big.shape[0] * k)))),
+            dtype=np.float32,
+        )
     canvas = np.zeros((size, size), dtype=np.float32)
     top = int(rng.integers(0, size - big.shape[0] + 1))
     left = int(rng.integers(0, size - big.shape[1] + 1))
-    canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
+    canvas[top : top + big.shape[0], left : left + big.shape[1]] = big
     return np.clip(canvas, 0.0, 1.0)
 
 
@@ -394,13 +438,14 @@ def _u(rng: np.random.Generator, low: float, high: float) -> float:
 VARIATIONS: dict[str, Callable[[np.ndarray, np.random.Generator, int], Sample]] = {
     "thick pen": lambda x, rng, size: Sample(rewrite(x, rng, size, pen=_u(rng, 1.5, 4)), CANVAS),
     "thin pen": lambda x, rng, size: Sample(rewrite(x, rng, size, pen=-_u(rng, 0.5, 1.2)), CANVAS),
-    "slanted": lambda x, rng, size: Sample(rewrite(x, rng, size, slant=float(rng.choice([-1, 1])) * _u(rng, 0.25, 0.5)),
-                                           CANVAS),
-    "stretched to fill the box": lambda x, rng, size: Sample(rewrite(x, rng, size, stretch=_u(rng, 1.4, 2.2),
-                                                                     height=_u(rng, 0.8, 0.95)), CANVAS),
+    "slanted": lambda x, rng, size: Sample(
+        rewrite(x, rng, size, slant=float(rng.choice([-1, 1])) * _u(rng, 0.25, 0.5)), CANVAS
+    ),
+    "stretched to fill the box": lambda x, rng, size: Sample(
+        rewrite(x, rng, size, stretch=_u(rng, 1.4, 2.2), height=_u(rng, 0.8, 0.95)), CANVAS
+    ),
     "small, off-centre": lambda x, rng, size: Sample(rewrite(x, rng, size, height=_u(rng, 0.12, 0.25)), CANVAS),
-    "low resolution": lambda x, rng, size: Sample(rewrite(x, rng, size, resolution=int(rng.integers(7, 13))),
-                                                  CANVAS),
+    "low resolution": lambda x, rng, size: Sample(rewrite(x, rng, size, resolution=int(rng.integers(7, 13))), CANVAS),
     "on paper": lambda x, rng, size: Sample(on_paper(rewrite(x, rng, size), rng, size=size), UPLOAD),
 }
 
@@ -412,7 +457,7 @@ def vary(kind: str, images: np.ndarray, labels, seed: int = 0, *, size: int = hw
     images = np.asarray(images)
     images = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
     out = []
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         sample = make(image, rng, size)
         sample.label = str(label)
         out.append(sample)

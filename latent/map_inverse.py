@@ -57,14 +57,17 @@ def _nearest(queries: np.ndarray, points: np.ndarray, k: int, chunk: int) -> tup
     dist = np.empty((len(queries), k))
     index = np.empty((len(queries), k), dtype=np.int64)
     for start in range(0, len(queries), chunk):
-        q = queries[start:start + chunk]
+        q = queries[start : start + chunk]
         d2 = np.einsum("ij,ij->i", q, q)[:, None] - 2 * q @ points.T + sq[None, :]  # (b, n)
-        idx = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(points) else np.broadcast_to(
-            np.arange(len(points)), d2.shape).copy()
+        idx = (
+            np.argpartition(d2, k - 1, axis=1)[:, :k]
+            if k < len(points)
+            else np.broadcast_to(np.arange(len(points)), d2.shape).copy()
+        )
         exact = np.sqrt(np.sum((q[:, None, :] - points[idx]) ** 2, axis=-1))  # (b, k), without cancellation
         order = np.argsort(exact, axis=1)
-        dist[start:start + chunk] = np.take_along_axis(exact, order, axis=1)
-        index[start:start + chunk] = np.take_along_axis(idx, order, axis=1)
+        dist[start : start + chunk] = np.take_along_axis(exact, order, axis=1)
+        index[start : start + chunk] = np.take_along_axis(idx, order, axis=1)
     return dist, index
 
 
@@ -100,7 +103,7 @@ class MapInverse:
         self.n_neighbors = n_neighbors
         self.bandwidth = bandwidth
 
-    def fit(self, coords, codes) -> "MapInverse":
+    def fit(self, coords, codes) -> MapInverse:
         """Store the map's points (coords (n, 2)) and their codes (n, d); estimate the bandwidth."""
         coords = np.asarray(coords, dtype=np.float64)
         codes = np.asarray(codes, dtype=np.float32)
@@ -123,7 +126,7 @@ class MapInverse:
             raise ValueError(f"map positions must be finite (m, 2), got shape {xy.shape}")
         dist, index = _nearest(xy, self.coords_, self.n_neighbors, chunk)
         width = np.maximum(np.maximum(self.bandwidth_, dist[:, :1]), 1e-9)  # (m, 1); a floor: never 0 / 0
-        w = np.exp(-0.5 * (dist ** 2 - dist[:, :1] ** 2) / width ** 2)  # relative to the nearest: no underflow
+        w = np.exp(-0.5 * (dist**2 - dist[:, :1] ** 2) / width**2)  # relative to the nearest: no underflow
         w /= w.sum(axis=1, keepdims=True)
         return np.einsum("mk,mkd->md", w, self.codes_[index].astype(np.float64)).astype(np.float32)
 
@@ -162,13 +165,17 @@ def density_grid(inverse: MapInverse, mixture, extent, size: int = GRID_SIZE, *,
     xy = np.stack([gx.ravel(), gy.ravel()], axis=1)
     ll, pred, prob = [], [], []
     for start in range(0, len(xy), chunk):
-        Z = inverse.transform(xy[start:start + chunk]).astype(np.float64)
+        Z = inverse.transform(xy[start : start + chunk]).astype(np.float64)
         proba = mixture.predict_proba(Z)
         ll.append(mixture.log_likelihoods(Z).max(axis=1))
         pred.append(proba.argmax(axis=1))
         prob.append(proba.max(axis=1))
-    return DensityGrid(np.asarray(extent, dtype=np.float64), np.concatenate(ll).reshape(size, size),
-                       np.concatenate(pred).reshape(size, size), np.concatenate(prob).reshape(size, size))
+    return DensityGrid(
+        np.asarray(extent, dtype=np.float64),
+        np.concatenate(ll).reshape(size, size),
+        np.concatenate(pred).reshape(size, size),
+        np.concatenate(prob).reshape(size, size),
+    )
 
 
 # --------------------------------------------------------------------------- the bundle file
@@ -176,12 +183,14 @@ def density_grid(inverse: MapInverse, mixture, extent, size: int = GRID_SIZE, *,
 
 def to_arrays(inverse: MapInverse, grid: DensityGrid) -> dict[str, np.ndarray]:
     """What `map_inverse.npz` holds: the inverse's parameters and the density grid."""
-    return {"n_neighbors": np.array([inverse.n_neighbors], dtype=np.int32),
-            "bandwidth": np.array([inverse.bandwidth_], dtype=np.float64),
-            "extent": np.asarray(grid.extent, dtype=np.float64),
-            "log_likelihood": grid.log_likelihood.astype(np.float32),
-            "predicted": grid.predicted.astype(np.int16),
-            "probability": grid.probability.astype(np.float32)}
+    return {
+        "n_neighbors": np.array([inverse.n_neighbors], dtype=np.int32),
+        "bandwidth": np.array([inverse.bandwidth_], dtype=np.float64),
+        "extent": np.asarray(grid.extent, dtype=np.float64),
+        "log_likelihood": grid.log_likelihood.astype(np.float32),
+        "predicted": grid.predicted.astype(np.int16),
+        "probability": grid.probability.astype(np.float32),
+    }
 
 
 def build_arrays(coords, codes, mixture, *, size: int = GRID_SIZE) -> dict[str, np.ndarray]:
@@ -194,8 +203,12 @@ def from_arrays(arrays: dict, coords, codes) -> tuple[MapInverse, DensityGrid]:
     """The inverse (refitted on the bundle's stored points with the stored parameters) and its grid.
     Check the arrays with `latent.schema.check_map_inverse_arrays` first."""
     inverse = MapInverse(int(arrays["n_neighbors"][0]), bandwidth=float(arrays["bandwidth"][0])).fit(coords, codes)
-    grid = DensityGrid(np.asarray(arrays["extent"], dtype=np.float64), arrays["log_likelihood"].astype(np.float64),
-                       arrays["predicted"].astype(np.int64), arrays["probability"].astype(np.float64))
+    grid = DensityGrid(
+        np.asarray(arrays["extent"], dtype=np.float64),
+        arrays["log_likelihood"].astype(np.float64),
+        arrays["predicted"].astype(np.int64),
+        arrays["probability"].astype(np.float64),
+    )
     return inverse, grid
 
 

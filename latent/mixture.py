@@ -73,8 +73,18 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     precisions_cholesky_ = FittedAttribute()
     bic_ = FittedAttribute()
 
-    def __init__(self, n_components=6, *, covariance_type="full", reg_covar=G.REG_COVAR, class_prior="uniform",
-                 max_components=10, max_iter=200, n_init=1, random_state=0):
+    def __init__(
+        self,
+        n_components=6,
+        *,
+        covariance_type="full",
+        reg_covar=G.REG_COVAR,
+        class_prior="uniform",
+        max_components=10,
+        max_iter=200,
+        n_init=1,
+        random_state=0,
+    ):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -89,15 +99,22 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
     def _check_params(self, n_classes: int) -> None:
         if self.covariance_type not in G.COVARIANCE_TYPES:
             raise ValueError(f"covariance_type must be one of {G.COVARIANCE_TYPES}, got {self.covariance_type!r}")
-        if self.n_components != "auto" and (not isinstance(self.n_components, int | np.integer)
-                                            or self.n_components < 1):
+        if self.n_components != "auto" and (
+            not isinstance(self.n_components, int | np.integer) or self.n_components < 1
+        ):
             raise ValueError(f"n_components must be a positive int or 'auto', got {self.n_components!r}")
         if not (isinstance(self.class_prior, str) and self.class_prior in ("uniform", "empirical")):
             prior = np.asarray(self.class_prior, dtype=float)
-            if (isinstance(self.class_prior, str) or prior.shape != (n_classes,) or np.any(prior < 0)
-                    or prior.sum() <= 0):
-                raise ValueError("class_prior must be 'uniform', 'empirical' or an array of "
-                                 f"{n_classes} non-negative numbers, got {self.class_prior!r}")
+            if (
+                isinstance(self.class_prior, str)
+                or prior.shape != (n_classes,)
+                or np.any(prior < 0)
+                or prior.sum() <= 0
+            ):
+                raise ValueError(
+                    "class_prior must be 'uniform', 'empirical' or an array of "
+                    f"{n_classes} non-negative numbers, got {self.class_prior!r}"
+                )
 
     def fit(self, X, y, *, progress=None) -> ClassGaussianMixture:
         """Fit one mixture per class. X: array of shape (n_samples, n_features); y: (n_samples,) labels.
@@ -124,8 +141,15 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
             prior = np.asarray(self.class_prior, dtype=float)
         weights, means, covariances = _pack(fitted, center, scale)
         self.n_iter_ = np.array([g.n_iter_ for g in fitted])
-        self.scorer_ = MixtureScorer(classes, prior / prior.sum(), [g.n_components for g in fitted], weights, means,
-                                     covariances, np.asarray(bic, dtype=float) if self.n_components == "auto" else None)
+        self.scorer_ = MixtureScorer(
+            classes,
+            prior / prior.sum(),
+            [g.n_components for g in fitted],
+            weights,
+            means,
+            covariances,
+            np.asarray(bic, dtype=float) if self.n_components == "auto" else None,
+        )
         return self
 
     def _fit_class(self, Xc: np.ndarray, c):
@@ -137,17 +161,26 @@ class ClassGaussianMixture(ClassifierMixin, BaseEstimator):
         for k in candidates:
             if len(Xc) < k:
                 if best is None:
-                    raise ValueError(f"class {c!r} has {len(Xc)} samples, fewer than n_components={k}; "
-                                     "reduce n_components or give more data")
+                    raise ValueError(
+                        f"class {c!r} has {len(Xc)} samples, fewer than n_components={k}; "
+                        "reduce n_components or give more data"
+                    )
                 curve.append(np.nan)
                 continue
-            gmm = GaussianMixture(k, covariance_type=self.covariance_type, reg_covar=self.reg_covar,
-                                  max_iter=self.max_iter, n_init=self.n_init, random_state=self.random_state)
+            gmm = GaussianMixture(
+                k,
+                covariance_type=self.covariance_type,
+                reg_covar=self.reg_covar,
+                max_iter=self.max_iter,
+                n_init=self.n_init,
+                random_state=self.random_state,
+            )
             try:
                 gmm.fit(Xc)
             except ValueError as exc:
-                raise ValueError(f"fitting the mixture of class {c!r} failed ({exc}); increase reg_covar "
-                                 "or reduce n_components") from None
+                raise ValueError(
+                    f"fitting the mixture of class {c!r} failed ({exc}); increase reg_covar or reduce n_components"
+                ) from None
             curve.append(gmm.bic(Xc))
             if best is None or curve[-1] <= min(v for v in curve if np.isfinite(v)):
                 best = gmm

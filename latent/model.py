@@ -32,8 +32,16 @@ from .schema import (
 from .scorer import NONE, MixtureScorer, SingleMixtureScorer
 
 NONE_NAME = "none"
-__all__ = ["LatentModel", "Classification", "AUTOENCODER_FILE", "MIXTURE_FILE", "SINGLE_MIXTURE_FILE", "MAP_FILE",
-           "CALIBRATION_FILE", "DETECTOR_FILE"]
+__all__ = [
+    "LatentModel",
+    "Classification",
+    "AUTOENCODER_FILE",
+    "MIXTURE_FILE",
+    "SINGLE_MIXTURE_FILE",
+    "MAP_FILE",
+    "CALIBRATION_FILE",
+    "DETECTOR_FILE",
+]
 
 
 @dataclass
@@ -49,9 +57,18 @@ class Classification:
 
 
 class LatentModel:
-    def __init__(self, directory: Path, manifest: dict, autoencoder, mixture: MixtureScorer,
-                 single: SingleMixtureScorer, latent_map: LatentMap, map_data: dict, calibration: dict,
-                 detector=None):
+    def __init__(
+        self,
+        directory: Path,
+        manifest: dict,
+        autoencoder,
+        mixture: MixtureScorer,
+        single: SingleMixtureScorer,
+        latent_map: LatentMap,
+        map_data: dict,
+        calibration: dict,
+        detector=None,
+    ):
         self.directory = directory
         self.manifest = manifest
         self.autoencoder = autoencoder
@@ -64,9 +81,15 @@ class LatentModel:
         self.ellipse_covariances = map_data["ellipse_covariances"]  # (m, 2, 2)
         self.val_max_log_likelihood = np.sort(calibration["val_max_log_likelihood"])  # ascending
         # Each "none" test's scores on the validation images (ascending), the thresholds' reference.
-        self.val_scores = {test: np.sort(calibration[key]) for test, key in (
-            ("likelihood", "val_max_log_likelihood"), ("reconstruction", "val_log_reconstruction_error"),
-            ("detector", "val_detector")) if key in calibration}
+        self.val_scores = {
+            test: np.sort(calibration[key])
+            for test, key in (
+                ("likelihood", "val_max_log_likelihood"),
+                ("reconstruction", "val_log_reconstruction_error"),
+                ("detector", "val_detector"),
+            )
+            if key in calibration
+        }
         self.detector = detector  # latent.detector.Detector, or None (bundles before it: likelihood only)
         self.rule = NoneRule.from_calibration(manifest["calibration"])
         self.temperature = float(manifest["calibration"].get("temperature", 1.0))
@@ -88,11 +111,14 @@ class LatentModel:
                 raise artifacts.bundle_error(directory, manifest, name, exc) from None
 
         autoencoder = _load_autoencoder(directory, manifest, checked)
-        arrays = {name: artifacts.read_npz(directory, manifest, name)
-                  for name in (MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)}
+        arrays = {
+            name: artifacts.read_npz(directory, manifest, name)
+            for name in (MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)
+        }
         checked(MIXTURE_FILE, schema.check_mixture_arrays, arrays[MIXTURE_FILE], n_classes, latent_dim)
-        checked(SINGLE_MIXTURE_FILE, schema.check_single_mixture_arrays, arrays[SINGLE_MIXTURE_FILE], n_classes,
-                latent_dim)
+        checked(
+            SINGLE_MIXTURE_FILE, schema.check_single_mixture_arrays, arrays[SINGLE_MIXTURE_FILE], n_classes, latent_dim
+        )
         n_components = arrays[MIXTURE_FILE]["n_components"]
         checked(MAP_FILE, schema.check_map_arrays, arrays[MAP_FILE], n_classes, latent_dim, n_components)
         checked(CALIBRATION_FILE, schema.check_calibration_arrays, arrays[CALIBRATION_FILE])
@@ -105,8 +131,9 @@ class LatentModel:
         map_data = arrays[MAP_FILE]
         latent_map = LatentMap(map_data["codes"], map_data["coords"])
         detector = _load_detector(directory, manifest, checked) if DETECTOR_FILE in manifest["files"] else None
-        model = cls(directory, manifest, autoencoder, mixture, single, latent_map, map_data, arrays[CALIBRATION_FILE],
-                    detector)
+        model = cls(
+            directory, manifest, autoencoder, mixture, single, latent_map, map_data, arrays[CALIBRATION_FILE], detector
+        )
         model.self_check()
         return model
 
@@ -117,8 +144,9 @@ class LatentModel:
         used = np.arange(self.mixture.weights_.shape[1])[None, :] < self.mixture.n_components_[:, None]
         Z = np.concatenate([self.mixture.means_[used], self.single.means_, self.map.codes[:8].astype(np.float64)])
         images = self.decode(Z)
-        images = np.concatenate([images, np.zeros((1, *images.shape[1:]), np.float32),
-                                 np.ones((1, *images.shape[1:]), np.float32)])
+        images = np.concatenate(
+            [images, np.zeros((1, *images.shape[1:]), np.float32), np.ones((1, *images.shape[1:]), np.float32)]
+        )
         self.classify(self.encode(images))
 
     def _broken(self, name: str, problem: str) -> BundleError:
@@ -201,8 +229,14 @@ class LatentModel:
             labels = np.where(best < reject_below, NONE, labels)
         return Classification(labels, [self.label_name(label) for label in labels], proba, best)
 
-    def classify_images(self, images: np.ndarray, *, reject_below: float | None = None,
-                        rule: NoneRule | None = None, Z: np.ndarray | None = None) -> Classification:
+    def classify_images(
+        self,
+        images: np.ndarray,
+        *,
+        reject_below: float | None = None,
+        rule: NoneRule | None = None,
+        Z: np.ndarray | None = None,
+    ) -> Classification:
         """Classes for (n, 28, 28) model inputs (their codes `Z`, when already encoded). With `rule` (e.g.
         `model.rule`), every "none" test of latent.rejection applies and each answer carries its reason
         and scores; else only the latent test with `reject_below` (None: never "none")."""
@@ -217,10 +251,17 @@ class LatentModel:
         if self.detector is not None:
             scores["detector"] = self.detector.score(images)
         reasons = rule.reasons(scores)
-        labels = np.array([NONE if r else label for r, label in zip(reasons, result.labels, strict=True)],
-                          dtype=np.int64)
-        return Classification(labels, [self.label_name(label) for label in labels], result.proba,
-                              result.max_log_likelihood, reasons, scores)
+        labels = np.array(
+            [NONE if r else label for r, label in zip(reasons, result.labels, strict=True)], dtype=np.int64
+        )
+        return Classification(
+            labels,
+            [self.label_name(label) for label in labels],
+            result.proba,
+            result.max_log_likelihood,
+            reasons,
+            scores,
+        )
 
     def reconstruction_error(self, images: np.ndarray, Z: np.ndarray | None = None) -> np.ndarray:
         """log mean squared error per pixel of decode(encode(x)), shape (n,): the "can it redraw it" score."""

@@ -44,8 +44,16 @@ class Morph:
         return point_at(self.path, t)
 
 
-def morph(model, z0: np.ndarray, z1: np.ndarray, *, n_points: int = 51, reject_below: float | None = None,
-          graph: CodeGraph | None = None, classes=None) -> Morph:
+def morph(
+    model,
+    z0: np.ndarray,
+    z1: np.ndarray,
+    *,
+    n_points: int = 51,
+    reject_below: float | None = None,
+    graph: CodeGraph | None = None,
+    classes=None,
+) -> Morph:
     """Classify `n_points` latents on the path from z0 to z1: the straight line, or with `graph`, the
     dense path (through codes of `classes` only, when given)."""
     path = interpolate(z0, z1, n_points) if graph is None else graph.path(z0, z1, n_points, classes=classes)
@@ -139,8 +147,9 @@ def code_graph(model, confident: float = 0.9) -> CodeGraph:
     return CodeGraph(model.map.codes, labels)
 
 
-def compare_paths(model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int = 31, confident: float = 0.9,
-                  random_state=0) -> dict:
+def compare_paths(
+    model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int = 31, confident: float = 0.9, random_state=0
+) -> dict:
     """Straight vs dense morphs between `n_pairs` random pairs of styles of different classes.
 
     Per path: the mean over frames of the best class log-likelihood (is the frame where data is?) and
@@ -149,8 +158,10 @@ def compare_paths(model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int 
     """
     rng = np.random.default_rng(random_state)
     classes = model.mixture.classes_
-    out: dict[str, dict[str, list[float]]] = {"straight": {"log_likelihood": [], "confident_share": []},
-                                              "dense": {"log_likelihood": [], "confident_share": []}}
+    out: dict[str, dict[str, list[float]]] = {
+        "straight": {"log_likelihood": [], "confident_share": []},
+        "dense": {"log_likelihood": [], "confident_share": []},
+    }
     for _ in range(n_pairs):
         a, b = rng.choice(len(classes), 2, replace=False)
         za = endpoint(model.mixture, classes[a], int(rng.integers(model.mixture.n_components_[a])))
@@ -162,4 +173,5 @@ def compare_paths(model, graph: CodeGraph, n_pairs: int = 100, *, n_points: int 
             out[kind]["log_likelihood"].append(float(m.max_log_likelihood.mean()))
             out[kind]["confident_share"].append(float(ok.mean()))
     return {f"morph_{kind}_{key}": float(np.mean(v)) for kind, d in out.items() for key, v in d.items()} | {
-        "morph_pairs": n_pairs}
+        "morph_pairs": n_pairs
+    }

@@ -57,17 +57,24 @@ def image_statistics(model, images: np.ndarray, batch_size: int = 2000) -> dict[
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
     parts: dict[str, list[np.ndarray]] = {"likelihood": [], "mse": [], "bce": [], "entropy": []}  # one per batch
     for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size]
+        xb = x[start : start + batch_size]
         Z = model.encode(xb)
         parts["likelihood"].append(model.mixture.log_likelihoods(Z).max(axis=1))
         flat, rec = xb.reshape(len(xb), -1), model.decode(Z).reshape(len(xb), -1)
         parts["mse"].append(((rec - flat) ** 2).mean(axis=1))
         parts["bce"].append(_cross_entropy(flat, rec))
         parts["entropy"].append(_cross_entropy(flat, flat))
-    likelihood, mse, bce, entropy = (np.concatenate(parts[k]).astype(np.float64)
-                                     for k in ("likelihood", "mse", "bce", "entropy"))
-    return {"likelihood": likelihood, "mse": mse, "bce": bce, "log_mse": np.log(mse + 1e-8),
-            "log_excess_bce": np.log(np.maximum(bce - entropy, 1e-6)), "log_complexity": np.log(entropy + 1e-3)}
+    likelihood, mse, bce, entropy = (
+        np.concatenate(parts[k]).astype(np.float64) for k in ("likelihood", "mse", "bce", "entropy")
+    )
+    return {
+        "likelihood": likelihood,
+        "mse": mse,
+        "bce": bce,
+        "log_mse": np.log(mse + 1e-8),
+        "log_excess_bce": np.log(np.maximum(bce - entropy, 1e-6)),
+        "log_complexity": np.log(entropy + 1e-3),
+    }
 
 
 class OODScorer:
@@ -91,8 +98,12 @@ class OODScorer:
         z = {k: (v - self.center_[k]) / self.scale_[k] for k, v in raw.items()}
         S = np.stack([stats[k] for k in STATISTICS], axis=1)
         typicality = G.component_log_pdf(S, self.stats_mean_[None], self.stats_precision_cholesky_[None])[:, 0]
-        return {**raw, "combined": z["likelihood"] + z["reconstruction"], "pixel_likelihood": -stats["bce"],
-                "typicality": typicality}
+        return {
+            **raw,
+            "combined": z["likelihood"] + z["reconstruction"],
+            "pixel_likelihood": -stats["bce"],
+            "typicality": typicality,
+        }
 
 
 def auroc(inside: np.ndarray, outside: np.ndarray) -> float:

@@ -41,8 +41,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def check_bundle_target(out: str | os.PathLike, *, kind: str = "bundle", contains: Iterable[Path] = (),
-                        inside: Iterable[Path] = ()) -> None:
+def check_bundle_target(
+    out: str | os.PathLike, *, kind: str = "bundle", contains: Iterable[Path] = (), inside: Iterable[Path] = ()
+) -> None:
     """Refuse, with one line, an output folder that a new `kind` ("bundle" or "judge") may not replace.
 
     `contains`: folders being read that `out` must not be or hold (the data); `inside`: folders that
@@ -53,11 +54,14 @@ def check_bundle_target(out: str | os.PathLike, *, kind: str = "bundle", contain
     refuse = f"refusing to write the {_what(kind)} to {out}"
     cwd = Path.cwd().resolve()
     if _inside(cwd, target):
-        raise OutputError(f"{refuse}: it is the working folder or a folder above it; give a new folder, "
-                          f"e.g. --out assets/NAME")
+        raise OutputError(
+            f"{refuse}: it is the working folder or a folder above it; give a new folder, e.g. --out assets/NAME"
+        )
     if target in assets_roots():
-        raise OutputError(f"{refuse}: it is the assets folder that holds every bundle; give a folder inside it, "
-                          f"e.g. --out assets/NAME")
+        raise OutputError(
+            f"{refuse}: it is the assets folder that holds every bundle; give a folder inside it, "
+            f"e.g. --out assets/NAME"
+        )
     for data in contains:
         data = Path(data).resolve()
         if _inside(data, target):
@@ -71,8 +75,9 @@ def check_bundle_target(out: str | os.PathLike, *, kind: str = "bundle", contain
         raise OutputError(f"{refuse}: {unwritable}")
     problem = replace_problem(out, kind)
     if problem:
-        raise OutputError(f"{refuse}: {problem}; nothing was changed. Give a new or empty folder, or move "
-                          f"what is there away first")
+        raise OutputError(
+            f"{refuse}: {problem}; nothing was changed. Give a new or empty folder, or move what is there away first"
+        )
 
 
 def replace_problem(out: Path, kind: str = "bundle") -> str | None:
@@ -101,8 +106,11 @@ def replace_problem(out: Path, kind: str = "bundle") -> str | None:
     listed = {*manifest["files"], artifacts.MANIFEST}
     foreign = [name for name in entries if name not in listed or not (out / name).is_file()]
     if foreign:
-        return (f"it is not a {what} as written by this tool: it also holds {foreign[0]}"
-                + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "") + ", which its manifest does not list")
+        return (
+            f"it is not a {what} as written by this tool: it also holds {foreign[0]}"
+            + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
+            + ", which its manifest does not list"
+        )
     return None
 
 
@@ -131,8 +139,15 @@ def _what(kind: str) -> str:
     return "model bundle" if kind == "bundle" else kind
 
 
-def swap_in(staged: Path, out: Path, *, kind: str = "bundle", contains: Iterable[Path] = (),
-            inside: Iterable[Path] = (), log: Callable[[str], None] = lambda _: None) -> None:
+def swap_in(
+    staged: Path,
+    out: Path,
+    *,
+    kind: str = "bundle",
+    contains: Iterable[Path] = (),
+    inside: Iterable[Path] = (),
+    log: Callable[[str], None] = lambda _: None,
+) -> None:
     """Move the finished `staged` folder to `out`, replacing what is there only if it may be replaced.
 
     The old folder is moved aside first and removed only after the new one is in place; if moving
@@ -152,8 +167,9 @@ def swap_in(staged: Path, out: Path, *, kind: str = "bundle", contains: Iterable
                 os.rename(aside, out)
             raise
     except OSError as exc:
-        raise OutputError(f"could not move the new {_what(kind)} into {out} ({exc.strerror or exc}); "
-                          f"what was there is unchanged") from None
+        raise OutputError(
+            f"could not move the new {_what(kind)} into {out} ({exc.strerror or exc}); what was there is unchanged"
+        ) from None
     if aside is not None:
         leftover = _remove_listed(aside, old_files)
         if leftover:
@@ -197,6 +213,7 @@ def leftovers(out: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- single files
 
+
 def check_file_target(path: str | os.PathLike, *, is_ours: Callable[[dict], bool], what: str) -> None:
     """Refuse, with one line, to overwrite a file that is not a JSON document this tool wrote."""
     path = Path(path)
@@ -212,8 +229,10 @@ def check_file_target(path: str | os.PathLike, *, is_ours: Callable[[dict], bool
     except (OSError, UnicodeDecodeError, ValueError):
         doc = None
     if not isinstance(doc, dict) or not is_ours(doc):
-        raise OutputError(f"{refuse}: it is not a {what} written by this tool; nothing was changed. Give a new "
-                          f"file name, or move it away first")
+        raise OutputError(
+            f"{refuse}: it is not a {what} written by this tool; nothing was changed. Give a new "
+            f"file name, or move it away first"
+        )
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -40,8 +40,9 @@ def _resize(gray: np.ndarray, side: int) -> np.ndarray:
     if scale >= 1:
         return gray
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(gray.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX),
-                      dtype=np.float32)
+    return np.asarray(
+        Image.fromarray(gray.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32
+    )
 
 
 def otsu(values: np.ndarray, bins: int = 128) -> tuple[float, float]:
@@ -71,12 +72,14 @@ def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     small = _resize(gray, PAPER_SIDE)
     size = max(3, max(small.shape) // 3 | 1)
     median = median_filter(small, size=size, mode="nearest")
-    upper = percentile_filter(small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size,
-                              mode="nearest")
+    upper = percentile_filter(
+        small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size, mode="nearest"
+    )
     fooled = (upper - median if dark_ink else median - upper) > MIN_CONTRAST
     bg = np.where(fooled, upper, median)
-    return np.asarray(Image.fromarray(bg.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR),
-                      dtype=np.float32)
+    return np.asarray(
+        Image.fromarray(bg.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32
+    )
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -121,8 +124,12 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     top_, bottom, left, right = boxes[main][0].start, boxes[main][0].stop, boxes[main][1].start, boxes[main][1].stop
     # Marks within half the main mark's size of it belong to the same glyph (a 5's bar, an i's dot).
     my, mx = (bottom - top_) // 2 + 2, (right - left) // 2 + 2
-    near = np.array([b[0].start < bottom + my and b[0].stop > top_ - my and b[1].start < right + mx
-                     and b[1].stop > left - mx for b in boxes])
+    near = np.array(
+        [
+            b[0].start < bottom + my and b[0].stop > top_ - my and b[1].start < right + mx and b[1].stop > left - mx
+            for b in boxes
+        ]
+    )
     group = candidate & near
     if mass[group].sum() < MIN_MAIN_SHARE * mass[candidate].sum():
         raise NoInkError("no clear ink: the picture holds many scattered marks, not one drawing")

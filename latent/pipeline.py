@@ -8,10 +8,10 @@ progress and tests can stay quiet.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -21,8 +21,15 @@ from .data import Dataset, load_dataset, source_folders
 from .detector import DetectorConfig
 from .errors import ConfigError, LatentError
 from .gaussian import REG_COVAR
-from .model import (AUTOENCODER_FILE, CALIBRATION_FILE, DETECTOR_FILE, MAP_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE,
-                    LatentModel)
+from .model import (
+    AUTOENCODER_FILE,
+    CALIBRATION_FILE,
+    DETECTOR_FILE,
+    MAP_FILE,
+    MIXTURE_FILE,
+    SINGLE_MIXTURE_FILE,
+    LatentModel,
+)
 from .progress import progress_bar
 from .train import TrainConfig
 
@@ -72,8 +79,16 @@ def _quiet(_: str) -> None:
     pass
 
 
-def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command: str | None = None,
-                 log: Callable[[str], None] = _quiet, progress: bool = False, dataset: Dataset | None = None) -> dict:
+def train_bundle(
+    cfg: PipelineConfig,
+    out: str | Path,
+    *,
+    data_dir=None,
+    command: str | None = None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+    dataset: Dataset | None = None,
+) -> dict:
     """Run the whole pipeline and write a bundle to `out`. Returns the manifest.
 
     `out` is checked first (see latent/outputs.py: only an absent or empty folder, or a bundle this
@@ -83,11 +98,11 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     from safetensors.torch import save_file
 
     from .autoencoder import Autoencoder
+    from .catalog import dataset_info
+    from .foreign import fit_none_rule
     from .mixture import ClassGaussianMixture
     from .projection import LatentMap, component_ellipses, fit_umap
     from .single_mixture import SingleGaussianMixture
-    from .catalog import dataset_info
-    from .foreign import fit_none_rule
     from .train import encode_images, reconstruction_mse, train_autoencoder
 
     started = time.time()
@@ -98,8 +113,10 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         log(f"      note: {old} looks like what an interrupted run left; delete it if no other run is writing")
     log(f"[1/6] loading {cfg.dataset}")
     ds = dataset if dataset is not None else load_dataset(cfg.dataset, data_dir, progress=progress)
-    log(f"      {len(ds.x_train)} train / {len(ds.x_val)} validation / {len(ds.x_test)} test images, "
-        f"{ds.n_classes} classes, from {ds.source}")
+    log(
+        f"      {len(ds.x_train)} train / {len(ds.x_val)} validation / {len(ds.x_test)} test images, "
+        f"{ds.n_classes} classes, from {ds.source}"
+    )
     if Path(ds.source).is_dir():  # where the data was actually found
         guard = output_guard(cfg.dataset, [*guard["contains"], Path(ds.source)])
         outputs.check_bundle_target(out, **guard)
@@ -110,38 +127,64 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     model = Autoencoder(cfg.autoencoder)
 
     def on_epoch(r: dict) -> None:
-        log(f"      epoch {r['epoch']:>2}/{cfg.training.epochs}  train loss {r['train_loss']:.4f}  "
-            f"val loss {r['val_loss']:.4f}  val mse {r['val_mse']:.4f}  {r['seconds']:.0f}s")
+        log(
+            f"      epoch {r['epoch']:>2}/{cfg.training.epochs}  train loss {r['train_loss']:.4f}  "
+            f"val loss {r['val_loss']:.4f}  val mse {r['val_mse']:.4f}  {r['seconds']:.0f}s"
+        )
 
-    history = train_autoencoder(model, ds.x_train, ds.x_val, cfg.training, on_epoch=on_epoch, progress=progress,
-                                y_train=ds.y_train)
+    history = train_autoencoder(
+        model, ds.x_train, ds.x_val, cfg.training, on_epoch=on_epoch, progress=progress, y_train=ds.y_train
+    )
     model.cpu()
 
     log("[3/6] encoding and fitting one Gaussian mixture per class")
     z_train, z_val, z_test = (encode_images(model, x) for x in (ds.x_train, ds.x_val, ds.x_test))
     mc = cfg.mixture
-    mixture = ClassGaussianMixture(mc.n_components, covariance_type=mc.covariance_type, reg_covar=mc.reg_covar,
-                                   class_prior=mc.class_prior, max_components=mc.max_components,
-                                   random_state=cfg.training.seed)
+    mixture = ClassGaussianMixture(
+        mc.n_components,
+        covariance_type=mc.covariance_type,
+        reg_covar=mc.reg_covar,
+        class_prior=mc.class_prior,
+        max_components=mc.max_components,
+        random_state=cfg.training.seed,
+    )
     with progress_bar(total=ds.n_classes, desc="mixtures", unit="class", enabled=progress) as bar:
         mixture.fit(z_train, ds.y_train, progress=lambda i, n: bar.update(1))
-    single = SingleGaussianMixture(covariance_type=mc.covariance_type, reg_covar=mc.reg_covar,
-                                   random_state=cfg.training.seed).fit(z_train, ds.y_train)
+    single = SingleGaussianMixture(
+        covariance_type=mc.covariance_type, reg_covar=mc.reg_covar, random_state=cfg.training.seed
+    ).fit(z_train, ds.y_train)
 
     info = dataset_info(cfg.dataset)
-    log("[4/6] the 'none' answer: " + ("training its detector on generated foreign inputs, then " if
-                                      cfg.detector is not None and info.foreign else "")
-        + "calibrating its tests on the validation split")
-    none_rule = fit_none_rule(model, mixture, info, ds.x_train, ds.y_train, ds.x_val, ds.y_val,
-                              augment_cfg=cfg.training.augment if cfg.training.denoise else None,
-                              detector_cfg=cfg.detector, rates={"likelihood": cfg.reject_rate}, log=log,
-                              progress=progress)
+    log(
+        "[4/6] the 'none' answer: "
+        + (
+            "training its detector on generated foreign inputs, then "
+            if cfg.detector is not None and info.foreign
+            else ""
+        )
+        + "calibrating its tests on the validation split"
+    )
+    none_rule = fit_none_rule(
+        model,
+        mixture,
+        info,
+        ds.x_train,
+        ds.y_train,
+        ds.x_val,
+        ds.y_val,
+        augment_cfg=cfg.training.augment if cfg.training.denoise else None,
+        detector_cfg=cfg.detector,
+        rates={"likelihood": cfg.reject_rate},
+        log=log,
+        progress=progress,
+    )
 
     n_map = min(cfg.map.n_points, len(z_test))
     log(f"[5/6] laying out {n_map} test codes with UMAP (the first run in a process compiles numba: ~1 min)")
     pick = np.sort(np.random.default_rng(cfg.training.seed).choice(len(z_test), n_map, replace=False))
-    coords = fit_umap(z_test[pick], n_neighbors=cfg.map.n_neighbors, min_dist=cfg.map.min_dist,
-                      random_state=cfg.training.seed)
+    coords = fit_umap(
+        z_test[pick], n_neighbors=cfg.map.n_neighbors, min_dist=cfg.map.min_dist, random_state=cfg.training.seed
+    )
     # Stored codes are float16 (half the bytes of a 64-d map, well inside the shipped 10 MB); the map,
     # its ellipses and every later placement use exactly those stored values.
     map_codes = z_test[pick].astype(np.float16)
@@ -161,25 +204,45 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / AUTOENCODER_FILE))
         artifacts.write_npz(tmp / MIXTURE_FILE, mixture.to_arrays())
         artifacts.write_npz(tmp / SINGLE_MIXTURE_FILE, single.to_arrays())
-        artifacts.write_npz(tmp / MAP_FILE, {
-            "codes": map_codes, "coords": coords.astype(np.float32),
-            "labels": ds.y_test[pick].astype(np.int16), "test_index": pick.astype(np.int32),
-            "ellipse_index": ell_index, "ellipse_centers": ell_centers, "ellipse_covariances": ell_covs})
+        artifacts.write_npz(
+            tmp / MAP_FILE,
+            {
+                "codes": map_codes,
+                "coords": coords.astype(np.float32),
+                "labels": ds.y_test[pick].astype(np.int16),
+                "test_index": pick.astype(np.int32),
+                "ellipse_index": ell_index,
+                "ellipse_centers": ell_centers,
+                "ellipse_covariances": ell_covs,
+            },
+        )
         artifacts.write_npz(tmp / CALIBRATION_FILE, none_rule.arrays)
         if none_rule.detector is not None:
             save_file({k: v.contiguous() for k, v in none_rule.detector.state_dict().items()}, str(tmp / DETECTOR_FILE))
         write_map_inverse(tmp, latent_map, mixture)
-        manifest = artifacts.write_manifest(tmp, {
-            "name": out.name,
-            "dataset": {"name": cfg.dataset, "class_names": ds.class_names, "source": ds.source,
-                        "n_train": int(len(ds.x_train)), "n_val": int(len(ds.x_val)), "n_test": int(len(ds.x_test))},
-            "config": {**cfg.to_dict(), "mixture": mixture_params(mixture)},
-            "calibration": {**none_rule.calibration, "val_rejection_rate": cfg.reject_rate,
-                            "score": "max over classes of log p(z | class)"},
-            "metrics": metrics,
-            "history": history,
-            "command": command or artifacts.current_command(),
-        })
+        manifest = artifacts.write_manifest(
+            tmp,
+            {
+                "name": out.name,
+                "dataset": {
+                    "name": cfg.dataset,
+                    "class_names": ds.class_names,
+                    "source": ds.source,
+                    "n_train": int(len(ds.x_train)),
+                    "n_val": int(len(ds.x_val)),
+                    "n_test": int(len(ds.x_test)),
+                },
+                "config": {**cfg.to_dict(), "mixture": mixture_params(mixture)},
+                "calibration": {
+                    **none_rule.calibration,
+                    "val_rejection_rate": cfg.reject_rate,
+                    "score": "max over classes of log p(z | class)",
+                },
+                "metrics": metrics,
+                "history": history,
+                "command": command or artifacts.current_command(),
+            },
+        )
         tmp.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
         for path in tmp.iterdir():
             path.chmod(0o644)
@@ -187,8 +250,10 @@ def train_bundle(cfg: PipelineConfig, out: str | Path, *, data_dir=None, command
     except BaseException:
         outputs.discard(tmp)  # this run's staging folder (gone already once it has been moved in)
         raise
-    log(f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
-        f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s")
+    log(
+        f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
+        f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s"
+    )
     return manifest
 
 
@@ -202,9 +267,11 @@ def check_class_sizes(ds: Dataset, n_components) -> None:
     need = n_components if isinstance(n_components, int) else 1
     counts = np.bincount(ds.y_train, minlength=ds.n_classes)
     for c in np.flatnonzero(counts < need):
-        raise ConfigError(f"class {ds.class_names[c]!r} of {ds.name} has {counts[c]} training images, fewer than "
-                          f"the {need} mixture components asked for; use --components {max(1, int(counts.min()))} "
-                          f"or give it more images")
+        raise ConfigError(
+            f"class {ds.class_names[c]!r} of {ds.name} has {counts[c]} training images, fewer than "
+            f"the {need} mixture components asked for; use --components {max(1, int(counts.min()))} "
+            f"or give it more images"
+        )
 
 
 def write_map_inverse(directory: Path, latent_map, mixture) -> None:
@@ -233,7 +300,7 @@ def compute_metrics(mixture, single, ds: Dataset, z_train, z_val, z_test) -> dic
         "test_accuracy": float(np.mean(pred_test == ds.y_test)),
         "single_mixture_train_accuracy": float(np.mean(single.predict(z_train) == ds.y_train)),
         "single_mixture_test_accuracy": float(np.mean(single.predict(z_test) == ds.y_test)),
-        "per_class_test_accuracy": {name: float(a) for name, a in zip(ds.class_names, per_class)},
+        "per_class_test_accuracy": {name: float(a) for name, a in zip(ds.class_names, per_class, strict=True)},
         "confusion_matrix": confusion.tolist(),
         "test_mean_log_likelihood": float(np.mean(mixture.score_samples(z_test))),
     }
@@ -246,10 +313,16 @@ def calibration_metrics(mixture, z_test, y_test, temperature: float) -> dict:
     ll, log_prior = mixture.log_likelihoods(z_test), np.log(mixture.class_prior_)
     y = np.searchsorted(mixture.classes_, y_test)
     before, after = (reliability(tempered_proba(ll, log_prior, t), y) for t in (1.0, temperature))
-    curve = {name: {"confidence": r.confidence.tolist(), "accuracy": r.accuracy.tolist(), "count": r.count.tolist()}
-             for name, r in (("uncalibrated", before), ("calibrated", after))}
-    return {"temperature": float(temperature), "test_ece_uncalibrated": before.ece, "test_ece": after.ece,
-            "test_reliability": curve}
+    curve = {
+        name: {"confidence": r.confidence.tolist(), "accuracy": r.accuracy.tolist(), "count": r.count.tolist()}
+        for name, r in (("uncalibrated", before), ("calibrated", after))
+    }
+    return {
+        "temperature": float(temperature),
+        "test_ece_uncalibrated": before.ece,
+        "test_ece": after.ece,
+        "test_reliability": curve,
+    }
 
 
 def evaluate_bundle(model: LatentModel, dataset: Dataset, log: Callable[[str], None] = _quiet) -> dict:
@@ -257,8 +330,10 @@ def evaluate_bundle(model: LatentModel, dataset: Dataset, log: Callable[[str], N
     from .train import reconstruction_mse
 
     if dataset.class_names != model.class_names:
-        raise LatentError(f"dataset {dataset.name} has classes {dataset.class_names}, "
-                          f"but model {model.name} was trained on {model.class_names}")
+        raise LatentError(
+            f"dataset {dataset.name} has classes {dataset.class_names}, "
+            f"but model {model.name} was trained on {model.class_names}"
+        )
     log(f"encoding {len(dataset.x_train)} train, {len(dataset.x_val)} validation, {len(dataset.x_test)} test images")
     z_train, z_val, z_test = (model.encode(x) for x in (dataset.x_train, dataset.x_val, dataset.x_test))
     log("classifying")
@@ -271,9 +346,16 @@ def evaluate_bundle(model: LatentModel, dataset: Dataset, log: Callable[[str], N
     return metrics
 
 
-def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: DetectorConfig | None = None,
-                     rates: dict | None = None, command: str | None = None, log: Callable[[str], None] = _quiet,
-                     progress: bool = False) -> dict:
+def calibrate_bundle(
+    directory: str | Path,
+    *,
+    data_dir=None,
+    detector_cfg: DetectorConfig | None = None,
+    rates: dict | None = None,
+    command: str | None = None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+) -> dict:
     """Fit the "none" answer (detector, thresholds, temperature) of an existing bundle, as `train` does in
     its stage 4, without retraining its autoencoder or mixtures; the bundle gets the new detector and
     calibration files and a manifest that records them. Returns the new manifest.
@@ -293,16 +375,28 @@ def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: Dete
     name = model.manifest["dataset"]["name"]
     ds = load_dataset(name, data_dir, progress=progress)
     if ds.class_names != model.class_names:
-        raise LatentError(f"dataset {name} has classes {ds.class_names}, but {directory} was trained on "
-                          f"{model.class_names}")
+        raise LatentError(
+            f"dataset {name} has classes {ds.class_names}, but {directory} was trained on {model.class_names}"
+        )
     if detector_cfg is None:  # the bundle's own recipe when it has one: calibrating again reproduces it
         stored = model.manifest["config"].get("detector")
         detector_cfg = DetectorConfig.from_dict(stored) if stored else DetectorConfig()
     rates = {"likelihood": model.manifest["calibration"].get("val_rejection_rate", 0.005), **(rates or {})}
     log(f"fitting the 'none' answer of {directory} on {name}")
-    fit = fit_none_rule(model.autoencoder, model.mixture, dataset_info(name), ds.x_train, ds.y_train, ds.x_val,
-                        ds.y_val, augment_cfg=augment_of(model.manifest), detector_cfg=detector_cfg, rates=rates,
-                        log=log, progress=progress)
+    fit = fit_none_rule(
+        model.autoencoder,
+        model.mixture,
+        dataset_info(name),
+        ds.x_train,
+        ds.y_train,
+        ds.x_val,
+        ds.y_val,
+        augment_cfg=augment_of(model.manifest),
+        detector_cfg=detector_cfg,
+        rates=rates,
+        log=log,
+        progress=progress,
+    )
     staged = outputs.staging_folder(directory)
     try:
         for file in model.manifest["files"]:
@@ -314,13 +408,18 @@ def calibrate_bundle(directory: str | Path, *, data_dir=None, detector_cfg: Dete
         manifest = dict(model.manifest)
         manifest.pop("files", None)
         manifest["config"] = {**manifest["config"], "detector": detector_cfg.to_dict()}
-        manifest["calibration"] = {**fit.calibration, "val_rejection_rate": rates["likelihood"],
-                                   "score": "max over classes of log p(z | class)",
-                                   "command": command or artifacts.current_command(),
-                                   "calibrated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        manifest["calibration"] = {
+            **fit.calibration,
+            "val_rejection_rate": rates["likelihood"],
+            "score": "max over classes of log p(z | class)",
+            "command": command or artifacts.current_command(),
+            "calibrated": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         z_test = model.encode(ds.x_test)
-        manifest["metrics"] = {**manifest.get("metrics", {}),
-                               **calibration_metrics(model.mixture, z_test, ds.y_test, fit.calibration["temperature"])}
+        manifest["metrics"] = {
+            **manifest.get("metrics", {}),
+            **calibration_metrics(model.mixture, z_test, ds.y_test, fit.calibration["temperature"]),
+        }
         manifest = artifacts.write_manifest(staged, manifest)
         staged.chmod(0o755)
         for path in staged.iterdir():

@@ -26,8 +26,8 @@ class names come from the bundle: every text given to these functions is shown a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -42,10 +42,36 @@ from .text import escape_plotly
 # least 17 CIELAB units apart (Tableau 10 had pairs under 2); the violet is >= 25 from the other nine and keeps
 # 3:1 contrast on both Streamlit backgrounds. Datasets with more classes continue with a longer palette
 # (colour alone cannot carry 11+ classes).
-PETROFF10 = ["#3F90DA", "#FFA90E", "#BD1F01", "#94A4A2", "#832DB6", "#A96B59", "#E76300", "#B9AC70", "#7245FA",
-             "#92DADD"]
-EXTRA = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
-         "#17BECF", "#AEC7E8", "#FFBB78", "#98DF8A", "#FF9896", "#C5B0D5", "#C49C94"]
+PETROFF10 = [
+    "#3F90DA",
+    "#FFA90E",
+    "#BD1F01",
+    "#94A4A2",
+    "#832DB6",
+    "#A96B59",
+    "#E76300",
+    "#B9AC70",
+    "#7245FA",
+    "#92DADD",
+]
+EXTRA = [
+    "#1F77B4",
+    "#FF7F0E",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+    "#AEC7E8",
+    "#FFBB78",
+    "#98DF8A",
+    "#FF9896",
+    "#C5B0D5",
+    "#C49C94",
+]
 NONE_COLOR = "#7F7F7F"
 # Neutral marks (reference lines, error bars, secondary text) in a mid grey that keeps 3:1 contrast on both
 # Streamlit's white and its near-black background; figures never fix a background or a text colour, so the
@@ -78,7 +104,7 @@ def _copy(fig: go.Figure) -> go.Figure:
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -101,7 +127,7 @@ class Ellipses:
     weights: np.ndarray
 
     @classmethod
-    def from_model(cls, model) -> "Ellipses":
+    def from_model(cls, model) -> Ellipses:
         """The ellipses stored in a loaded `LatentModel` bundle, with their mixture weights."""
         index = np.asarray(model.ellipse_index, dtype=np.int64)
         weights = model.mixture.weights_[index[:, 0], index[:, 1]]
@@ -127,13 +153,28 @@ def subsample(n: int, max_points: int | None, *, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
 
 
-def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *,
-               ellipses: Ellipses | None = None, hover_images: Sequence[str] | None = None,
-               max_points: int | None = None, n_std: float = 1.5, point_size: float | None = None,
-               opacity: float = 0.55, height: int = 560, title: str | None = None, points: bool = True,
-               extent: Sequence[float] | None = None, spots: tuple[np.ndarray, np.ndarray] | None = None,
-               spot_stride: int = 1,
-               density=None, shade: bool = True, threshold: float | None = None, webgl: bool = False) -> go.Figure:
+def latent_map(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    ellipses: Ellipses | None = None,
+    hover_images: Sequence[str] | None = None,
+    max_points: int | None = None,
+    n_std: float = 1.5,
+    point_size: float | None = None,
+    opacity: float = 0.55,
+    height: int = 560,
+    title: str | None = None,
+    points: bool = True,
+    extent: Sequence[float] | None = None,
+    spots: tuple[np.ndarray, np.ndarray] | None = None,
+    spot_stride: int = 1,
+    density=None,
+    shade: bool = True,
+    threshold: float | None = None,
+    webgl: bool = False,
+) -> go.Figure:
     """The 2-D map of stored latent codes, coloured by class, with the mixture components on top.
 
     Parameters
@@ -201,8 +242,18 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
     if spots is not None:
         _add_spots(fig, spots, names, density, threshold, spot_stride, scatter)
     if points:
-        _add_points(fig, coords, labels, names, colors, subsample(len(coords), max_points), hover_images,
-                    point_size, opacity, scatter)
+        _add_points(
+            fig,
+            coords,
+            labels,
+            names,
+            colors,
+            subsample(len(coords), max_points),
+            hover_images,
+            point_size,
+            opacity,
+            scatter,
+        )
     if ellipses is not None and len(ellipses):
         _add_ellipses(fig, ellipses, names, colors, n_std, legend=not points, ring=HIT_RING * (x1 - x0))
     _map_layout(fig, height=height, title=title, hover_font=HOVER_FONT if hover_images is not None else None)
@@ -220,18 +271,24 @@ def _extent(coords: np.ndarray, margin: float = 0.04) -> tuple[float, float, flo
     return lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]
 
 
-def _add_points(fig, coords, labels, names, colors, keep, hover_images, point_size, opacity,
-                scatter=go.Scatter) -> None:
+def _add_points(
+    fig, coords, labels, names, colors, keep, hover_images, point_size, opacity, scatter=go.Scatter
+) -> None:
     """One clickable trace of test points per class (customdata [POINT, global index])."""
     if point_size is None:
         point_size = 7 if len(keep) <= 1000 else 5 if len(keep) <= 4000 else 4
     for c, name in enumerate(names):
         idx = keep[labels[keep] == c]
         trace = dict(  # float32 positions and int32 ids: half the bytes sent on every rerun
-            x=coords[idx, 0].astype(np.float32), y=coords[idx, 1].astype(np.float32), mode="markers", name=name,
-            legendgroup=f"class{c}", marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
+            x=coords[idx, 0].astype(np.float32),
+            y=coords[idx, 1].astype(np.float32),
+            mode="markers",
+            name=name,
+            legendgroup=f"class{c}",
+            marker=dict(size=point_size, color=colors[c], opacity=opacity, line=dict(width=0)),
             customdata=np.stack([np.full(len(idx), POINT), idx], axis=1).astype(np.int32),
-            unselected=dict(marker=dict(opacity=opacity)))
+            unselected=dict(marker=dict(opacity=opacity)),
+        )
         if hover_images is not None:
             trace["hovertext"] = [hover_images[i] for i in idx]
             trace["hovertemplate"] = f"<b>{name}</b> · test image %{{customdata[1]}}<br>%{{hovertext}}<extra></extra>"
@@ -251,16 +308,41 @@ def _add_density(fig: go.Figure, density, threshold: float | None) -> None:
     high = max(float(np.quantile(ll, 0.99)), low + 1e-6)
     t = np.clip((ll - low) / (high - low), -0.1, 1.0)  # < 0: below the threshold
     blue = "76,120,168"
-    scale = [[0.0, "rgba(127,127,127,0.45)"], [0.0909, "rgba(127,127,127,0.45)"],
-             [0.0910, f"rgba({blue},0.0)"], [1.0, f"rgba({blue},0.42)"]]  # z from -0.1 to 1
-    fig.add_trace(go.Heatmap(
-        x=xs, y=ys, z=t.astype(np.float32), zmin=-0.1, zmax=1.0, colorscale=scale, showscale=False,
-        hoverinfo="skip", zsmooth="best", meta=dict(kind="density")))
+    scale = [
+        [0.0, "rgba(127,127,127,0.45)"],
+        [0.0909, "rgba(127,127,127,0.45)"],
+        [0.0910, f"rgba({blue},0.0)"],
+        [1.0, f"rgba({blue},0.42)"],
+    ]  # z from -0.1 to 1
+    fig.add_trace(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=t.astype(np.float32),
+            zmin=-0.1,
+            zmax=1.0,
+            colorscale=scale,
+            showscale=False,
+            hoverinfo="skip",
+            zsmooth="best",
+            meta=dict(kind="density"),
+        )
+    )
     if threshold is not None and ll.min() < threshold < ll.max():
-        fig.add_trace(go.Contour(
-            x=xs, y=ys, z=ll.astype(np.float32), showscale=False, hoverinfo="skip", name="“none” below this",
-            showlegend=False, contours=dict(start=float(threshold), end=float(threshold), size=1.0, coloring="none"),
-            line=dict(color=NONE_COLOR, width=1.5), meta=dict(kind="threshold")))
+        fig.add_trace(
+            go.Contour(
+                x=xs,
+                y=ys,
+                z=ll.astype(np.float32),
+                showscale=False,
+                hoverinfo="skip",
+                name="“none” below this",
+                showlegend=False,
+                contours=dict(start=float(threshold), end=float(threshold), size=1.0, coloring="none"),
+                line=dict(color=NONE_COLOR, width=1.5),
+                meta=dict(kind="threshold"),
+            )
+        )
 
 
 def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1, scatter=go.Scatter) -> None:
@@ -269,16 +351,26 @@ def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1
     gx, gy = np.meshgrid(xs, ys)
     xy = np.stack([gx.ravel(), gy.ravel()], axis=1)
     cells = (np.arange(0, len(ys), stride)[:, None] * len(xs) + np.arange(0, len(xs), stride)[None, :]).ravel()
-    style = dict(mode="markers", showlegend=False, meta=dict(kind="spots"),
-                 marker=dict(size=6, opacity=0, symbol="circle-open", line=dict(width=3)),
-                 selected=dict(marker=dict(opacity=1, size=18, color=SPOT_COLOR)),
-                 unselected=dict(marker=dict(opacity=0)))
+    style = dict(
+        mode="markers",
+        showlegend=False,
+        meta=dict(kind="spots"),
+        marker=dict(size=6, opacity=0, symbol="circle-open", line=dict(width=3)),
+        selected=dict(marker=dict(opacity=1, size=18, color=SPOT_COLOR)),
+        unselected=dict(marker=dict(opacity=0)),
+    )
     click = "<br><i>click to decode this spot</i><extra></extra>"
     if density is None:
-        fig.add_trace(scatter(x=xy[cells, 0].astype(np.float32), y=xy[cells, 1].astype(np.float32), name="spots",
-                                 hovertemplate=click[4:],
-                                 customdata=np.stack([np.full(len(cells), SPOT), cells], axis=1).astype(np.int32),
-                                 **style))
+        fig.add_trace(
+            scatter(
+                x=xy[cells, 0].astype(np.float32),
+                y=xy[cells, 1].astype(np.float32),
+                name="spots",
+                hovertemplate=click[4:],
+                customdata=np.stack([np.full(len(cells), SPOT), cells], axis=1).astype(np.int32),
+                **style,
+            )
+        )
         return
     ll = np.asarray(density.log_likelihood, dtype=np.float64).ravel()
     predicted = np.asarray(density.predicted).ravel()
@@ -292,32 +384,57 @@ def _add_spots(fig: go.Figure, spots, names, density, threshold, stride: int = 1
             text = f"<b>unlikely code</b> (“none” below {threshold:.0f})"
         else:
             text = f"looks like <b>{name}</b>"
-        fig.add_trace(scatter(
-            x=xy[group, 0].astype(np.float32), y=xy[group, 1].astype(np.float32), name=f"spots: {name or 'none'}",
-            customdata=np.stack([np.full(len(group), SPOT), group, ll[group]], axis=1).astype(np.float32),
-            hovertemplate=f"{text} · log-likelihood %{{customdata[2]:.0f}}" + click, **style))
+        fig.add_trace(
+            scatter(
+                x=xy[group, 0].astype(np.float32),
+                y=xy[group, 1].astype(np.float32),
+                name=f"spots: {name or 'none'}",
+                customdata=np.stack([np.full(len(group), SPOT), group, ll[group]], axis=1).astype(np.float32),
+                hovertemplate=f"{text} · log-likelihood %{{customdata[2]:.0f}}" + click,
+                **style,
+            )
+        )
 
 
-def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False,
-                  ring: float = 0.0) -> None:
+def _add_ellipses(
+    fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std: float, legend: bool = False, ring: float = 0.0
+) -> None:
     """Outlines, centre markers (for the eye) and, last, their invisible hit markers (which take the
     clicks: see the module docstring); `class_names` are already escaped for plotly. Styles are numbered
     by weight within their class (latent.styles), as on every page."""
     numbers = ellipses.style_numbers()
-    for j, ((c, _), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances)):
+    for j, ((c, _), center, cov) in enumerate(zip(ellipses.index, ellipses.centers, ellipses.covariances, strict=True)):
         outline = ellipse_points(center, cov, n_std).astype(np.float32)
-        fig.add_trace(go.Scatter(
-            x=outline[:, 0], y=outline[:, 1], mode="lines", name=f"{class_names[c]} · style {numbers[j]}",
-            legendgroup=f"class{c}", showlegend=False, hoverinfo="skip",
-            line=dict(color=_rgba(colors[c], 0.8), width=1.2), meta=dict(kind="ellipse", row=j)))
+        fig.add_trace(
+            go.Scatter(
+                x=outline[:, 0],
+                y=outline[:, 1],
+                mode="lines",
+                name=f"{class_names[c]} · style {numbers[j]}",
+                legendgroup=f"class{c}",
+                showlegend=False,
+                hoverinfo="skip",
+                line=dict(color=_rgba(colors[c], 0.8), width=1.2),
+                meta=dict(kind="ellipse", row=j),
+            )
+        )
     by_class = [(c, name, np.flatnonzero(ellipses.index[:, 0] == c)) for c, name in enumerate(class_names)]
     for c, name, rows in by_class:
         if len(rows):
-            fig.add_trace(go.Scatter(
-                x=ellipses.centers[rows, 0], y=ellipses.centers[rows, 1], mode="markers", name=name,
-                legendgroup=f"class{c}", showlegend=legend, hoverinfo="skip",
-                marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.2)),
-                unselected=dict(marker=dict(opacity=1)), meta=dict(kind="centres")))
+            fig.add_trace(
+                go.Scatter(
+                    x=ellipses.centers[rows, 0],
+                    y=ellipses.centers[rows, 1],
+                    mode="markers",
+                    name=name,
+                    legendgroup=f"class{c}",
+                    showlegend=legend,
+                    hoverinfo="skip",
+                    marker=dict(symbol="diamond", size=11, color=colors[c], line=dict(color="white", width=1.2)),
+                    unselected=dict(marker=dict(opacity=1)),
+                    meta=dict(kind="centres"),
+                )
+            )
     angles = np.linspace(0, 2 * np.pi, 7)[:-1]
     offsets = np.concatenate([[[0.0, 0.0]], ring * np.stack([np.cos(angles), np.sin(angles)], axis=1)])  # (7, 2)
     for c, name, rows in by_class:
@@ -325,24 +442,44 @@ def _add_ellipses(fig: go.Figure, ellipses: Ellipses, class_names, colors, n_std
             continue
         xy = (ellipses.centers[rows][:, None, :] + offsets[None]).reshape(-1, 2)  # 7 per marker
         rep = np.repeat(rows, len(offsets))
-        fig.add_trace(go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{name} · styles", legendgroup=f"class{c}", showlegend=False,
-            customdata=np.stack([np.full(len(rep), COMPONENT), rep, numbers[rep],
-                                 ellipses.weights[rep] * 100], axis=1),
-            hovertemplate=(f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
-                           "<br><i>click to see its samples</i><extra></extra>"),
-            marker=dict(size=6, opacity=0), selected=dict(marker=dict(opacity=0)),
-            unselected=dict(marker=dict(opacity=0)), meta=dict(kind="hits")))
+        fig.add_trace(
+            go.Scatter(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                mode="markers",
+                name=f"{name} · styles",
+                legendgroup=f"class{c}",
+                showlegend=False,
+                customdata=np.stack(
+                    [np.full(len(rep), COMPONENT), rep, numbers[rep], ellipses.weights[rep] * 100], axis=1
+                ),
+                hovertemplate=(
+                    f"<b>{name}</b> · style %{{customdata[2]:.0f}}<br>weight %{{customdata[3]:.0f}}%"
+                    "<br><i>click to see its samples</i><extra></extra>"
+                ),
+                marker=dict(size=6, opacity=0),
+                selected=dict(marker=dict(opacity=0)),
+                unselected=dict(marker=dict(opacity=0)),
+                meta=dict(kind="hits"),
+            )
+        )
 
 
 def _map_layout(fig: go.Figure, *, height: int, title: str | None, hover_font: str | None = None) -> None:
     fig.update_layout(
-        height=height, margin=_MAP_MARGIN if title is None else dict(_MAP_MARGIN, t=48),
+        height=height,
+        margin=_MAP_MARGIN if title is None else dict(_MAP_MARGIN, t=48),
         title=dict(text=title) if title else None,
-        legend=dict(orientation="h", yanchor="top", y=-0.01, xanchor="left", x=0, itemsizing="constant",
-                    title=dict(text="")),
-        xaxis=dict(visible=False), yaxis=dict(visible=False), uirevision="map", clickmode="event+select",
-        dragmode="pan", hovermode="closest", plot_bgcolor="rgba(0,0,0,0)",
+        legend=dict(
+            orientation="h", yanchor="top", y=-0.01, xanchor="left", x=0, itemsizing="constant", title=dict(text="")
+        ),
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        uirevision="map",
+        clickmode="event+select",
+        dragmode="pan",
+        hovermode="closest",
+        plot_bgcolor="rgba(0,0,0,0)",
         hoverlabel=dict(font=dict(family=hover_font), align="left") if hover_font else dict(align="left"),
     )
 
@@ -379,8 +516,16 @@ class _FrozenFigure(go.Figure):
         return getattr(self, "_frozen_dict", None) or super().to_dict()
 
 
-def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", symbol: str = "star",
-                size: float = 18, text: Sequence[str] | None = None) -> go.Figure:
+def map_markers(
+    fig: go.Figure,
+    xy: np.ndarray,
+    *,
+    name: str,
+    color: str = "#111111",
+    symbol: str = "star",
+    size: float = 18,
+    text: Sequence[str] | None = None,
+) -> go.Figure:
     """A copy of a map figure with extra markers on top (a drawing, a sample...).
 
     xy : array of shape (m, 2). `text` (m strings) is shown on hover. Built with `from_spec` (no copy or
@@ -388,15 +533,33 @@ def map_markers(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111
     """
     xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
     name, text = escape_plotly(name), _labels(text) if text is not None else None
-    return from_spec(fig.to_dict(), traces=[dict(
-        type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, text=text,
-        hovertemplate="%{text}<extra></extra>" if text is not None else f"{name}<extra></extra>",
-        marker=dict(symbol=symbol, size=size, color=color, line=dict(color="white", width=1.5)),
-        meta=dict(kind="overlay"))])
+    return from_spec(
+        fig.to_dict(),
+        traces=[
+            dict(
+                type="scatter",
+                x=xy[:, 0],
+                y=xy[:, 1],
+                mode="markers",
+                name=name,
+                text=text,
+                hovertemplate="%{text}<extra></extra>" if text is not None else f"{name}<extra></extra>",
+                marker=dict(symbol=symbol, size=size, color=color, line=dict(color="white", width=1.5)),
+                meta=dict(kind="overlay"),
+            )
+        ],
+    )
 
 
-def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111", current: np.ndarray | None = None,
-             text: Sequence[str] | None = None) -> go.Figure:
+def map_path(
+    fig: go.Figure,
+    xy: np.ndarray,
+    *,
+    name: str,
+    color: str = "#111111",
+    current: np.ndarray | None = None,
+    text: Sequence[str] | None = None,
+) -> go.Figure:
     """A copy of a map figure with a path drawn on it (start ●, end ■) and optionally the current point ★.
 
     xy : array of shape (m, 2), the path's map positions in order; current : array of shape (2,).
@@ -404,19 +567,46 @@ def map_path(fig: go.Figure, xy: np.ndarray, *, name: str, color: str = "#111111
     """
     xy = np.asarray(xy, dtype=np.float64)
     name, text = escape_plotly(name), _labels(text) if text is not None else None
-    traces = [
-        dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, text=text,
-             hovertemplate="%{text}<extra></extra>" if text is not None else None,
-             hoverinfo=None if text else "skip", line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
-             meta=dict(kind="path")),
-        dict(type="scatter", x=xy[[0, -1], 0], y=xy[[0, -1], 1], mode="markers", name=f"{name}: start / end",
-             hoverinfo="skip", showlegend=False, meta=dict(kind="ends"),
-             marker=dict(symbol=["circle", "square"], size=12, color=color, line=dict(color="white", width=1.5)))]
+    traces: list[dict] = [
+        dict(
+            type="scatter",
+            x=xy[:, 0],
+            y=xy[:, 1],
+            mode="lines+markers",
+            name=name,
+            text=text,
+            hovertemplate="%{text}<extra></extra>" if text is not None else None,
+            hoverinfo=None if text else "skip",
+            line=dict(color=color, width=2.5),
+            marker=dict(size=4, color=color),
+            meta=dict(kind="path"),
+        ),
+        dict(
+            type="scatter",
+            x=xy[[0, -1], 0],
+            y=xy[[0, -1], 1],
+            mode="markers",
+            name=f"{name}: start / end",
+            hoverinfo="skip",
+            showlegend=False,
+            meta=dict(kind="ends"),
+            marker=dict(symbol=["circle", "square"], size=12, color=color, line=dict(color="white", width=1.5)),
+        ),
+    ]
     if current is not None:
         cur = np.asarray(current, dtype=np.float64).reshape(2)
-        traces.append(dict(type="scatter", x=[cur[0]], y=[cur[1]], mode="markers", name="now", hoverinfo="skip",
-                           marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
-                           meta=dict(kind="current")))
+        traces.append(
+            dict(
+                type="scatter",
+                x=[cur[0]],
+                y=[cur[1]],
+                mode="markers",
+                name="now",
+                hoverinfo="skip",
+                marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
+                meta=dict(kind="current"),
+            )
+        )
     return from_spec(fig.to_dict(), traces=[{k: v for k, v in t.items() if v is not None} for t in traces])
 
 
@@ -498,22 +688,38 @@ class _Overlay(go.Figure):
 def now_star(xy, *, name: str = "now") -> dict:
     """The trace of the current point on a map (as map_path's `current`): a yellow star, dark-edged."""
     x, y = (float(v) for v in np.asarray(xy, dtype=np.float64).reshape(2))
-    return dict(type="scatter", x=[x], y=[y], mode="markers", name=escape_plotly(name), hoverinfo="skip",
-                marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
-                meta=dict(kind="current"))
+    return dict(
+        type="scatter",
+        x=[x],
+        y=[y],
+        mode="markers",
+        name=escape_plotly(name),
+        hoverinfo="skip",
+        marker=dict(symbol="star", size=20, color="#FFD400", line=dict(color="#111111", width=1.5)),
+        meta=dict(kind="current"),
+    )
 
 
 def t_line(t: float) -> dict:
     """A dotted vertical line at x = t across the plot (the current t on `path_probabilities`)."""
-    return dict(type="line", xref="x", yref="paper", x0=float(t), x1=float(t), y0=0, y1=1,
-                line=dict(color=NEUTRAL, width=1.5, dash="dot"))
+    return dict(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=float(t),
+        x1=float(t),
+        y0=0,
+        y1=1,
+        line=dict(color=NEUTRAL, width=1.5, dash="dot"),
+    )
 
 
 # --------------------------------------------------------------------------- classification
 
 
-def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted: int | None = None,
-                     height: int = 300) -> go.Figure:
+def probability_bars(
+    proba: np.ndarray, class_names: Sequence[str], *, predicted: int | None = None, height: int = 300
+) -> go.Figure:
     """Horizontal bars of p(class | z) for one input, the predicted class highlighted.
 
     proba : array of shape (n_classes,); predicted : class index, or None/-1 for "none" (all grey).
@@ -524,18 +730,38 @@ def probability_bars(proba: np.ndarray, class_names: Sequence[str], *, predicted
     colors = class_colors(len(class_names))
     bar_colors = [colors[i] if predicted is not None and i == predicted else MUTED_BAR for i in range(len(proba))]
     names = _labels(class_names)
-    bars = dict(type="bar", x=proba, y=names, orientation="h", marker=dict(color=bar_colors),
-                text=[f"{p:.0%}" for p in proba], textposition="outside", cliponaxis=False,
-                hovertemplate="%{y}: %{x:.1%}<extra></extra>")
-    layout = dict(height=height, margin=dict(l=8, r=40, t=8, b=8), showlegend=False, bargap=0.25,
-                  xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True),
-                  yaxis=dict(autorange="reversed", type="category"))
+    bars = dict(
+        type="bar",
+        x=proba,
+        y=names,
+        orientation="h",
+        marker=dict(color=bar_colors),
+        text=[f"{p:.0%}" for p in proba],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+    )
+    layout = dict(
+        height=height,
+        margin=dict(l=8, r=40, t=8, b=8),
+        showlegend=False,
+        bargap=0.25,
+        xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True),
+        yaxis=dict(autorange="reversed", type="category"),
+    )
     return go.Figure(dict(data=[bars], layout=layout), _validate=False)  # redrawn on every input: no validation
 
 
-def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[str], *,
-                       current_t: float | None = None, rejected: np.ndarray | None = None,
-                       min_peak: float = 0.05, height: int = 300) -> go.Figure:
+def path_probabilities(
+    t: np.ndarray,
+    proba: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    current_t: float | None = None,
+    rejected: np.ndarray | None = None,
+    min_peak: float = 0.05,
+    height: int = 300,
+) -> go.Figure:
     """p(class | z) along a path, one line per class that reaches `min_peak` somewhere.
 
     t : array of shape (n,) in [0, 1]; proba : array of shape (n, n_classes);
@@ -550,26 +776,44 @@ def path_probabilities(t: np.ndarray, proba: np.ndarray, class_names: Sequence[s
     names = _labels(class_names)
     fig = go.Figure()
     for c in np.flatnonzero(proba.max(axis=0) >= min_peak):
-        fig.add_trace(go.Scatter(x=t, y=proba[:, c], mode="lines", name=names[c],
-                                 line=dict(color=colors[c], width=3),
-                                 hovertemplate=f"{names[c]}: %{{y:.0%}} at t=%{{x:.2f}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=proba[:, c],
+                mode="lines",
+                name=names[c],
+                line=dict(color=colors[c], width=3),
+                hovertemplate=f"{names[c]}: %{{y:.0%}} at t=%{{x:.2f}}<extra></extra>",
+            )
+        )
     if rejected is not None:
         for start, stop in _runs(np.asarray(rejected, dtype=bool)):
-            fig.add_vrect(x0=t[start], x1=t[min(stop, len(t) - 1)], fillcolor=NONE_COLOR, opacity=0.15, line_width=0,
-                          annotation_text="none", annotation_position="top left")
+            fig.add_vrect(
+                x0=t[start],
+                x1=t[min(stop, len(t) - 1)],
+                fillcolor=NONE_COLOR,
+                opacity=0.15,
+                line_width=0,
+                annotation_text="none",
+                annotation_position="top left",
+            )
     if current_t is not None:
         fig.add_vline(x=float(current_t), line=dict(color=NEUTRAL, width=1.5, dash="dot"))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
-                      xaxis=dict(title="t (0 = source, 1 = target)", range=[0, 1]),
-                      yaxis=dict(title="p(class | z)", range=[0, 1.02], tickformat=".0%"),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        hovermode="x unified",
+        xaxis=dict(title="t (0 = source, 1 = target)", range=[0, 1]),
+        yaxis=dict(title="p(class | z)", range=[0, 1.02], tickformat=".0%"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
     return fig
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) index pairs of the True runs of a bool array (stop exclusive)."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
 # --------------------------------------------------------------------------- measures
@@ -610,8 +854,16 @@ def _colorbar_below(height: int, margin: dict, *, axis_px: int = 44) -> dict:
     """A horizontal colour bar under the x axis's ticks and title: the grid keeps the chart's whole width,
     which a phone needs (a bar beside a 10-column grid left ~28 px per cell)."""
     plot_px = max(height - margin["t"] - margin["b"], 1)
-    return dict(orientation="h", x=0.5, xanchor="center", y=-axis_px / plot_px, yanchor="top", thickness=10,
-                len=1.0, lenmode="fraction")
+    return dict(
+        orientation="h",
+        x=0.5,
+        xanchor="center",
+        y=-axis_px / plot_px,
+        yanchor="top",
+        thickness=10,
+        len=1.0,
+        lenmode="fraction",
+    )
 
 
 _HEATMAP_MARGIN = dict(l=8, r=8, t=8, b=84)
@@ -633,16 +885,34 @@ def kl_heatmap(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[str]
     shown = np.maximum(value, 0.0)
     z = np.log10(1.0 + shown)
     ticks = [v for v in (0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000) if v <= max(shown.max(), 1)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names, customdata=np.stack([value, stderr], axis=-1), colorscale="Viridis",
-        reversescale=True, text=[[_short(v) for v in row] for row in value],
-        texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=11 if n <= 10 else 9), xgap=1, ygap=1,
-        hovertemplate="KL(%{y} ‖ %{x}) = %{customdata[0]:.2f} ± %{customdata[1]:.2f} nats<extra></extra>",
-        colorbar=dict(title=dict(text="KL, nats", side="right"), tickvals=[np.log10(1 + v) for v in ticks],
-                      ticktext=[str(v) for v in ticks], **_colorbar_below(height, _HEATMAP_MARGIN))))
-    fig.update_layout(height=height, margin=_HEATMAP_MARGIN,
-                      xaxis=dict(title=dict(text="to class q", standoff=4), type="category", side="bottom"),
-                      yaxis=dict(title="from class p", type="category", autorange="reversed"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=names,
+            y=names,
+            customdata=np.stack([value, stderr], axis=-1),
+            colorscale="Viridis",
+            reversescale=True,
+            text=[[_short(v) for v in row] for row in value],
+            texttemplate="%{text}" if n <= 12 else None,
+            textfont=dict(size=11 if n <= 10 else 9),
+            xgap=1,
+            ygap=1,
+            hovertemplate="KL(%{y} ‖ %{x}) = %{customdata[0]:.2f} ± %{customdata[1]:.2f} nats<extra></extra>",
+            colorbar=dict(
+                title=dict(text="KL, nats", side="right"),
+                tickvals=[np.log10(1 + v) for v in ticks],
+                ticktext=[str(v) for v in ticks],
+                **_colorbar_below(height, _HEATMAP_MARGIN),
+            ),
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=_HEATMAP_MARGIN,
+        xaxis=dict(title=dict(text="to class q", standoff=4), type="category", side="bottom"),
+        yaxis=dict(title="from class p", type="category", autorange="reversed"),
+    )
     return fig
 
 
@@ -665,18 +935,37 @@ def entropy_chart(value: np.ndarray, stderr: np.ndarray, class_names: Sequence[s
     if value.shape != (len(class_names),) or stderr.shape != value.shape:
         raise ValueError(f"value and stderr must have {len(class_names)} entries")
     names = _labels(class_names)
-    fig = go.Figure(go.Scatter(
-        x=names, y=value, mode="markers", marker=dict(size=14, color=class_colors(len(names))),
-        error_y=dict(type="data", array=2 * stderr, visible=bool(np.any(stderr > 0)), thickness=1.5, width=6,
-                     color=NEUTRAL),
-        customdata=stderr, hovertemplate="H(%{x}) = %{y:.2f} ± %{customdata:.2f} nats<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
-                      xaxis=dict(title=None, type="category"), yaxis=dict(title="entropy, nats", zeroline=False))
+    fig = go.Figure(
+        go.Scatter(
+            x=names,
+            y=value,
+            mode="markers",
+            marker=dict(size=14, color=class_colors(len(names))),
+            error_y=dict(
+                type="data", array=2 * stderr, visible=bool(np.any(stderr > 0)), thickness=1.5, width=6, color=NEUTRAL
+            ),
+            customdata=stderr,
+            hovertemplate="H(%{x}) = %{y:.2f} ± %{customdata:.2f} nats<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        showlegend=False,
+        xaxis=dict(title=None, type="category"),
+        yaxis=dict(title="entropy, nats", zeroline=False),
+    )
     return fig
 
 
-def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normalize: bool = True,
-                      hide_diagonal: bool = False, height: int = 460) -> go.Figure:
+def confusion_heatmap(
+    matrix: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    normalize: bool = True,
+    hide_diagonal: bool = False,
+    height: int = 460,
+) -> go.Figure:
     """Confusion matrix, rows = true class, columns = predicted class.
 
     matrix : int array of shape (n_classes, n_classes) of counts. With `normalize`, colour is the
@@ -698,18 +987,36 @@ def confusion_heatmap(matrix: np.ndarray, class_names: Sequence[str], *, normali
     font_size = 11 if n <= 6 or digits <= 3 else 9
     unit = "of the true class" if normalize else "images"
     finite = z[np.isfinite(z)]
-    tickvals, ticktext = nice_ticks(finite.min() if finite.size else 0.0, finite.max() if finite.size else 1.0,
-                                    percent=normalize)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names, customdata=np.stack([counts, rates], axis=-1), colorscale="Blues",
-        text=text, texttemplate="%{text}" if n <= 12 else None, textfont=dict(size=font_size), xgap=1, ygap=1,
-        hovertemplate=("true %{y}, predicted %{x}: %{customdata[0]:.0f} images"
-                       + (" (%{customdata[1]:.1%} " + unit + ")" if normalize else "") + "<extra></extra>"),
-        colorbar=dict(tickvals=tickvals, ticktext=ticktext, **_colorbar_below(height, _HEATMAP_MARGIN)),
-        hoverongaps=False))
-    fig.update_layout(height=height, margin=_HEATMAP_MARGIN,
-                      xaxis=dict(title=dict(text="predicted class", standoff=4), type="category"),
-                      yaxis=dict(title="true class", type="category", autorange="reversed"))
+    tickvals, ticktext = nice_ticks(
+        finite.min() if finite.size else 0.0, finite.max() if finite.size else 1.0, percent=normalize
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=names,
+            y=names,
+            customdata=np.stack([counts, rates], axis=-1),
+            colorscale="Blues",
+            text=text,
+            texttemplate="%{text}" if n <= 12 else None,
+            textfont=dict(size=font_size),
+            xgap=1,
+            ygap=1,
+            hovertemplate=(
+                "true %{y}, predicted %{x}: %{customdata[0]:.0f} images"
+                + (" (%{customdata[1]:.1%} " + unit + ")" if normalize else "")
+                + "<extra></extra>"
+            ),
+            colorbar=dict(tickvals=tickvals, ticktext=ticktext, **_colorbar_below(height, _HEATMAP_MARGIN)),
+            hoverongaps=False,
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=_HEATMAP_MARGIN,
+        xaxis=dict(title=dict(text="predicted class", standoff=4), type="category"),
+        yaxis=dict(title="true class", type="category", autorange="reversed"),
+    )
     return fig
 
 
@@ -728,19 +1035,33 @@ def accuracy_chart(per_class: dict[str, float], *, height: int = 300) -> go.Figu
     gaps_x = [v for value in values for v in (value, 1.0, None)]
     gaps_y = [v for name in names for v in (name, name, None)]
     tickvals, ticktext = nice_ticks(x0, 1.0, n=4, percent=True)
-    fig = go.Figure([
-        go.Scatter(x=gaps_x, y=gaps_y, mode="lines", line=dict(color=NEUTRAL, width=2), hoverinfo="skip",
-                   name="error"),
-        go.Scatter(x=values, y=names, mode="markers+text", name="accuracy",
-                   marker=dict(size=12, color=class_colors(len(names))), text=[f"{v:.1%}" for v in values],
-                   textposition="middle left", cliponaxis=False, customdata=1.0 - values,
-                   hovertemplate="%{y}: %{x:.2%} right, %{customdata:.2%} wrong<extra></extra>"),
-    ])
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=gaps_x, y=gaps_y, mode="lines", line=dict(color=NEUTRAL, width=2), hoverinfo="skip", name="error"
+            ),
+            go.Scatter(
+                x=values,
+                y=names,
+                mode="markers+text",
+                name="accuracy",
+                marker=dict(size=12, color=class_colors(len(names))),
+                text=[f"{v:.1%}" for v in values],
+                textposition="middle left",
+                cliponaxis=False,
+                customdata=1.0 - values,
+                hovertemplate="%{y}: %{x:.2%} right, %{customdata:.2%} wrong<extra></extra>",
+            ),
+        ]
+    )
     fig.add_vline(x=1.0, line=dict(color=NEUTRAL, width=1, dash="dot"))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
-                      xaxis=dict(range=[x0, x1], tickvals=tickvals, ticktext=ticktext, title="test accuracy",
-                                 showgrid=True),
-                      yaxis=dict(type="category", autorange="reversed", title=None))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        showlegend=False,
+        xaxis=dict(range=[x0, x1], tickvals=tickvals, ticktext=ticktext, title="test accuracy", showgrid=True),
+        yaxis=dict(type="category", autorange="reversed", title=None),
+    )
     return fig
 
 
@@ -751,37 +1072,68 @@ def training_curves(history: Sequence[dict], *, height: int = 300) -> go.Figure:
     which gave labels like 0.01795)."""
     epochs = [h.get("epoch", i + 1) for i, h in enumerate(history)]
     fig = go.Figure()
-    series = [("train_loss", "training loss", PETROFF10[0], "solid"),
-              ("val_loss", "validation loss", PETROFF10[1], "solid"),
-              ("val_mse", "validation MSE", PETROFF10[3], "dot")]
+    series = [
+        ("train_loss", "training loss", PETROFF10[0], "solid"),
+        ("val_loss", "validation loss", PETROFF10[1], "solid"),
+        ("val_mse", "validation MSE", PETROFF10[3], "dot"),
+    ]
     for key, label, color, dash in series:
         ys = [h.get(key) for h in history]
         if any(y is not None for y in ys):
-            fig.add_trace(go.Scatter(x=epochs, y=ys, mode="lines+markers", name=label,
-                                     line=dict(color=color, dash=dash), yaxis="y2" if key == "val_mse" else "y"))
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=ys,
+                    mode="lines+markers",
+                    name=label,
+                    line=dict(color=color, dash=dash),
+                    yaxis="y2" if key == "val_mse" else "y",
+                )
+            )
     mse = np.array([h["val_mse"] for h in history if isinstance(h.get("val_mse"), (int, float))], dtype=float)
     yaxis2 = dict(title="MSE", overlaying="y", side="right", showgrid=False)
     if mse.size and np.all(np.isfinite(mse)):
         tickvals, ticktext = nice_ticks(mse.min(), mse.max(), n=6)
         yaxis2.update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), hovermode="x unified",
-                      xaxis=dict(title="epoch", dtick=1 if len(epochs) <= 20 else None),
-                      yaxis=dict(title="loss"), yaxis2=yaxis2,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        hovermode="x unified",
+        xaxis=dict(title="epoch", dtick=1 if len(epochs) <= 20 else None),
+        yaxis=dict(title="loss"),
+        yaxis2=yaxis2,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
     return fig
 
 
 def log_density_trace(log_density: np.ndarray, *, threshold: float | None = None, height: int = 220) -> go.Figure:
     """log p(z | class) at each step of a walk, with the "none" threshold as a dashed line."""
     log_density = np.asarray(log_density, dtype=np.float64)
-    fig = go.Figure(go.Scatter(x=np.arange(len(log_density)), y=log_density, mode="lines", name="log p(z | class)",
-                               line=dict(color=PETROFF10[0], width=2),
-                               hovertemplate="step %{x}: %{y:.1f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=np.arange(len(log_density)),
+            y=log_density,
+            mode="lines",
+            name="log p(z | class)",
+            line=dict(color=PETROFF10[0], width=2),
+            hovertemplate="step %{x}: %{y:.1f}<extra></extra>",
+        )
+    )
     if threshold is not None:
-        fig.add_hline(y=float(threshold), line=dict(color=NEUTRAL, dash="dash"),
-                      annotation_text="“none” below this", annotation_position="bottom right")
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
-                      xaxis=dict(title="step"), yaxis=dict(title="log p(z | class)"))
+        fig.add_hline(
+            y=float(threshold),
+            line=dict(color=NEUTRAL, dash="dash"),
+            annotation_text="“none” below this",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        showlegend=False,
+        xaxis=dict(title="step"),
+        yaxis=dict(title="log p(z | class)"),
+    )
     return fig
 
 
@@ -789,12 +1141,12 @@ def log_density_trace(log_density: np.ndarray, *, threshold: float | None = None
 
 
 def _image_heatmap(image: np.ndarray) -> go.Heatmap:
-    return go.Heatmap(z=np.asarray(image, dtype=np.float64), colorscale="gray", zmin=0, zmax=1, showscale=False,
-                      hoverinfo="skip")
+    return go.Heatmap(
+        z=np.asarray(image, dtype=np.float64), colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip"
+    )
 
 
-def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int = 360,
-                     frame_ms: int = 120) -> go.Figure:
+def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int = 360, frame_ms: int = 120) -> go.Figure:
     """Images played as an animation in the browser: play / pause buttons and a slider under the image.
 
     images : array of shape (n, H, W) in [0, 1]; labels : n captions, the current one shown above the slider.
@@ -807,22 +1159,62 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
     first = _image_heatmap(images[0]).to_plotly_json()
     frames = [dict(data=[{**first, "z": img}], name=str(i)) for i, img in enumerate(images)]
     fig = go.Figure(dict(data=[first], frames=frames), _validate=False)
-    play = dict(label="▶ play", method="animate",
-                args=[None, dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
-                                 transition=dict(duration=0), mode="immediate")])
-    pause = dict(label="❚❚ pause", method="animate",
-                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
-    steps = [dict(method="animate", label=escape_plotly(lab),
-                  args=[[str(i)], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
-             for i, lab in enumerate(labels)]
+    play = dict(
+        label="▶ play",
+        method="animate",
+        args=[
+            None,
+            dict(
+                frame=dict(duration=frame_ms, redraw=True),
+                fromcurrent=True,
+                transition=dict(duration=0),
+                mode="immediate",
+            ),
+        ],
+    )
+    pause = dict(
+        label="❚❚ pause", method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]
+    )
+    steps = [
+        dict(
+            method="animate",
+            label=escape_plotly(lab),
+            args=[[str(i)], dict(frame=dict(duration=0, redraw=True), mode="immediate")],
+        )
+        for i, lab in enumerate(labels)
+    ]
     fig.update_layout(
-        height=height, margin=dict(l=4, r=4, t=4, b=96),
-        xaxis=dict(visible=False, constrain="domain"), yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-        updatemenus=[dict(type="buttons", direction="left", buttons=[play, pause], x=0, y=0, xanchor="left",
-                          yanchor="top", pad=dict(t=6), showactive=False)],
-        sliders=[dict(steps=steps, x=0, len=1, y=0, yanchor="top", pad=dict(t=44, b=0), ticklen=0, minorticklen=0,
-                      font=dict(color="rgba(0,0,0,0)", size=8),  # per-step labels would overlap: hidden
-                      currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color=NEUTRAL)))],
+        height=height,
+        margin=dict(l=4, r=4, t=4, b=96),
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                buttons=[play, pause],
+                x=0,
+                y=0,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=6),
+                showactive=False,
+            )
+        ],
+        sliders=[
+            dict(
+                steps=steps,
+                x=0,
+                len=1,
+                y=0,
+                yanchor="top",
+                pad=dict(t=44, b=0),
+                ticklen=0,
+                minorticklen=0,
+                font=dict(color="rgba(0,0,0,0)", size=8),  # per-step labels would overlap: hidden
+                currentvalue=dict(visible=True, xanchor="right", font=dict(size=12, color=NEUTRAL)),
+            )
+        ],
     )
     return fig
 
@@ -830,20 +1222,44 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
 def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 260) -> go.Figure:
     """BIC against the number of components of one class's mixture; the lowest (chosen) one is marked."""
     ks = np.arange(1, len(bic) + 1)
-    fig = go.Figure(go.Scatter(x=ks, y=bic, mode="lines+markers", name="BIC", line=dict(color=PETROFF10[0]),
-                               hovertemplate="%{x} components: BIC %{y:,.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[chosen], y=[bic[chosen - 1]], mode="markers", name=f"chosen: {chosen}",
-                             marker=dict(size=14, color=PETROFF10[2], symbol="star"),
-                             hovertemplate=f"chosen: {chosen} components<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=ks,
+            y=bic,
+            mode="lines+markers",
+            name="BIC",
+            line=dict(color=PETROFF10[0]),
+            hovertemplate="%{x} components: BIC %{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[chosen],
+            y=[bic[chosen - 1]],
+            mode="markers",
+            name=f"chosen: {chosen}",
+            marker=dict(size=14, color=PETROFF10[2], symbol="star"),
+            hovertemplate=f"chosen: {chosen} components<extra></extra>",
+        )
+    )
     title = f"Class {escape_plotly(class_name)}: lower BIC = better trade-off of fit and size"
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32, b=8), showlegend=False,
-                      title=dict(text=title, font=dict(size=13)),
-                      xaxis=dict(title="components", dtick=1), yaxis=dict(title="BIC"))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=32, b=8),
+        showlegend=False,
+        title=dict(text=title, font=dict(size=13)),
+        xaxis=dict(title="components", dtick=1),
+        yaxis=dict(title="BIC"),
+    )
     return fig
 
 
-SWEEP_PANELS = [("test_accuracy", "test accuracy"), ("test_reconstruction_mse", "reconstruction MSE"),
-                ("test_mean_log_likelihood", "mean log-likelihood"), ("sample_fidelity", "sample fidelity")]
+SWEEP_PANELS = [
+    ("test_accuracy", "test accuracy"),
+    ("test_reconstruction_mse", "reconstruction MSE"),
+    ("test_mean_log_likelihood", "mean log-likelihood"),
+    ("sample_fidelity", "sample fidelity"),
+]
 
 
 def sweep_curves(rows: Sequence[dict], *, height_per_row: int = 240) -> go.Figure:
@@ -855,14 +1271,27 @@ def sweep_curves(rows: Sequence[dict], *, height_per_row: int = 240) -> go.Figur
     panels = [(k, t) for k, t in SWEEP_PANELS if any(r.get(k) is not None for r in rows)]
     n_cols = min(2, len(panels))
     n_rows = -(-len(panels) // n_cols)
-    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=[t for _, t in panels], horizontal_spacing=0.12,
-                        vertical_spacing=0.4 / n_rows + 0.08)
+    fig = make_subplots(
+        rows=n_rows,
+        cols=n_cols,
+        subplot_titles=[t for _, t in panels],
+        horizontal_spacing=0.12,
+        vertical_spacing=0.4 / n_rows + 0.08,
+    )
     dims = [r["latent_dim"] for r in rows]
     for i, (key, title) in enumerate(panels):
         at = dict(row=i // n_cols + 1, col=i % n_cols + 1)
-        fig.add_trace(go.Scatter(x=dims, y=[r.get(key) for r in rows], mode="lines+markers", name=title,
-                                 line=dict(color=class_colors(len(panels))[i]),
-                                 hovertemplate="latent size %{x}: %{y:.4g}<extra>" + title + "</extra>"), **at)
+        fig.add_trace(
+            go.Scatter(
+                x=dims,
+                y=[r.get(key) for r in rows],
+                mode="lines+markers",
+                name=title,
+                line=dict(color=class_colors(len(panels))[i]),
+                hovertemplate="latent size %{x}: %{y:.4g}<extra>" + title + "</extra>",
+            ),
+            **at,
+        )
         fig.update_xaxes(type="log", tickvals=dims, title="latent size", **at)
     fig.update_layout(height=height_per_row * n_rows, margin=dict(l=8, r=8, t=40, b=8), showlegend=False)
     return fig
@@ -886,8 +1315,14 @@ def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int
     gap = 0.5 / n  # between rows, as a share of the whole height (room for the next row's title)
     row_height = (1.0 - gap * (n - 1)) / n
     data: list[dict] = []
-    layout: dict = {"height": height_per_test * n + 30, "margin": dict(l=8, r=8, t=28, b=8), "bargap": 0,
-                    "showlegend": False, "shapes": [], "annotations": []}
+    layout: dict = {
+        "height": height_per_test * n + 30,
+        "margin": dict(l=8, r=8, t=28, b=8),
+        "bargap": 0,
+        "showlegend": False,
+        "shapes": [],
+        "annotations": [],
+    }
     for row, t in enumerate(tests, start=1):
         x, y = ("x", "y") if row == 1 else (f"x{row}", f"y{row}")
         top = 1.0 - (row - 1) * (row_height + gap)
@@ -897,25 +1332,64 @@ def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int
         pad = 0.08 * (hi - lo or 1.0)
         if len(values):
             counts, edges = np.histogram(np.clip(values, lo, hi), bins=40, range=(lo, hi))
-            data.append(dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts / counts.max(),
-                             width=np.diff(edges), marker=dict(color="#B8BFC9"), hoverinfo="skip",
-                             xaxis=x, yaxis=y))
+            data.append(
+                dict(
+                    type="bar",
+                    x=(edges[:-1] + edges[1:]) / 2,
+                    y=counts / counts.max(),
+                    width=np.diff(edges),
+                    marker=dict(color="#B8BFC9"),
+                    hoverinfo="skip",
+                    xaxis=x,
+                    yaxis=y,
+                )
+            )
         color = PASS_COLOR if t.passed else FAIL_COLOR
         verdict = "passes" if t.passed else "fails: " + t.reason
-        data.append(dict(
-            type="scatter", x=[t.value], y=[0.5], mode="markers", xaxis=x, yaxis=y,
-            marker=dict(symbol="diamond", size=16, color=color, line=dict(color="white", width=1)),
-            hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, {verdict})")
-            + "<extra></extra>"))
-        layout["shapes"].append(dict(type="line", x0=t.threshold, x1=t.threshold, y0=0, y1=1, xref=x,
-                                     yref=f"{y} domain", line=dict(color="#555", dash="dash", width=2)))
-        layout["annotations"].append(dict(text=escape_plotly(t.label), x=0.5, xref="paper", xanchor="center",
-                                          y=top, yref="paper", yanchor="bottom", showarrow=False,
-                                          font=dict(size=14)))
-        layout["xaxis" if row == 1 else f"xaxis{row}"] = dict(range=[lo - pad, hi + pad], showgrid=False,
-                                                              anchor=y, domain=[0.0, 1.0])
-        layout["yaxis" if row == 1 else f"yaxis{row}"] = dict(visible=False, range=[0, 1.05], anchor=x,
-                                                              domain=[max(top - row_height, 0.0), min(top, 1.0)])
+        data.append(
+            dict(
+                type="scatter",
+                x=[t.value],
+                y=[0.5],
+                mode="markers",
+                xaxis=x,
+                yaxis=y,
+                marker=dict(symbol="diamond", size=16, color=color, line=dict(color="white", width=1)),
+                hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, {verdict})")
+                + "<extra></extra>",
+            )
+        )
+        layout["shapes"].append(
+            dict(
+                type="line",
+                x0=t.threshold,
+                x1=t.threshold,
+                y0=0,
+                y1=1,
+                xref=x,
+                yref=f"{y} domain",
+                line=dict(color="#555", dash="dash", width=2),
+            )
+        )
+        layout["annotations"].append(
+            dict(
+                text=escape_plotly(t.label),
+                x=0.5,
+                xref="paper",
+                xanchor="center",
+                y=top,
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=14),
+            )
+        )
+        layout["xaxis" if row == 1 else f"xaxis{row}"] = dict(
+            range=[lo - pad, hi + pad], showgrid=False, anchor=y, domain=[0.0, 1.0]
+        )
+        layout["yaxis" if row == 1 else f"yaxis{row}"] = dict(
+            visible=False, range=[0, 1.05], anchor=x, domain=[max(top - row_height, 0.0), min(top, 1.0)]
+        )
     return go.Figure(dict(data=data, layout=layout), _validate=False)  # built from known-good parts: no validation
 
 
@@ -925,16 +1399,36 @@ def reliability_diagram(curves: dict[str, dict], *, height: int = 340) -> go.Fig
 
     curves : {name: {"confidence": [...], "accuracy": [...], "count": [...]}}.
     """
-    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#888", dash="dot"),
-                               name="perfectly calibrated", hoverinfo="skip"))
-    for (name, c), color in zip(curves.items(), ["#D55E00", "#0072B2", "#009E73"]):
+    fig = go.Figure(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line=dict(color="#888", dash="dot"),
+            name="perfectly calibrated",
+            hoverinfo="skip",
+        )
+    )
+    for (name, c), color in zip(curves.items(), ["#D55E00", "#0072B2", "#009E73"], strict=False):
         count = np.asarray(c["count"], dtype=np.float64)
         size = 6 + 18 * np.sqrt(count / max(count.max(), 1))
-        fig.add_trace(go.Scatter(
-            x=c["confidence"], y=c["accuracy"], mode="lines+markers", name=escape_plotly(name),
-            line=dict(color=color), marker=dict(size=size, color=color), customdata=count,
-            hovertemplate="confidence %{x:.1%}: right %{y:.1%} of %{customdata:,} answers<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=8, b=8), legend=dict(orientation="h", y=-0.2),
-                      xaxis=dict(title="confidence (probability of the answer)", range=[0, 1.02], tickformat=".0%"),
-                      yaxis=dict(title="share right", range=[0, 1.02], tickformat=".0%"))
+        fig.add_trace(
+            go.Scatter(
+                x=c["confidence"],
+                y=c["accuracy"],
+                mode="lines+markers",
+                name=escape_plotly(name),
+                line=dict(color=color),
+                marker=dict(size=size, color=color),
+                customdata=count,
+                hovertemplate="confidence %{x:.1%}: right %{y:.1%} of %{customdata:,} answers<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=8, b=8),
+        legend=dict(orientation="h", y=-0.2),
+        xaxis=dict(title="confidence (probability of the answer)", range=[0, 1.02], tickformat=".0%"),
+        yaxis=dict(title="share right", range=[0, 1.02], tickformat=".0%"),
+    )
     return fig

@@ -39,7 +39,7 @@ class LatentMap:
         k = min(k, len(self.codes))
         out = np.empty((len(Z), 2), dtype=np.float32)
         for start in range(0, len(Z), chunk):
-            block = Z[start:start + chunk]
+            block = Z[start : start + chunk]
             d2 = np.einsum("ij,ij->i", block, block)[:, None] - 2 * block @ self.codes.T + self._sq_norms[None, :]
             np.maximum(d2, 0, out=d2)
             idx = np.argpartition(d2, k - 1, axis=1)[:, :k]  # (b, k) nearest, unordered
@@ -49,13 +49,13 @@ class LatentMap:
             exact = near.min(axis=1) < 1e-10  # a stored point maps to exactly its own coordinates
             w[exact] = (near[exact] < 1e-10).astype(np.float32)
             w /= w.sum(axis=1, keepdims=True)
-            out[start:start + chunk] = np.einsum("bk,bkj->bj", w, self.coords[idx])
+            out[start : start + chunk] = np.einsum("bk,bkj->bj", w, self.coords[idx])
         return out
 
 
-
-def fit_umap(codes: np.ndarray, *, n_neighbors: int = 15, min_dist: float = 0.1, random_state: int = 0,
-             verbose: bool = False) -> np.ndarray:
+def fit_umap(
+    codes: np.ndarray, *, n_neighbors: int = 15, min_dist: float = 0.1, random_state: int = 0, verbose: bool = False
+) -> np.ndarray:
     """2-D UMAP embedding of `codes` (training time only: this imports umap, 30-60 s the first time)."""
     import warnings
 
@@ -63,8 +63,9 @@ def fit_umap(codes: np.ndarray, *, n_neighbors: int = 15, min_dist: float = 0.1,
         warnings.simplefilter("ignore")  # umap warns that a fixed random_state disables parallelism
         import umap
 
-        reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, random_state=random_state,
-                            n_components=2, verbose=verbose)
+        reducer = umap.UMAP(
+            n_neighbors=n_neighbors, min_dist=min_dist, random_state=random_state, n_components=2, verbose=verbose
+        )
         return np.asarray(reducer.fit_transform(np.asarray(codes, dtype=np.float32)), dtype=np.float32)
 
 
@@ -81,8 +82,9 @@ def gaussian_2d(points: np.ndarray, trim: float = 0.1) -> tuple[np.ndarray, np.n
     return mean, cov
 
 
-def component_ellipses(mixture, latent_map: LatentMap, *, n_samples: int = 300, random_state: int = 0
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def component_ellipses(
+    mixture, latent_map: LatentMap, *, n_samples: int = 300, random_state: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each mixture component's mass lands on the map, as a 2-D Gaussian per component.
 
     This is an approximation: UMAP is non-linear, so the image of a latent Gaussian is not a Gaussian

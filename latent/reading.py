@@ -66,29 +66,58 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     result = model.classify_images(x[None], rule=rule, Z=z[None])
     c, k, resp = model.nearest_component(z)
     tests = tuple(
-        TestResult(t.score, TEST_LABELS[t.score][0], float(result.scores[t.score][0]), t.threshold,
-                   not bool(t.fails(result.scores[t.score][0])), t.reason)
-        for t in rule.tests)
-    return Reading(x=x, z=z, label=int(result.labels[0]), name=result.names[0], proba=result.proba[0],
-                   score=float(result.max_log_likelihood[0]), reconstruction=model.decode(z)[0],
-                   map_xy=model.to_map(z)[0], style_class=c, style=k, style_responsibility=float(resp[k]),
-                   reason=result.reasons[0], tests=tests)
+        TestResult(
+            t.score,
+            TEST_LABELS[t.score][0],
+            float(result.scores[t.score][0]),
+            t.threshold,
+            not bool(t.fails(result.scores[t.score][0])),
+            t.reason,
+        )
+        for t in rule.tests
+    )
+    return Reading(
+        x=x,
+        z=z,
+        label=int(result.labels[0]),
+        name=result.names[0],
+        proba=result.proba[0],
+        score=float(result.max_log_likelihood[0]),
+        reconstruction=model.decode(z)[0],
+        map_xy=model.to_map(z)[0],
+        style_class=c,
+        style=k,
+        style_responsibility=float(resp[k]),
+        reason=result.reasons[0],
+        tests=tests,
+    )
 
 
-def answer_record(model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None,
-                  notes=()) -> dict:
+def answer_record(
+    model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None, notes=()
+) -> dict:
     """The JSON record of one answer: file, label (a class name or "none"), reason, probabilities,
     scores (each test's value, threshold and whether it passed), and the closest class."""
     if reading is None:  # nothing to read: "none" because the picture is blank, not an error
-        return {"file": file, "label": "none", "reason": blank_reason, "probabilities": {}, "scores": {},
-                "notes": list(notes)}
+        return {
+            "file": file,
+            "label": "none",
+            "reason": blank_reason,
+            "probabilities": {},
+            "scores": {},
+            "notes": list(notes),
+        }
     top = int(np.argmax(reading.proba))
     return {
-        "file": file, "label": reading.name, "reason": reading.reason,
-        "probabilities": {name: float(p) for name, p in zip(model.class_names, reading.proba)},
+        "file": file,
+        "label": reading.name,
+        "reason": reading.reason,
+        "probabilities": {name: float(p) for name, p in zip(model.class_names, reading.proba, strict=True)},
         "scores": {t.test: {"value": t.value, "threshold": t.threshold, "passed": t.passed} for t in reading.tests},
-        "predicted_class": model.class_names[top], "probability": float(reading.proba[top]),
-        "log_likelihood": reading.score, "notes": list(notes),
+        "predicted_class": model.class_names[top],
+        "probability": float(reading.proba[top]),
+        "log_likelihood": reading.score,
+        "notes": list(notes),
     }
 
 
@@ -101,6 +130,7 @@ def answer_line(model, file: str, reading: Reading | None = None, *, blank_reaso
     if reading.reason is None:
         return f"{file}: {reading.name} (p={reading.proba[top]:.3f}, log-likelihood {reading.score:.1f})"
     failed = [t for t in reading.tests if not t.passed]
-    detail = "; ".join(f"{t.test} {t.value:.2f} {'<' if TEST_LABELS[t.test][1] == '≥' else '>'} {t.threshold:.2f}"
-                       for t in failed)
+    detail = "; ".join(
+        f"{t.test} {t.value:.2f} {'<' if TEST_LABELS[t.test][1] == '≥' else '>'} {t.threshold:.2f}" for t in failed
+    )
     return f"{file}: none, {reading.reason} ({detail}; closest {closest})"

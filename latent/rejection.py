@@ -51,7 +51,7 @@ class NoneRule:
     tests: list[Test] = field(default_factory=list)
 
     @classmethod
-    def from_calibration(cls, calibration: dict) -> "NoneRule":
+    def from_calibration(cls, calibration: dict) -> NoneRule:
         """The rule stored in a manifest's "calibration" (bundles before the detector: likelihood only)."""
         tests = [Test("likelihood", float(calibration["reject_below"]), True, UNLIKELY)]
         if calibration.get("reconstruction_above") is not None:
@@ -60,12 +60,13 @@ class NoneRule:
             tests.append(Test("detector", float(calibration["detector_below"]), True, FOREIGN))
         return cls(tests)
 
-    def with_likelihood(self, threshold: float | None) -> "NoneRule":
+    def with_likelihood(self, threshold: float | None) -> NoneRule:
         """The same rule with another likelihood threshold (the Draw page's slider); None: never refuse."""
         if threshold is None:
             return NoneRule([])
-        return NoneRule([Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t
-                         for t in self.tests])
+        return NoneRule(
+            [Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t for t in self.tests]
+        )
 
     def reasons(self, scores: dict[str, np.ndarray]) -> list[str | None]:
         """Per input, the reason of the first test it fails, or None when it passes them all."""
@@ -84,7 +85,7 @@ class NoneRule:
 BEYOND_LATENT = {
     "reconstruction": "the autoencoder **cannot redraw the drawing** (its reconstruction is far from it)",
     "detector": "an **outlier-exposure check**, trained on pictures that are none of the classes, says it does "
-                "not look like any of them",
+    "not look like any of them",
 }
 
 
@@ -93,5 +94,8 @@ def beyond_latent(rule: NoneRule) -> str:
     parts = [BEYOND_LATENT[t.score] for t in rule.tests if t.score in BEYOND_LATENT]
     if not parts:
         return "This model's “none” is the latent test alone: the map shows all of it."
-    return ("This is only the latent part of the Draw page's “none”: there the answer is also “none” when "
-            + ", and when ".join(parts) + ".")
+    return (
+        "This is only the latent part of the Draw page's “none”: there the answer is also “none” when "
+        + ", and when ".join(parts)
+        + "."
+    )

@@ -76,7 +76,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 def show(value, limit: int = 40) -> str:
     """A short, one-line repr of a value for an error message (never the whole of a huge one)."""
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- scalar fields
@@ -112,13 +112,22 @@ def integer(d: dict, key: str, where: str, lo: int, hi: int | None = None, *, re
     value = d.get(key)
     if not _is_int(value) or value < lo or (hi is not None and value > hi):
         span = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
-        raise SchemaError(f"field {where}{key} must be a whole number {span}, got "
-                          f"{show(value) if key in d else 'nothing'}")
+        raise SchemaError(
+            f"field {where}{key} must be a whole number {span}, got {show(value) if key in d else 'nothing'}"
+        )
     return value
 
 
-def number(d: dict, key: str, where: str, lo: float = -math.inf, hi: float = math.inf, *,
-           required: bool = True, allow_none: bool = False) -> float | None:
+def number(
+    d: dict,
+    key: str,
+    where: str,
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    *,
+    required: bool = True,
+    allow_none: bool = False,
+) -> float | None:
     if key not in d and not required:
         return None
     value = d.get(key)
@@ -126,13 +135,21 @@ def number(d: dict, key: str, where: str, lo: float = -math.inf, hi: float = mat
         return None
     if not _is_number(value) or not lo <= value <= hi:
         span = "" if (lo, hi) == (-math.inf, math.inf) else f" from {lo:g} to {hi:g}"
-        raise SchemaError(f"field {where}{key} must be a finite number{span}, got "
-                          f"{show(value) if key in d else 'nothing'}")
+        raise SchemaError(
+            f"field {where}{key} must be a finite number{span}, got {show(value) if key in d else 'nothing'}"
+        )
     return value
 
 
-def text(d: dict, key: str, where: str, *, max_chars: int = LIMITS.text_chars, required: bool = True,
-         allow_empty: bool = True) -> str | None:
+def text(
+    d: dict,
+    key: str,
+    where: str,
+    *,
+    max_chars: int = LIMITS.text_chars,
+    required: bool = True,
+    allow_empty: bool = True,
+) -> str | None:
     """A one-line string (no control characters: an error message that quotes it stays one line)."""
     if key not in d and not required:
         return None
@@ -157,8 +174,10 @@ def choice(d: dict, key: str, where: str, options, *, required: bool = True):
         return None
     value = d.get(key)
     if not isinstance(value, (str, int)) or isinstance(value, bool) or value not in options:
-        raise SchemaError(f"field {where}{key} must be one of {', '.join(map(str, options))}; got "
-                          f"{show(value) if key in d else 'nothing'}")
+        raise SchemaError(
+            f"field {where}{key} must be one of {', '.join(map(str, options))}; got "
+            f"{show(value) if key in d else 'nothing'}"
+        )
     return value
 
 
@@ -171,11 +190,14 @@ def check_schema_version(manifest: dict) -> int:
         raise SchemaError("field schema_version is missing: this is not a Latent Explorer manifest")
     version = manifest["schema_version"]
     if not _is_int(version):
-        raise SchemaError(f"field schema_version must be a whole number (like {LIMITS.schema_version}), "
-                          f"got {show(version)}")
+        raise SchemaError(
+            f"field schema_version must be a whole number (like {LIMITS.schema_version}), got {show(version)}"
+        )
     if version > LIMITS.schema_version:
-        raise SchemaError(f"schema version {version} is newer than this code understands ({LIMITS.schema_version}): "
-                          "update Latent Explorer")
+        raise SchemaError(
+            f"schema version {version} is newer than this code understands ({LIMITS.schema_version}): "
+            "update Latent Explorer"
+        )
     if version < 1:
         raise SchemaError(f"field schema_version must be from 1 to {LIMITS.schema_version}, got {version}")
     return version
@@ -185,8 +207,7 @@ def check_file_name(name) -> None:
     """A plain file name inside the bundle: no folder part, no '..', not hidden, not the manifest."""
     if not isinstance(name, str) or not name or len(name) > LIMITS.text_chars:
         raise SchemaError(f"file name {show(name)} is not a plain file name")
-    if ("/" in name or "\\" in name or name.startswith(".") or _CONTROL.search(name) or ":" in name
-            or name == MANIFEST):
+    if "/" in name or "\\" in name or name.startswith(".") or _CONTROL.search(name) or ":" in name or name == MANIFEST:
         raise SchemaError(f"file name {show(name)} is not a plain file name inside the bundle")
 
 
@@ -268,8 +289,16 @@ def check_dataset(dataset: dict) -> int:
 
 
 AUTOENCODER_KEYS = ("latent_dim", "channels", "hidden", "blocks", "image_size")  # blocks: removed, 0 accepted
-MIXTURE_KEYS = ("n_components", "covariance_type", "reg_covar", "class_prior", "max_components", "max_iter",
-                "n_init", "random_state")
+MIXTURE_KEYS = (
+    "n_components",
+    "covariance_type",
+    "reg_covar",
+    "class_prior",
+    "max_components",
+    "max_iter",
+    "n_init",
+    "random_state",
+)
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.gaussian.COVARIANCE_TYPES
 
 
@@ -298,15 +327,21 @@ def check_autoencoder_config(ae: dict) -> None:
     integer(ae, "latent_dim", where, 1, LIMITS.latent_dim)
     integer(ae, "hidden", where, 1, LIMITS.hidden)
     if "blocks" in ae and (ae["blocks"] != 0 or isinstance(ae["blocks"], bool)):  # a removed option, always 0
-        raise SchemaError(f"field {where}blocks must be 0 (residual blocks were removed; a bundle built with them "
-                          f"cannot be loaded), got {show(ae['blocks'])}")
+        raise SchemaError(
+            f"field {where}blocks must be 0 (residual blocks were removed; a bundle built with them "
+            f"cannot be loaded), got {show(ae['blocks'])}"
+        )
     if ae.get("image_size", LIMITS.image_size) != LIMITS.image_size or isinstance(ae.get("image_size"), bool):
         raise SchemaError(f"field {where}image_size must be {LIMITS.image_size}, got {show(ae.get('image_size'))}")
     channels = ae.get("channels")
-    if (not isinstance(channels, list) or len(channels) != 2
-            or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
-        raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
-                          f"got {show(channels)}")
+    if (
+        not isinstance(channels, list)
+        or len(channels) != 2
+        or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)
+    ):
+        raise SchemaError(
+            f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, got {show(channels)}"
+        )
 
 
 def check_detector_config(det: dict) -> None:
@@ -314,10 +349,14 @@ def check_detector_config(det: dict) -> None:
     where = "config.detector."
     integer(det, "hidden", where, 1, LIMITS.hidden)
     channels = det.get("channels")
-    if (not isinstance(channels, list) or len(channels) != 2
-            or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)):
-        raise SchemaError(f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, "
-                          f"got {show(channels)}")
+    if (
+        not isinstance(channels, list)
+        or len(channels) != 2
+        or not all(_is_int(c) and 1 <= c <= LIMITS.channels for c in channels)
+    ):
+        raise SchemaError(
+            f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, got {show(channels)}"
+        )
     integer(det, "pool", where, 1, 7, required=False)
     for key in ("dropout", "blur_p"):
         number(det, key, where, 0, 1, required=False)
@@ -333,8 +372,9 @@ def check_mixture_config(mix: dict) -> None:
     choice(mix, "covariance_type", where, COVARIANCE_TYPES, required=False)
     number(mix, "reg_covar", where, 0, required=False)
     if isinstance(mix.get("class_prior"), list):
-        raise SchemaError(f"field {where}class_prior must be uniform or empirical (the fitted priors are stored "
-                          "in mixture.npz)")
+        raise SchemaError(
+            f"field {where}class_prior must be uniform or empirical (the fitted priors are stored in mixture.npz)"
+        )
     choice(mix, "class_prior", where, ("uniform", "empirical"), required=False)
     integer(mix, "max_components", where, 1, LIMITS.components, required=False)
     integer(mix, "max_iter", where, 1, required=False)
@@ -384,23 +424,54 @@ def check_calibration(calibration: dict) -> None:
 # Numbers the CLI and the report read from `metrics` and `evaluation` (absent is fine; null only where
 # a missing reference is normal), the texts they quote, and the fields each group needs together.
 METRIC_NUMBERS = (
-    "train_accuracy", "val_accuracy", "test_accuracy", "single_mixture_train_accuracy",
-    "single_mixture_test_accuracy", "test_mean_log_likelihood", "test_reconstruction_mse", "val_reconstruction_mse",
-    "train_seconds", "test_rejection_rate", "components_auto_test_accuracy", "ood_auroc", "ood_auroc_likelihood",
-    "ood_auroc_reconstruction", "ood_auroc_combined", "ood_auroc_pixel_likelihood", "ood_auroc_typicality",
-    "ood_rejected_at_threshold", "test_rejected_at_threshold", "morph_straight_log_likelihood",
-    "morph_straight_confident_share", "morph_dense_log_likelihood", "morph_dense_confident_share",
-    "sample_fidelity", "sample_judge_confidence", "uniform_judge_confidence", "judge_test_accuracy", "temperature",
-    "test_ece", "test_ece_uncalibrated")
+    "train_accuracy",
+    "val_accuracy",
+    "test_accuracy",
+    "single_mixture_train_accuracy",
+    "single_mixture_test_accuracy",
+    "test_mean_log_likelihood",
+    "test_reconstruction_mse",
+    "val_reconstruction_mse",
+    "train_seconds",
+    "test_rejection_rate",
+    "components_auto_test_accuracy",
+    "ood_auroc",
+    "ood_auroc_likelihood",
+    "ood_auroc_reconstruction",
+    "ood_auroc_combined",
+    "ood_auroc_pixel_likelihood",
+    "ood_auroc_typicality",
+    "ood_rejected_at_threshold",
+    "test_rejected_at_threshold",
+    "morph_straight_log_likelihood",
+    "morph_straight_confident_share",
+    "morph_dense_log_likelihood",
+    "morph_dense_confident_share",
+    "sample_fidelity",
+    "sample_judge_confidence",
+    "uniform_judge_confidence",
+    "judge_test_accuracy",
+    "temperature",
+    "test_ece",
+    "test_ece_uncalibrated",
+)
 METRIC_NULLABLE = ("writeup_test_accuracy",)
 METRIC_COUNTS = ("ood_n", "morph_pairs")
 METRIC_TEXTS = ("ood_dataset", "ood_score", "ood_combined_score", "ood_typicality_score", "dataset", "evaluated")
 METRIC_PER_CLASS = ("per_class_test_accuracy", "per_class_sample_fidelity", "components_auto_per_class")
 METRIC_GROUPS = {
-    "ood_auroc": ("ood_auroc_likelihood", "ood_auroc_reconstruction", "ood_rejected_at_threshold",
-                  "test_rejected_at_threshold"),
-    "morph_pairs": ("morph_straight_log_likelihood", "morph_straight_confident_share", "morph_dense_log_likelihood",
-                    "morph_dense_confident_share"),
+    "ood_auroc": (
+        "ood_auroc_likelihood",
+        "ood_auroc_reconstruction",
+        "ood_rejected_at_threshold",
+        "test_rejected_at_threshold",
+    ),
+    "morph_pairs": (
+        "morph_straight_log_likelihood",
+        "morph_straight_confident_share",
+        "morph_dense_log_likelihood",
+        "morph_dense_confident_share",
+    ),
     "sample_fidelity": ("judge_test_accuracy", "sample_judge_confidence", "uniform_judge_confidence"),
 }
 
@@ -463,8 +534,11 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
             number(per_class, name, f"{where}{key}.")
     if "confusion_matrix" in m:
         cm = m["confusion_matrix"]
-        rows_ok = isinstance(cm, list) and len(cm) == n_classes and all(
-            isinstance(row, list) and len(row) == n_classes for row in cm)
+        rows_ok = (
+            isinstance(cm, list)
+            and len(cm) == n_classes
+            and all(isinstance(row, list) and len(row) == n_classes for row in cm)
+        )
         if not rows_ok or not all(_is_number(v) and v >= 0 for row in cm for v in row):
             raise SchemaError(f"field {where}confusion_matrix must be {n_classes} rows of {n_classes} counts")
 
@@ -509,8 +583,9 @@ def _sums_to_one(a: np.ndarray, key: str) -> None:
 
 def _class_indices(classes: np.ndarray, n_classes: int, key: str) -> None:
     if not np.array_equal(classes, np.arange(n_classes)):
-        raise SchemaError(f"array {key} must be 0..{n_classes - 1} (one entry per class name), "
-                          f"got {show(classes.tolist())}")
+        raise SchemaError(
+            f"array {key} must be 0..{n_classes - 1} (one entry per class name), got {show(classes.tolist())}"
+        )
 
 
 def check_covariances(cov: np.ndarray, key: str) -> None:
@@ -581,8 +656,12 @@ def check_map_arrays(arrays: dict, n_classes: int, latent_dim: int, n_components
         raise SchemaError("array test_index must not be negative")
     index = array(arrays, "ellipse_index", "i", (None, 2))
     m = len(index)
-    if m and (np.any(index[:, 0] < 0) or np.any(index[:, 0] >= n_classes) or np.any(index[:, 1] < 0)
-              or np.any(index[:, 1] >= np.asarray(n_components)[np.clip(index[:, 0], 0, n_classes - 1)])):
+    if m and (
+        np.any(index[:, 0] < 0)
+        or np.any(index[:, 0] >= n_classes)
+        or np.any(index[:, 1] < 0)
+        or np.any(index[:, 1] >= np.asarray(n_components)[np.clip(index[:, 0], 0, n_classes - 1)])
+    ):
         raise SchemaError("array ellipse_index names a class or component the mixture does not have")
     array(arrays, "ellipse_centers", "f", (m, 2))
     array(arrays, "ellipse_covariances", "f", (m, 2, 2))
@@ -628,21 +707,26 @@ def check_calibration_arrays(arrays: dict) -> None:
 # --------------------------------------------------------------------------- weights
 
 
-def check_weight_shapes(found: dict[str, tuple[str, tuple]], expected: dict[str, tuple[str, tuple]],
-                        field: str = "config.autoencoder") -> None:
+def check_weight_shapes(
+    found: dict[str, tuple[str, tuple]], expected: dict[str, tuple[str, tuple]], field: str = "config.autoencoder"
+) -> None:
     """The weight file's tensors (name -> (dtype, shape), from its header) are exactly the network's."""
     total = sum(math.prod(shape) for _, shape in expected.values())
     if total > LIMITS.parameters:
         raise SchemaError(f"the configured network has {total:,} weights, more than {LIMITS.parameters:,}")
     missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
     if missing or extra:
-        what = (f"lacks {show(missing)}" if missing else "") + (" and " if missing and extra else "") + \
-               (f"has unexpected {show(extra)}" if extra else "")
+        what = (
+            (f"lacks {show(missing)}" if missing else "")
+            + (" and " if missing and extra else "")
+            + (f"has unexpected {show(extra)}" if extra else "")
+        )
         raise SchemaError(f"its tensors do not fit {field}: the file {what}")
     for name, (dtype, shape) in expected.items():
         if tuple(found[name][1]) != tuple(shape) or found[name][0] != dtype:
-            raise SchemaError(f"tensor {name} is {found[name][0]} {tuple(found[name][1])}, but {field} "
-                              f"needs {dtype} {tuple(shape)}")
+            raise SchemaError(
+                f"tensor {name} is {found[name][0]} {tuple(found[name][1])}, but {field} needs {dtype} {tuple(shape)}"
+            )
 
 
 def check_weight_values(tensors: dict[str, np.ndarray]) -> None:

@@ -80,13 +80,26 @@ class MixtureScorer:
     @classmethod
     def from_arrays(cls, arrays) -> MixtureScorer:
         """The core stored in a mixture.npz (read with allow_pickle=False)."""
-        return cls(arrays["classes"], arrays["class_prior"], arrays["n_components"], arrays["weights"],
-                   arrays["means"], arrays["covariances"], arrays["bic"] if "bic" in arrays else None)
+        return cls(
+            arrays["classes"],
+            arrays["class_prior"],
+            arrays["n_components"],
+            arrays["weights"],
+            arrays["means"],
+            arrays["covariances"],
+            arrays["bic"] if "bic" in arrays else None,
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted state as plain arrays, for an npz file: nothing to unpickle."""
-        arrays = {"classes": self.classes_, "class_prior": self.class_prior_, "n_components": self.n_components_,
-                  "weights": self.weights_, "means": self.means_, "covariances": self.covariances_}
+        arrays = {
+            "classes": self.classes_,
+            "class_prior": self.class_prior_,
+            "n_components": self.n_components_,
+            "weights": self.weights_,
+            "means": self.means_,
+            "covariances": self.covariances_,
+        }
         if self.bic_ is not None:
             arrays["bic"] = self.bic_
         return arrays
@@ -96,8 +109,13 @@ class MixtureScorer:
     def log_likelihoods(self, Z) -> np.ndarray:
         """log p(z | class) for each class, array of shape (n_samples, n_classes)."""
         Z = check_latents(Z, self.n_features_in_)
-        return np.stack([G.mixture_log_pdf(Z, self.weights_[i], self.means_[i], self.precisions_cholesky_[i])
-                         for i in range(len(self.classes_))], axis=1)
+        return np.stack(
+            [
+                G.mixture_log_pdf(Z, self.weights_[i], self.means_[i], self.precisions_cholesky_[i])
+                for i in range(len(self.classes_))
+            ],
+            axis=1,
+        )
 
     def component_log_likelihoods(self, Z, class_index: int) -> np.ndarray:
         """log(w_k N(z | k)) for each component k of one class, shape (n_samples, max_k)."""
@@ -201,12 +219,22 @@ class SingleMixtureScorer:
     @classmethod
     def from_arrays(cls, arrays) -> SingleMixtureScorer:
         """The core stored in a single_mixture.npz (read with allow_pickle=False)."""
-        return cls(arrays["classes"], arrays["weights"], arrays["means"], arrays["covariances"],
-                   arrays["class_given_component"])
+        return cls(
+            arrays["classes"],
+            arrays["weights"],
+            arrays["means"],
+            arrays["covariances"],
+            arrays["class_given_component"],
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"classes": self.classes_, "weights": self.weights_, "means": self.means_,
-                "covariances": self.covariances_, "class_given_component": self.class_given_component_}
+        return {
+            "classes": self.classes_,
+            "weights": self.weights_,
+            "means": self.means_,
+            "covariances": self.covariances_,
+            "class_given_component": self.class_given_component_,
+        }
 
     def responsibilities(self, Z) -> np.ndarray:
         """p(component | z), shape (n_samples, n_components)."""

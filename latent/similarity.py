@@ -66,13 +66,20 @@ def most_confused_pairs(confusion: np.ndarray, kl: np.ndarray, class_names, *, t
     skl = symmetric_kl(kl)
     iu = np.triu_indices(n, k=1)
     kl_rank = rank(skl[iu])
-    rank_of = {(int(i), int(j)): float(r) for i, j, r in zip(*iu, kl_rank)}
+    rank_of = {(int(i), int(j)): float(r) for i, j, r in zip(*iu, kl_rank, strict=True)}
     order = np.argsort(-conf[iu], kind="mergesort")[:top]
     rows = []
     for p in order:
         i, j = int(iu[0][p]), int(iu[1][p])
         if conf[i, j] <= 0:
             break
-        rows.append({"pair": f"{class_names[i]} ↔ {class_names[j]}", "confused": conf[i, j],
-                     "kl": skl[i, j], "kl_rank": rank_of[(i, j)], "n_pairs": len(kl_rank)})
+        rows.append(
+            {
+                "pair": f"{class_names[i]} ↔ {class_names[j]}",
+                "confused": conf[i, j],
+                "kl": skl[i, j],
+                "kl_rank": rank_of[(i, j)],
+                "n_pairs": len(kl_rank),
+            }
+        )
     return rows

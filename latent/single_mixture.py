@@ -42,8 +42,9 @@ class SingleGaussianMixture(ClassifierMixin, BaseEstimator):
     scorer_ : SingleMixtureScorer holding the arrays above; the attributes read through to it
     """
 
-    def __init__(self, n_components=None, *, covariance_type="full", reg_covar=G.REG_COVAR, max_iter=200,
-                 random_state=0):
+    def __init__(
+        self, n_components=None, *, covariance_type="full", reg_covar=G.REG_COVAR, max_iter=200, random_state=0
+    ):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -66,13 +67,19 @@ class SingleGaussianMixture(ClassifierMixin, BaseEstimator):
         classes, y_index = np.unique(y, return_inverse=True)
         k = self.n_components or len(classes)
         center, scale = G.standardisation(X)
-        gmm = GaussianMixture(k, covariance_type=self.covariance_type, reg_covar=self.reg_covar,
-                              max_iter=self.max_iter, random_state=self.random_state)
+        gmm = GaussianMixture(
+            k,
+            covariance_type=self.covariance_type,
+            reg_covar=self.reg_covar,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+        )
         try:
             gmm.fit((X - center) / scale)
         except ValueError as exc:
-            raise ValueError(f"fitting the single mixture failed ({exc}); increase reg_covar or reduce "
-                             "n_components") from None
+            raise ValueError(
+                f"fitting the single mixture failed ({exc}); increase reg_covar or reduce n_components"
+            ) from None
         self.n_iter_ = gmm.n_iter_
         d = X.shape[1]
         means = center + gmm.means_ * scale
@@ -80,8 +87,9 @@ class SingleGaussianMixture(ClassifierMixin, BaseEstimator):
         onehot = np.eye(len(classes))[y_index]  # (n, C)
         unlabelled = SingleMixtureScorer(classes, gmm.weights_, means, covariances, np.ones((k, len(classes))))
         counts = unlabelled.responsibilities(X).T @ onehot + 1e-3  # (k, C), lightly smoothed
-        self.scorer_ = SingleMixtureScorer(classes, gmm.weights_, means, covariances,
-                                           counts / counts.sum(axis=1, keepdims=True))
+        self.scorer_ = SingleMixtureScorer(
+            classes, gmm.weights_, means, covariances, counts / counts.sum(axis=1, keepdims=True)
+        )
         return self
 
     def _validated(self, X) -> np.ndarray:

@@ -73,23 +73,56 @@ def headline_numbers(manifest: dict) -> list[Headline]:
     out = []
     acc, ref = m.get("test_accuracy"), m.get("writeup_test_accuracy")
     delta = None if acc is None or ref is None else f"{100 * (acc - ref):+.2f} pts vs write-up ({_pct(ref)})"
-    out.append(Headline("Test accuracy", _pct(acc), delta,
-                        "Share of test images whose most likely class mixture is the true class."))
+    out.append(
+        Headline(
+            "Test accuracy", _pct(acc), delta, "Share of test images whose most likely class mixture is the true class."
+        )
+    )
     single = m.get("single_mixture_test_accuracy")
-    out.append(Headline("One mixture for all classes", _pct(single), None,
-                        "Baseline: one Gaussian mixture fitted without labels, its components labelled afterwards."))
+    out.append(
+        Headline(
+            "One mixture for all classes",
+            _pct(single),
+            None,
+            "Baseline: one Gaussian mixture fitted without labels, its components labelled afterwards.",
+        )
+    )
     mse = m.get("test_reconstruction_mse")
-    out.append(Headline("Reconstruction error", "–" if mse is None else f"{mse:.4f}", None,
-                        "Mean squared pixel error of decode(encode(image)) on test images (pixels in 0..1)."))
+    out.append(
+        Headline(
+            "Reconstruction error",
+            "–" if mse is None else f"{mse:.4f}",
+            None,
+            "Mean squared pixel error of decode(encode(image)) on test images (pixels in 0..1).",
+        )
+    )
     latent = cfg.get("autoencoder", {}).get("latent_dim")
-    out.append(Headline("Latent size", "–" if latent is None else f"{latent} numbers", None,
-                        "Each image is compressed to this many numbers by the encoder."))
-    out.append(Headline("Styles per class", components_per_class(manifest), None,
-                        "Gaussian components in each class's mixture: each one is a 'style' of the class."))
+    out.append(
+        Headline(
+            "Latent size",
+            "–" if latent is None else f"{latent} numbers",
+            None,
+            "Each image is compressed to this many numbers by the encoder.",
+        )
+    )
+    out.append(
+        Headline(
+            "Styles per class",
+            components_per_class(manifest),
+            None,
+            "Gaussian components in each class's mixture: each one is a 'style' of the class.",
+        )
+    )
     rate = manifest.get("calibration", {}).get("val_rejection_rate")
-    out.append(Headline("Answered “none” (validation)", "–" if rate is None else f"{100 * rate:.0f}%", None,
-                        "The 'none' threshold is set so that this share of validation images is refused: an "
-                        "image whose best class log-likelihood is below it gets the answer 'none'."))
+    out.append(
+        Headline(
+            "Answered “none” (validation)",
+            "–" if rate is None else f"{100 * rate:.0f}%",
+            None,
+            "The 'none' threshold is set so that this share of validation images is refused: an "
+            "image whose best class log-likelihood is below it gets the answer 'none'.",
+        )
+    )
     return out
 
 
@@ -97,14 +130,23 @@ def accuracy_table(manifest: dict) -> list[dict]:
     """Rows comparing this model with the original write-up: method, split, accuracy (or None)."""
     m = manifest.get("metrics", {})
     rows = [
-        {"model": "one mixture per class (this model)", "train": m.get("train_accuracy"),
-         "validation": m.get("val_accuracy"), "test": m.get("test_accuracy")},
-        {"model": "one mixture for all (this model)", "train": m.get("single_mixture_train_accuracy"),
-         "validation": None, "test": m.get("single_mixture_test_accuracy")},
+        {
+            "model": "one mixture per class (this model)",
+            "train": m.get("train_accuracy"),
+            "validation": m.get("val_accuracy"),
+            "test": m.get("test_accuracy"),
+        },
+        {
+            "model": "one mixture for all (this model)",
+            "train": m.get("single_mixture_train_accuracy"),
+            "validation": None,
+            "test": m.get("single_mixture_test_accuracy"),
+        },
     ]
     if m.get("writeup_test_accuracy") is not None:
-        rows.append({"model": "original write-up", "train": None, "validation": None,
-                     "test": m.get("writeup_test_accuracy")})
+        rows.append(
+            {"model": "original write-up", "train": None, "validation": None, "test": m.get("writeup_test_accuracy")}
+        )
     return rows
 
 
@@ -125,10 +167,18 @@ def augmentation(manifest: dict) -> str:
     if not training.get("denoise", False):
         return "none"
     aug = training.get("augment", {})
-    kinds = [name for name, on in (("mirror", aug.get("hflip_p")), ("rotation", aug.get("rotate_deg")),
-                                   ("scale", aug.get("scale")), ("shear", aug.get("shear")),
-                                   ("shift", aug.get("shift_px")),
-                                   ("stroke thickness", aug.get("thickness_p"))) if on]
+    kinds = [
+        name
+        for name, on in (
+            ("mirror", aug.get("hflip_p")),
+            ("rotation", aug.get("rotate_deg")),
+            ("scale", aug.get("scale")),
+            ("shear", aug.get("shear")),
+            ("shift", aug.get("shift_px")),
+            ("stroke thickness", aug.get("thickness_p")),
+        )
+        if on
+    ]
     what = ", ".join(kinds) or "changed copies"
     if training.get("target", "clean") == "augmented":
         return f"{what}; copies redrawn as they are"
@@ -161,33 +211,46 @@ def ood_rows(evaluation: dict) -> list[dict]:
     return [
         {"score": "likelihood: max class log p(z | class)", "AUROC": _num(evaluation["ood_auroc_likelihood"], 4)},
         {"score": "reconstruction error", "AUROC": _num(evaluation["ood_auroc_reconstruction"], 4)},
-        {"score": "combined (both, standardised on validation)",
-         "AUROC": _num(evaluation.get("ood_auroc_combined", evaluation["ood_auroc"]), 4)},
-        {"score": "pixel likelihood log p(x | z) (what deep generative models report)",
-         "AUROC": _num(evaluation.get("ood_auroc_pixel_likelihood"), 4)},
-        {"score": "typicality (a Gaussian over four image statistics, fitted on validation)",
-         "AUROC": _num(evaluation.get("ood_auroc_typicality"), 4)},
+        {
+            "score": "combined (both, standardised on validation)",
+            "AUROC": _num(evaluation.get("ood_auroc_combined", evaluation["ood_auroc"]), 4),
+        },
+        {
+            "score": "pixel likelihood log p(x | z) (what deep generative models report)",
+            "AUROC": _num(evaluation.get("ood_auroc_pixel_likelihood"), 4),
+        },
+        {
+            "score": "typicality (a Gaussian over four image statistics, fitted on validation)",
+            "AUROC": _num(evaluation.get("ood_auroc_typicality"), 4),
+        },
     ]
 
 
 def ood_caption(evaluation: dict) -> str:
     """What the out-of-distribution table shows for this model, in a sentence or three."""
-    text = ("AUROC: the chance that a random own image scores as more typical than a random foreign one "
-            "(1 = perfect separation, 0.5 = chance). Likelihoods of deep generative models famously rank "
-            "simple foreign images *above* their own data (AUROC ≈ 0.1 for Fashion-MNIST models on MNIST, "
-            "Nalisnick et al. 2019).")
+    text = (
+        "AUROC: the chance that a random own image scores as more typical than a random foreign one "
+        "(1 = perfect separation, 0.5 = chance). Likelihoods of deep generative models famously rank "
+        "simple foreign images *above* their own data (AUROC ≈ 0.1 for Fashion-MNIST models on MNIST, "
+        "Nalisnick et al. 2019)."
+    )
     pixel = evaluation.get("ood_auroc_pixel_likelihood")
     if pixel is not None and pixel < 0.5:
-        text += (" The *pixel likelihood* row shows it happen here too; this model's latent likelihood does not "
-                 "fall for it.")
+        text += (
+            " The *pixel likelihood* row shows it happen here too; this model's latent likelihood does not fall for it."
+        )
     elif pixel is not None:
-        text += (" Here the foreign images are no simpler than the model's own, so even the *pixel likelihood* "
-                 "separates them; the failure shows when a model meets simpler images than its own (a "
-                 "Fashion-MNIST model facing digits).")
+        text += (
+            " Here the foreign images are no simpler than the model's own, so even the *pixel likelihood* "
+            "separates them; the failure shows when a model meets simpler images than its own (a "
+            "Fashion-MNIST model facing digits)."
+        )
     if evaluation.get("ood_auroc_typicality") is not None:
-        text += (" The *typicality* score (how ordinary an image's likelihood, reconstruction error and complexity "
-                 "are together, fitted on the model's own validation images only) is the one fixed in advance "
-                 "for both directions.")
+        text += (
+            " The *typicality* score (how ordinary an image's likelihood, reconstruction error and complexity "
+            "are together, fitted on the model's own validation images only) is the one fixed in advance "
+            "for both directions."
+        )
     return text
 
 
@@ -195,10 +258,18 @@ def morph_rows(evaluation: dict) -> list[dict]:
     if "morph_pairs" not in evaluation:
         return []
     e = evaluation
-    return [{"path": "straight line", "mean best log-likelihood per frame": _num(e["morph_straight_log_likelihood"], 2),
-             "frames clearly source or target": _pct(e["morph_straight_confident_share"])},
-            {"path": "through the data", "mean best log-likelihood per frame": _num(e["morph_dense_log_likelihood"], 2),
-             "frames clearly source or target": _pct(e["morph_dense_confident_share"])}]
+    return [
+        {
+            "path": "straight line",
+            "mean best log-likelihood per frame": _num(e["morph_straight_log_likelihood"], 2),
+            "frames clearly source or target": _pct(e["morph_straight_confident_share"]),
+        },
+        {
+            "path": "through the data",
+            "mean best log-likelihood per frame": _num(e["morph_dense_log_likelihood"], 2),
+            "frames clearly source or target": _pct(e["morph_dense_confident_share"]),
+        },
+    ]
 
 
 def manifest_facts(manifest: dict) -> list[tuple[str, str]]:
@@ -208,18 +279,32 @@ def manifest_facts(manifest: dict) -> list[tuple[str, str]]:
     ae, mix, train = cfg.get("autoencoder", {}), cfg.get("mixture", {}), cfg.get("training", {})
     m = manifest.get("metrics", {})
     facts = [
-        ("dataset", f"{dataset_title(manifest)} — {ds.get('n_train', '?')} train / {ds.get('n_val', '?')} validation "
-                    f"/ {ds.get('n_test', '?')} test images"),
+        (
+            "dataset",
+            f"{dataset_title(manifest)} — {ds.get('n_train', '?')} train / {ds.get('n_val', '?')} validation "
+            f"/ {ds.get('n_test', '?')} test images",
+        ),
         ("classes", ", ".join(map(str, ds.get("class_names", [])))),
         ("data source", str(ds.get("source", "?"))),
-        ("autoencoder", f"latent {ae.get('latent_dim', '?')}, conv channels {ae.get('channels', '?')}, "
-                        f"hidden {ae.get('hidden', '?')}"),
-        ("training", f"{train.get('epochs', '?')} epochs, batch {train.get('batch_size', '?')}, "
-                     f"lr {train.get('lr', '?')}, seed {train.get('seed', '?')}"),
-        ("mixtures", f"{components_per_class(manifest)} components per class, {mix.get('covariance_type', '?')} "
-                     f"covariance, {mix.get('class_prior', '?')} class prior"),
-        ("“none” threshold", f"{manifest.get('calibration', {}).get('reject_below', float('nan')):.2f} "
-                             "(max class log-likelihood)"),
+        (
+            "autoencoder",
+            f"latent {ae.get('latent_dim', '?')}, conv channels {ae.get('channels', '?')}, "
+            f"hidden {ae.get('hidden', '?')}",
+        ),
+        (
+            "training",
+            f"{train.get('epochs', '?')} epochs, batch {train.get('batch_size', '?')}, "
+            f"lr {train.get('lr', '?')}, seed {train.get('seed', '?')}",
+        ),
+        (
+            "mixtures",
+            f"{components_per_class(manifest)} components per class, {mix.get('covariance_type', '?')} "
+            f"covariance, {mix.get('class_prior', '?')} class prior",
+        ),
+        (
+            "“none” threshold",
+            f"{manifest.get('calibration', {}).get('reject_below', float('nan')):.2f} (max class log-likelihood)",
+        ),
         ("map points", str(cfg.get("map", {}).get("n_points", "?"))),
         ("trained in", f"{m['train_seconds']:.0f} s" if "train_seconds" in m else "?"),
         ("created", str(manifest.get("created", "?"))),
@@ -231,8 +316,10 @@ def manifest_facts(manifest: dict) -> list[tuple[str, str]]:
 
 def file_table(manifest: dict) -> list[dict]:
     """One row per bundle file: name, size, SHA-256 (shortened)."""
-    return [{"file": name, "size": _size(info.get("bytes", 0)), "sha256": str(info.get("sha256", ""))[:16] + "…"}
-            for name, info in manifest.get("files", {}).items()]
+    return [
+        {"file": name, "size": _size(info.get("bytes", 0)), "sha256": str(info.get("sha256", ""))[:16] + "…"}
+        for name, info in manifest.get("files", {}).items()
+    ]
 
 
 def _size(n: float) -> str:
@@ -280,10 +367,24 @@ def pipeline_diagram_html(manifest: dict | None = None) -> str:
 
 def junk_rows(junk: dict) -> tuple[list[dict], list[dict]]:
     """`evaluate --junk` results as two tables: foreign kinds answered "none", digit sets read right."""
-    kinds = [{"kind": escape_markdown(kind), "inputs": r.get("n"), "answered “none”": _pct(r.get("none")),
-              "… detector trained without its family": _pct(r.get("none_left_out"))} for kind, r in junk.get("junk", {}).items()]
-    digits = [{"digits": escape_markdown(name), "inputs": r.get("n"), "read right": _pct(r.get("correct")),
-               "refused (“none”)": _pct(r.get("none"))} for name, r in junk.get("digits", {}).items()]
+    kinds = [
+        {
+            "kind": escape_markdown(kind),
+            "inputs": r.get("n"),
+            "answered “none”": _pct(r.get("none")),
+            "… detector trained without its family": _pct(r.get("none_left_out")),
+        }
+        for kind, r in junk.get("junk", {}).items()
+    ]
+    digits = [
+        {
+            "digits": escape_markdown(name),
+            "inputs": r.get("n"),
+            "read right": _pct(r.get("correct")),
+            "refused (“none”)": _pct(r.get("none")),
+        }
+        for name, r in junk.get("digits", {}).items()
+    ]
     return kinds, digits
 
 
@@ -298,20 +399,28 @@ def describe_bundle(manifest: dict, path: str | Path) -> str:
     def num(d: dict, key: str, spec: str = ".4f") -> str:
         return "?" if d.get(key) is None else format(d[key], spec)
 
-    lines = [f"bundle        {path} (schema {manifest['schema_version']}, created {manifest.get('created')})",
-             f"dataset       {ds['name']}: {', '.join(ds['class_names'])}",
-             f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, "
-             f"{cfg.get('training', {}).get('epochs', '?')} epochs",
-             f"mixtures      {cfg['mixture']['n_components']} components per class, "
-             f"{cfg['mixture'].get('covariance_type', 'full')} covariance"]
+    lines = [
+        f"bundle        {path} (schema {manifest['schema_version']}, created {manifest.get('created')})",
+        f"dataset       {ds['name']}: {', '.join(ds['class_names'])}",
+        f"autoencoder   latent size {cfg['autoencoder']['latent_dim']}, "
+        f"{cfg.get('training', {}).get('epochs', '?')} epochs",
+        f"mixtures      {cfg['mixture']['n_components']} components per class, "
+        f"{cfg['mixture'].get('covariance_type', 'full')} covariance",
+    ]
     if m:
-        lines += [f"accuracy      train {num(m, 'train_accuracy')}, test {num(m, 'test_accuracy')} "
-                  f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})",
-                  f"recon. mse    test {num(m, 'test_reconstruction_mse')}"]
-    lines += [f"'none' below  {calibration['reject_below']:.2f} "
-              f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)",
-              f"built by      {manifest.get('command')}",
-              "files:"]
-    lines += [f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}..."
-              for name, f in manifest["files"].items()]
+        lines += [
+            f"accuracy      train {num(m, 'train_accuracy')}, test {num(m, 'test_accuracy')} "
+            f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})",
+            f"recon. mse    test {num(m, 'test_reconstruction_mse')}",
+        ]
+    lines += [
+        f"'none' below  {calibration['reject_below']:.2f} "
+        f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)",
+        f"built by      {manifest.get('command')}",
+        "files:",
+    ]
+    lines += [
+        f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}..."
+        for name, f in manifest["files"].items()
+    ]
     return "\n".join(lines)

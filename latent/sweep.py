@@ -22,8 +22,9 @@ SWEEP_SCHEMA_VERSION = 1
 SWEEP_KIND = "latent-size sweep"
 
 
-def run_sweep(dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str], None] = lambda _: None,
-              progress: bool = False) -> list[dict]:
+def run_sweep(
+    dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str], None] = lambda _: None, progress: bool = False
+) -> list[dict]:
     """One row of measures per latent size; `cfg` is a PipelineConfig whose latent size is replaced."""
     import torch
 
@@ -42,15 +43,23 @@ def run_sweep(dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str],
         ae.cpu()
         z_train, z_test = encode_images(ae, dataset.x_train), encode_images(ae, dataset.x_test)
         mc = cfg.mixture
-        mixture = ClassGaussianMixture(mc.n_components, covariance_type=mc.covariance_type, reg_covar=mc.reg_covar,
-                                       class_prior=mc.class_prior, random_state=cfg.training.seed)
+        mixture = ClassGaussianMixture(
+            mc.n_components,
+            covariance_type=mc.covariance_type,
+            reg_covar=mc.reg_covar,
+            class_prior=mc.class_prior,
+            random_state=cfg.training.seed,
+        )
         mixture.fit(z_train, dataset.y_train)
         ll = mixture.log_likelihoods(z_test)
-        row = {"latent_dim": d,
-               "test_accuracy": float(np.mean(mixture.predict(z_test) == dataset.y_test)),
-               "test_reconstruction_mse": reconstruction_mse(ae, dataset.x_test),
-               "test_mean_log_likelihood": float(ll[np.arange(len(ll)), dataset.y_test].mean() / d)}
+        row = {
+            "latent_dim": d,
+            "test_accuracy": float(np.mean(mixture.predict(z_test) == dataset.y_test)),
+            "test_reconstruction_mse": reconstruction_mse(ae, dataset.x_test),
+            "test_mean_log_likelihood": float(ll[np.arange(len(ll)), dataset.y_test].mean() / d),
+        }
         if judge is not None:
+
             def decode(Z, ae=ae):  # this size's autoencoder, bound now
                 with torch.no_grad():
                     return ae.decode(torch.from_numpy(Z)).squeeze(1).numpy()
@@ -79,9 +88,15 @@ def write_sweep(path: str | Path, dataset_name: str, cfg, rows: list[dict], comm
 
     path = Path(path)
     check_sweep_target(path)
-    doc = {"schema_version": SWEEP_SCHEMA_VERSION, "kind": SWEEP_KIND, "dataset": dataset_name,
-           "config": cfg.to_dict(), "library_versions": artifacts.library_versions(), "command": command,
-           "rows": rows}
+    doc = {
+        "schema_version": SWEEP_SCHEMA_VERSION,
+        "kind": SWEEP_KIND,
+        "dataset": dataset_name,
+        "config": cfg.to_dict(),
+        "library_versions": artifacts.library_versions(),
+        "command": command,
+        "rows": rows,
+    }
     outputs.write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 

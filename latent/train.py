@@ -80,14 +80,20 @@ def reconstruction_mse(model: Autoencoder, images: np.ndarray, batch_size: int =
     x = to_tensor(images)
     total = 0.0
     for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size].to(device)
+        xb = x[start : start + batch_size].to(device)
         total += F.mse_loss(model.decode(model.encode(xb)), xb, reduction="sum").item()
     return total / x.numel()
 
 
-def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
-                      on_epoch: Callable[[dict], None] | None = None, progress: bool = True,
-                      y_train: np.ndarray | None = None) -> list[dict]:
+def train_autoencoder(
+    model: Autoencoder,
+    x_train: np.ndarray,
+    x_val: np.ndarray,
+    cfg: TrainConfig,
+    on_epoch: Callable[[dict], None] | None = None,
+    progress: bool = True,
+    y_train: np.ndarray | None = None,
+) -> list[dict]:
     """Train `model` in place on uint8 images; returns the per-epoch history.
 
     The weights of the epoch with the lowest validation loss are kept (for joint training: the last
@@ -114,14 +120,14 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         y = torch.as_tensor(np.asarray(y_train), dtype=torch.long)
         joint_dims = cfg.joint_dims or model.config.latent_dim
         if not 1 <= joint_dims <= model.config.latent_dim:
-            raise ConfigError(f"joint_dims must be between 1 and the latent size {model.config.latent_dim}, "
-                              f"got {cfg.joint_dims}")
+            raise ConfigError(
+                f"joint_dims must be between 1 and the latent size {model.config.latent_dim}, got {cfg.joint_dims}"
+            )
         centres = torch.nn.Parameter(torch.randn(int(y.max()) + 1, joint_dims, generator=order_gen).to(device))
         params.append(centres)
     n_batches = max(1, len(x) // cfg.batch_size)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * n_batches,
-                                                pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * n_batches, pct_start=0.15)
     history, best_loss, best_state = [], math.inf, None
     start = time.time()
     for epoch in range(cfg.epochs):
@@ -130,7 +136,7 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         running = 0.0
         bar = progress_bar(range(n_batches), desc=f"epoch {epoch + 1}/{cfg.epochs}", enabled=progress)
         for i in bar:
-            rows = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            rows = perm[i * cfg.batch_size : (i + 1) * cfg.batch_size]
             xb = x[rows].to(device)  # (B, 1, 28, 28)
             xin = augment(xb, cfg.augment, gen) if cfg.denoise else xb
             z = model.encoder(xin)  # (B, d)
@@ -149,8 +155,13 @@ def train_autoencoder(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray
         if cfg.denoise:
             recalibrate_batchnorm(model.encoder, x[:BN_CALIBRATION_IMAGES], device)
         val_loss = _val_loss(model, x_val, device)
-        record = {"epoch": epoch + 1, "train_loss": running / n_batches, "val_loss": val_loss,
-                  "val_mse": reconstruction_mse(model, x_val), "seconds": time.time() - start}
+        record = {
+            "epoch": epoch + 1,
+            "train_loss": running / n_batches,
+            "val_loss": val_loss,
+            "val_mse": reconstruction_mse(model, x_val),
+            "seconds": time.time() - start,
+        }
         history.append(record)
         if val_loss < best_loss or joint:
             best_loss, best_state = val_loss, copy.deepcopy(model.state_dict())
@@ -183,7 +194,7 @@ def recalibrate_batchnorm(module: torch.nn.Module, x: torch.Tensor, device, batc
     was_training = module.training
     module.train()
     for start in range(0, len(x), batch_size):
-        module(x[start:start + batch_size].to(device))
+        module(x[start : start + batch_size].to(device))
     for m, momentum in zip(norms, saved, strict=True):
         m.momentum = momentum
     module.train(was_training)
@@ -195,7 +206,7 @@ def _val_loss(model: Autoencoder, x_val: np.ndarray, device, batch_size: int = 1
     x = to_tensor(x_val)
     total = 0.0
     for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size].to(device)
+        xb = x[start : start + batch_size].to(device)
         total += F.binary_cross_entropy_with_logits(model.decoder(model.encoder(xb)), xb, reduction="sum").item()
     return total / x.numel()
 
@@ -206,5 +217,8 @@ def encode_images(model: Autoencoder, images: np.ndarray, batch_size: int = 2000
     model.eval()
     device = next(model.parameters()).device
     x = to_tensor(images)
-    return torch.cat([model.encode(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
-                     ).numpy().astype(np.float32)
+    return (
+        torch.cat([model.encode(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
+        .numpy()
+        .astype(np.float32)
+    )

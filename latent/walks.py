@@ -14,7 +14,6 @@ import numpy as np
 
 from . import gaussian as G
 
-
 # Acceptance rates at which each sampler explores fastest, for a Gaussian-like target in many dimensions:
 # 0.234 for random-walk Metropolis (Roberts, Gelman & Gilks 1997) and 0.574 for Langevin / MALA (Roberts &
 # Rosenthal 1998). Efficiency stays within ~80 % of the best over a band around each (Roberts & Rosenthal 2001:
@@ -81,12 +80,12 @@ class _Chain:
             logp_new, grad_new = self.density(proposal)
             log_alpha = logp_new - logp
         else:
-            mean_fwd = z + 0.5 * s ** 2 * (self.metric @ grad)
+            mean_fwd = z + 0.5 * s**2 * (self.metric @ grad)
             proposal = mean_fwd + noise
             logp_new, grad_new = self.density(proposal)
-            mean_bwd = proposal + 0.5 * s ** 2 * (self.metric @ grad_new)
-            log_q_fwd = -0.5 * np.sum((self.whiten @ (proposal - mean_fwd)) ** 2) / s ** 2
-            log_q_bwd = -0.5 * np.sum((self.whiten @ (z - mean_bwd)) ** 2) / s ** 2
+            mean_bwd = proposal + 0.5 * s**2 * (self.metric @ grad_new)
+            log_q_fwd = -0.5 * np.sum((self.whiten @ (proposal - mean_fwd)) ** 2) / s**2
+            log_q_bwd = -0.5 * np.sum((self.whiten @ (z - mean_bwd)) ** 2) / s**2
             log_alpha = logp_new - logp + log_q_bwd - log_q_fwd
         alpha = float(np.exp(min(0.0, log_alpha))) if np.isfinite(log_alpha) else 0.0
         if rng.uniform() < alpha:
@@ -94,8 +93,7 @@ class _Chain:
         return z, logp, grad, False, alpha
 
 
-def stationary_acceptance(mixture, c, scale: float, *, method: str = "mala", n: int = 1000,
-                          random_state=0) -> float:
+def stationary_acceptance(mixture, c, scale: float, *, method: str = "mala", n: int = 1000, random_state=0) -> float:
     """The share of moves a walk at `scale` accepts once it wanders the class density: the mean acceptance
     probability of one proposal from each of n exact draws of the class mixture."""
     chain = _Chain(mixture, c, method)
@@ -113,18 +111,19 @@ def _batch_alpha(chain: _Chain, Z: np.ndarray, eps: np.ndarray, s: float) -> np.
         logp_new, _ = chain.densities(Z + noise)
         log_alpha = logp_new - logp
     else:
-        mean_fwd = Z + 0.5 * s ** 2 * grad @ chain.metric.T
+        mean_fwd = Z + 0.5 * s**2 * grad @ chain.metric.T
         proposal = mean_fwd + noise
         logp_new, grad_new = chain.densities(proposal)
-        mean_bwd = proposal + 0.5 * s ** 2 * grad_new @ chain.metric.T
-        log_q_fwd = -0.5 * np.sum(((proposal - mean_fwd) @ chain.whiten.T) ** 2, axis=1) / s ** 2
-        log_q_bwd = -0.5 * np.sum(((Z - mean_bwd) @ chain.whiten.T) ** 2, axis=1) / s ** 2
+        mean_bwd = proposal + 0.5 * s**2 * grad_new @ chain.metric.T
+        log_q_fwd = -0.5 * np.sum(((proposal - mean_fwd) @ chain.whiten.T) ** 2, axis=1) / s**2
+        log_q_bwd = -0.5 * np.sum(((Z - mean_bwd) @ chain.whiten.T) ** 2, axis=1) / s**2
         log_alpha = logp_new - logp + log_q_bwd - log_q_fwd
     return np.exp(np.minimum(0.0, np.nan_to_num(log_alpha, nan=-np.inf)))
 
 
-def tune_scale(mixture, c, *, method: str = "mala", target: float | None = None, n: int = 1000,
-               random_state=0) -> float:
+def tune_scale(
+    mixture, c, *, method: str = "mala", target: float | None = None, n: int = 1000, random_state=0
+) -> float:
     """The proposal scale at which a walk on class `c` accepts `target` of its moves once it wanders the
     class (default: `TARGET_ACCEPTANCE[method]`, the rate at which the sampler explores fastest).
 
@@ -157,8 +156,17 @@ def tune_scale(mixture, c, *, method: str = "mala", target: float | None = None,
     return float(np.exp(0.5 * (lo + hi)))
 
 
-def mcmc_walk(mixture, c, n_steps: int = 100, *, step_size: float = 1.0, scale: float | None = None,
-              start: np.ndarray | None = None, method: str = "mala", random_state=None) -> Walk:
+def mcmc_walk(
+    mixture,
+    c,
+    n_steps: int = 100,
+    *,
+    step_size: float = 1.0,
+    scale: float | None = None,
+    start: np.ndarray | None = None,
+    method: str = "mala",
+    random_state=None,
+) -> Walk:
     """A Markov chain whose stationary distribution is the class-`c` mixture density.
 
     method="mh": random-walk Metropolis-Hastings with Gaussian proposals shaped like the class's

@@ -56,8 +56,11 @@ def open_page(page: str) -> AppTest:
 
 def texts(at: AppTest) -> str:
     """Everything written as markdown, captions, titles, alerts and metrics on the page."""
-    parts = [e.value for kind in ("title", "markdown", "caption", "info", "warning", "error", "success")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("title", "markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     return "\n".join(str(p) for p in parts)
 
@@ -111,8 +114,7 @@ for page in {PAGES[1:]!r}:
 print("pages", "umap" in sys.modules)
 """
     env = {**os.environ, "LATENT_MODEL": str(tiny_bundle), "PYTHONPATH": ROOT}
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "home False False" in out.stdout
     assert "pages False" in out.stdout
@@ -226,8 +228,11 @@ def test_the_first_of_two_same_label_bundles_stays_chosen_across_pages(tiny_bund
 def markdown_shown(at: AppTest) -> list[str]:
     """Every text on the page that Streamlit renders as Markdown: body text, alerts, labels, help, metric
     values, image captions and table cells."""
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
-                                  "success") for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
     parts += [v for m in at.metric for v in (m.label, m.value, m.proto.delta, m.help)]
     parts += [e.label for e in at.expander] + image_captions(at)
     for table in at.table:
@@ -240,6 +245,7 @@ def markdown_shown(at: AppTest) -> list[str]:
 
 def chart_strings(at: AppTest) -> list[str]:
     """Every string of every plotly figure on the page, as sent to the browser."""
+
     def walk(node):
         if isinstance(node, str):
             yield node
@@ -249,6 +255,7 @@ def chart_strings(at: AppTest) -> list[str]:
         elif isinstance(node, list):
             for value in node:
                 yield from walk(value)
+
     return [s for chart in at.get("plotly_chart") for s in walk(json.loads(chart.proto.spec))]
 
 
@@ -263,10 +270,19 @@ def test_bundle_text_is_shown_as_plain_text_on_every_page(tiny_bundle, tmp_path,
         m["dataset"]["name"] = "<img src=http://example.com/d.png>"
         m["dataset"]["source"] = "![s](http://example.com/s.png)"
         m["command"] = "python -m latent train <img src=http://example.com/c.png> [c](http://example.com)"
-        m["metrics"]["per_class_test_accuracy"] = dict(zip(names, m["metrics"]["per_class_test_accuracy"].values()))
-        m["evaluation"] = {"command": "[e](http://example.com/e)", "ood_dataset": "<b>ood</b>", "ood_n": 5,
-                           "ood_auroc": 0.9, "ood_auroc_likelihood": 0.9, "ood_auroc_reconstruction": 0.8,
-                           "ood_rejected_at_threshold": 0.5, "test_rejected_at_threshold": 0.01}
+        m["metrics"]["per_class_test_accuracy"] = dict(
+            zip(names, m["metrics"]["per_class_test_accuracy"].values(), strict=False)
+        )
+        m["evaluation"] = {
+            "command": "[e](http://example.com/e)",
+            "ood_dataset": "<b>ood</b>",
+            "ood_n": 5,
+            "ood_auroc": 0.9,
+            "ood_auroc_likelihood": 0.9,
+            "ood_auroc_reconstruction": 0.8,
+            "ood_rejected_at_threshold": 0.5,
+            "test_rejected_at_threshold": 0.01,
+        }
 
     bundle = copy_bundle(tiny_bundle, tmp_path / "[f](x.png) <b>folder</b>")
     edit_manifest(bundle, hostile)
@@ -299,8 +315,14 @@ def map_trace_kinds(at: AppTest) -> list[str]:
 
 
 def _click(customdata) -> dict:
-    return {"selection": {"points": [{"customdata": customdata, "curve_number": 0, "point_number": 0,
-                                      "point_index": 0}], "point_indices": [0], "box": [], "lasso": []}}
+    return {
+        "selection": {
+            "points": [{"customdata": customdata, "curve_number": 0, "point_number": 0, "point_index": 0}],
+            "point_indices": [0],
+            "box": [],
+            "lasso": [],
+        }
+    }
 
 
 def test_map_click_on_a_component_opens_its_panel(app_env):
@@ -356,7 +378,6 @@ def spot_cell(bundle, x: float, y: float) -> int:
     """The spot-grid cell of the map position nearest to (x, y)."""
     from latent.map_inverse import GRID_SIZE, grid_centres, map_extent
     from latent.model import LatentModel
-
     from ui.cached import SPOT_STRIDE
 
     xs, ys = grid_centres(map_extent(LatentModel.load(bundle).map.coords), (GRID_SIZE, GRID_SIZE))
@@ -454,7 +475,7 @@ def test_styles_are_numbered_in_the_order_shown_and_morph_names_them_alike(app_e
 
     mixture = LatentModel.load(app_env).mixture
     k = mixture.n_components_
-    unsorted = [c for c in range(len(k)) if np.any(np.diff(mixture.weights_[c, :k[c]]) > 0)]
+    unsorted = [c for c in range(len(k)) if np.any(np.diff(mixture.weights_[c, : k[c]]) > 0)]
     assert unsorted, "the tiny bundle should have a class whose components are not stored heaviest first"
     c = unsorted[0]
     at = open_page("styles")
@@ -504,6 +525,7 @@ def test_sampling_contrasts_the_sources_and_walks(app_env):
     assert len(shares) == 3
     class_share, _, uniform_share = (int(s.rstrip("%")) for s in shares)
     assert class_share > uniform_share
+
     def accepted() -> int:
         return int({m.label: m.value for m in at.metric}["Moves accepted"].rstrip("%"))
 
@@ -564,8 +586,8 @@ def test_matrices_download_as_csv_that_parses_back(app_env, downloads):
     np.testing.assert_array_equal(confusion, np.asarray(model.metrics["confusion_matrix"]))
     at.switch_page("app_pages/morph.py").run()
     rows = _csv(downloads["morph-probabilities.csv"])
-    assert rows[0][0] == "t" and rows[0][1:n + 1] == [f"p({c})" for c in names]
-    proba = np.array([[float(v) for v in r[1:n + 1]] for r in rows[1:]])
+    assert rows[0][0] == "t" and rows[0][1 : n + 1] == [f"p({c})" for c in names]
+    proba = np.array([[float(v) for v in r[1 : n + 1]] for r in rows[1:]])
     assert len(rows) - 1 == 51 and np.allclose(proba.sum(axis=1), 1, atol=1e-4)
     assert float(rows[1][0]) == 0.0 and float(rows[-1][0]) == 1.0
     at.switch_page("app_pages/report.py").run()
@@ -597,8 +619,7 @@ def test_every_chart_keeps_a_camera_button_in_the_chosen_format(app_env, page):
     configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
     assert configs and all(c.get("displayModeBar") is not False for c in configs)
     assert all("toImage" not in c.get("modeBarButtonsToRemove", []) for c in configs)
-    assert all(c["toImageButtonOptions"]["format"] == "png" and c["toImageButtonOptions"]["filename"]
-               for c in configs)
+    assert all(c["toImageButtonOptions"]["format"] == "png" and c["toImageButtonOptions"]["filename"] for c in configs)
     at.segmented_control(key="chart_format").set_value("svg").run()
     assert all(json.loads(c.proto.config)["toImageButtonOptions"]["format"] == "svg" for c in at.get("plotly_chart"))
 

@@ -85,15 +85,20 @@ def test_changing_a_widget_updates_the_url(app_env):
     assert at.query_params["class"] == "3" and at.query_params["n"] == "5" and at.query_params["model"] == "digits"
 
 
-@pytest.mark.parametrize("page,change", [
-    ("latent_map", {"map_show": "styles only", "map_density": True, "map_class": 7}),
-    ("styles", {"styles_class": 2, "styles_n": 6}),
-    ("morph", {"morph_source": 1, "morph_target": 2, "morph_t": 0.25}),
-    ("sampling", {"samp_via_image": True, "walk_class": 5, "walk_steps": 100, "walk_method": "mh",
-                  "walk_step_size": 0.5}),
-    ("similarity", {"sim_method": "variational"}),
-    ("draw", {"draw_pen": 30}),
-])
+@pytest.mark.parametrize(
+    "page,change",
+    [
+        ("latent_map", {"map_show": "styles only", "map_density": True, "map_class": 7}),
+        ("styles", {"styles_class": 2, "styles_n": 6}),
+        ("morph", {"morph_source": 1, "morph_target": 2, "morph_t": 0.25}),
+        (
+            "sampling",
+            {"samp_via_image": True, "walk_class": 5, "walk_steps": 100, "walk_method": "mh", "walk_step_size": 0.5},
+        ),
+        ("similarity", {"sim_method": "variational"}),
+        ("draw", {"draw_pen": 30}),
+    ],
+)
 def test_a_link_copied_from_a_page_restores_it_in_a_fresh_session(app_env, page, change):
     at = open_url(page)
     for key, value in change.items():

@@ -49,7 +49,9 @@ def test_tampered_file_is_named_with_rebuild_command(bundle_copy):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match=r"mixture\.npz does not match its SHA-256.*rebuild it with: python -m latent train"):
+    with pytest.raises(
+        BundleError, match=r"mixture\.npz does not match its SHA-256.*rebuild it with: python -m latent train"
+    ):
         LatentModel.load(bundle_copy)
 
 

@@ -36,12 +36,14 @@ def refused(bundle, *words: str) -> str:
 
 def set_field(path: str, value):
     """An edit that sets manifest[a][b]... (dotted path) to value."""
+
     def edit(manifest):
         *parents, last = path.split(".")
         node = manifest
         for key in parents:
             node = node[key]
         node[last] = value
+
     return edit
 
 
@@ -52,6 +54,7 @@ def drop_field(path: str):
         for key in parents:
             node = node[key]
         del node[last]
+
     return edit
 
 
@@ -63,10 +66,12 @@ def test_the_tiny_and_the_shipped_bundles_pass():
 
 def test_removed_options_in_older_manifests_are_accepted_and_ignored(bundle):
     """`blocks` (residual blocks), `latent_noise`, `consistency` and `erase_p` were removed; old manifests keep them."""
+
     def old_style(manifest):
         manifest["config"]["autoencoder"]["blocks"] = 0
         manifest["config"]["training"].update(latent_noise=0.0, consistency=0.0)
         manifest["config"]["training"].setdefault("augment", {})["erase_p"] = 0.0
+
     edit_manifest(bundle, old_style)
     assert LatentModel.load(bundle).n_classes == 10
     edit_manifest(bundle, set_field("config.autoencoder.blocks", 2))  # weights with residual blocks: not loadable
@@ -168,9 +173,9 @@ def test_file_names_outside_the_bundle_are_refused_before_hashing(bundle, monkey
     monkeypatch.setattr(artifacts, "sha256_file", lambda path: hashed.append(path) or real(path))
     digest = hashlib.sha256(b"").hexdigest()
     for name in ("../../../etc/passwd", "/etc/passwd", "sub/map.npz", ".hidden"):
-        edit_manifest(bundle, lambda m: m["files"].update({name: {"sha256": digest, "bytes": 0}}))
+        edit_manifest(bundle, lambda m, name=name: m["files"].update({name: {"sha256": digest, "bytes": 0}}))
         refused(bundle, "not a plain file name")
-        edit_manifest(bundle, lambda m: m["files"].pop(name))
+        edit_manifest(bundle, lambda m, name=name: m["files"].pop(name))
     assert not [p for p in hashed if "passwd" in str(p)]
 
 

@@ -12,8 +12,14 @@ from drawing import draw_digit, save_png
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "latent", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "latent", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("command", ["", "train", "evaluate", "sweep", "judge", "classify", "calibrate", "info"])
@@ -50,8 +56,13 @@ def test_info_and_evaluate_json(tiny_bundle):
     result = run("evaluate", "--model", tiny_bundle, "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
-    for key in ("train_accuracy", "test_accuracy", "test_reconstruction_mse", "single_mixture_test_accuracy",
-                "per_class_test_accuracy"):
+    for key in (
+        "train_accuracy",
+        "test_accuracy",
+        "test_reconstruction_mse",
+        "single_mixture_test_accuracy",
+        "per_class_test_accuracy",
+    ):
         assert key in metrics
     manifest = json.loads((tiny_bundle / "manifest.json").read_text())
     assert metrics["test_accuracy"] == pytest.approx(manifest["metrics"]["test_accuracy"])
@@ -92,7 +103,7 @@ def _squares_folder(root):
             img = np.zeros((28, 28), np.uint8)
             h, w = (8, 20) if cls == "wide" else (20, 8)
             top, left = rng.integers(2, 6, 2)
-            img[top:top + h, left:left + w] = 255
+            img[top : top + h, left : left + w] = 255
             Image.fromarray(img).save(root / cls / f"{i}.png")
     return root
 
@@ -160,9 +171,24 @@ def test_classify_refuses_unreadable_paths_with_one_line_each(tiny_bundle, tmp_p
     missing = tmp_path / "missing.png"
     good = tmp_path / "seven.png"
     save_png(draw_digit("7"), good)
-    result = subprocess.run([sys.executable, "-m", "latent", "classify", "--model", str(tiny_bundle),
-                             str(folder), str(fifo), str(missing), str(good)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "latent",
+            "classify",
+            "--model",
+            str(tiny_bundle),
+            str(folder),
+            str(fifo),
+            str(missing),
+            str(good),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = result.stderr.strip().splitlines()

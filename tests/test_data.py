@@ -128,8 +128,10 @@ def test_corrupt_local_copy_names_the_file(tmp_path):
 
 def test_folder_dataset_reads_class_subfolders(tmp_path):
     rng = np.random.default_rng(0)
-    for name, draw in (("bars", lambda a: a.__setitem__((slice(10, 50), slice(28, 36)), 0)),
-                       ("blocks", lambda a: a.__setitem__((slice(15, 45), slice(15, 45)), 0))):
+    for name, draw in (
+        ("bars", lambda a: a.__setitem__((slice(10, 50), slice(28, 36)), 0)),
+        ("blocks", lambda a: a.__setitem__((slice(15, 45), slice(15, 45)), 0)),
+    ):
         (tmp_path / name).mkdir()
         for i in range(10):
             img = np.full((64, 64), 255, np.uint8)  # dark ink on white paper: must be inverted
@@ -190,7 +192,7 @@ def _class_folders(root: Path, counts: dict[str, int]) -> Path:
         for i in range(count):
             img = np.full((40, 40), 255, np.uint8)
             top, left = rng.integers(4, 12, 2)
-            img[top:top + 20, left:left + (6 if name == "bars" else 20)] = 0
+            img[top : top + 20, left : left + (6 if name == "bars" else 20)] = 0
             Image.fromarray(img).save(root / name / f"{i}.png")
     return root
 

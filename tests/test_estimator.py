@@ -28,10 +28,14 @@ EXPECTED_FAILED_CHECKS = {
 
 # Fast settings: the checks fit on tiny data (a class may have 5 samples; 6 components per class would be
 # refused with "fewer than n_components", as the tests of test_mixture.py want).
-@parametrize_with_checks([ClassGaussianMixture(n_components=1),
-                          ClassGaussianMixture(n_components=2, covariance_type="diag", class_prior="empirical"),
-                          SingleGaussianMixture()],
-                         expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)
+@parametrize_with_checks(
+    [
+        ClassGaussianMixture(n_components=1),
+        ClassGaussianMixture(n_components=2, covariance_type="diag", class_prior="empirical"),
+        SingleGaussianMixture(),
+    ],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -88,8 +92,9 @@ def test_the_estimator_scores_with_the_core_a_loaded_bundle_uses(iris):
     ll = core.log_likelihoods(X)
     np.testing.assert_array_equal(np.exp(core.log_posterior(ll)), est.predict_proba(X))
     single = SingleGaussianMixture().fit(X, y)
-    np.testing.assert_array_equal(SingleMixtureScorer.from_arrays(single.to_arrays()).predict_proba(X),
-                                  single.predict_proba(X))
+    np.testing.assert_array_equal(
+        SingleMixtureScorer.from_arrays(single.to_arrays()).predict_proba(X), single.predict_proba(X)
+    )
 
 
 def test_fitted_attributes_exist_only_after_fit_and_params_clone(iris):

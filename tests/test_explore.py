@@ -12,8 +12,7 @@ from latent.morph import crossings, endpoint, morph
 from latent.preprocess import to_model_input
 from latent.reading import read_input
 from latent.sampling import SOURCES, draw_samples, latent_box, recognise
-from latent.similarity import (confusion_kl_agreement, most_confused_pairs, pair_confusion, rank, spearman,
-                               symmetric_kl)
+from latent.similarity import confusion_kl_agreement, most_confused_pairs, pair_confusion, rank, spearman, symmetric_kl
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,9 @@ def test_augmentation_says_what_was_changed_and_what_the_decoder_gave_back():
     assert digits == "rotation, scale, shear, shift, stroke thickness; denoising (copies redrawn clean)"
     clothes = summary.augmentation(manifest(True, "augmented", AugmentConfig.clothes()))
     assert clothes == "mirror, scale, shift; copies redrawn as they are"
-    assert summary.augmentation({"config": {"training": {"denoise": True}}}).endswith("denoising (copies redrawn clean)")
+    assert summary.augmentation({"config": {"training": {"denoise": True}}}).endswith(
+        "denoising (copies redrawn clean)"
+    )
 
 
 def test_pipeline_diagram_names_the_model_sizes(manifest):

@@ -22,11 +22,11 @@ def test_grid_png_opens_as_the_tiled_upscaled_images():
 
 
 def test_matrix_csv_parses_back_and_keeps_hostile_names_as_text():
-    names = ["zero", "=HYPERLINK(\"http://x\")", "a, \"quoted\" name"]
+    names = ["zero", '=HYPERLINK("http://x")', 'a, "quoted" name']
     m = np.array([[0.0, 1.5, 2.25], [3.0, 0.0, -1.0], [np.inf, 4.0, 0.0]])
     rows = list(csv.reader(io.StringIO(matrix_csv(m, names, names, corner="from \\ to"))))
-    assert rows[0] == ["from \\ to", "zero", "'=HYPERLINK(\"http://x\")", "a, \"quoted\" name"]
-    assert [r[0] for r in rows[1:]] == ["zero", "'=HYPERLINK(\"http://x\")", "a, \"quoted\" name"]
+    assert rows[0] == ["from \\ to", "zero", '\'=HYPERLINK("http://x")', 'a, "quoted" name']
+    assert [r[0] for r in rows[1:]] == ["zero", '\'=HYPERLINK("http://x")', 'a, "quoted" name']
     np.testing.assert_array_equal(np.array([[float(v) for v in r[1:]] for r in rows[1:]]), m)  # -1.0 stays a number
     with pytest.raises(ValueError):
         matrix_csv(m[:2], names, names)

@@ -26,8 +26,15 @@ from latent.errors import BundleError
 from latent.model import LatentModel
 
 SEED = 20261129
-FILES = ["manifest.json", "autoencoder.safetensors", "mixture.npz", "single_mixture.npz", "map.npz",
-         "calibration.npz", "map_inverse.npz"]
+FILES = [
+    "manifest.json",
+    "autoencoder.safetensors",
+    "mixture.npz",
+    "single_mixture.npz",
+    "map.npz",
+    "calibration.npz",
+    "map_inverse.npz",
+]
 NPZ_FILES = FILES[2:]
 FLIPS_PER_FILE = 16
 TRUNCATIONS_PER_FILE = 5
@@ -101,8 +108,11 @@ def use(model, images) -> str | None:
         return "decoded images are not finite pixels in [0, 1]"
     if not (np.all(np.isfinite(xy)) and np.all(np.isfinite(result.max_log_likelihood)) and math.isfinite(rate)):
         return "map places, likelihoods or the rejection rate are not finite"
-    if not (np.all(np.isfinite(spots)) and np.all(np.isfinite(spot_ll))
-            and (grid is None or np.all(np.isfinite(grid.log_likelihood)))):
+    if not (
+        np.all(np.isfinite(spots))
+        and np.all(np.isfinite(spot_ll))
+        and (grid is None or np.all(np.isfinite(grid.log_likelihood)))
+    ):
         return "codes of map spots, their likelihoods or the density grid are not finite"
     return None
 
@@ -163,6 +173,7 @@ def flip(name: str, fraction: float, bit: int):
         path.write_bytes(bytes(data))
         if name != "manifest.json":
             rehash(bundle)
+
     return damage
 
 
@@ -170,9 +181,10 @@ def truncate(name: str, fraction: float):
     def damage(bundle):
         path = bundle / name
         data = path.read_bytes()
-        path.write_bytes(data[:int(fraction * len(data))])
+        path.write_bytes(data[: int(fraction * len(data))])
         if name != "manifest.json":
             rehash(bundle)
+
     return damage
 
 
@@ -193,19 +205,62 @@ def test_bit_flips_and_truncations_of_every_file(tiny_bundle, work, images):
 
 # --------------------------------------------------------------------------- the manifest
 
-BAD_VALUES = [None, True, "1", "", "x" * 5000, "a\nb", -5, 0, 10 ** 12, -1e308, 1e308, float("nan"), float("inf"),
-              [], {}, [1, 2], {"a": 1}, "../../../etc/passwd", "[x](http://example.com)"]
+BAD_VALUES = [
+    None,
+    True,
+    "1",
+    "",
+    "x" * 5000,
+    "a\nb",
+    -5,
+    0,
+    10**12,
+    -1e308,
+    1e308,
+    float("nan"),
+    float("inf"),
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    "../../../etc/passwd",
+    "[x](http://example.com)",
+]
 KEY_PATHS = [  # the fields the code reads, fuzzed more often than the rest
-    ("schema_version",), ("files",), ("dataset",), ("dataset", "class_names"), ("dataset", "name"), ("config",),
-    ("config", "autoencoder"), ("config", "autoencoder", "latent_dim"), ("config", "autoencoder", "hidden"),
-    ("config", "autoencoder", "channels"), ("config", "autoencoder", "blocks"), ("config", "autoencoder", "image_size"),
-    ("config", "mixture"), ("config", "mixture", "n_components"), ("config", "mixture", "covariance_type"),
-    ("config", "mixture", "reg_covar"), ("config", "mixture", "class_prior"), ("config", "training"),
-    ("config", "training", "joint_weight"), ("config", "training", "augment"), ("calibration",),
-    ("calibration", "reject_below"), ("calibration", "val_rejection_rate"), ("metrics",),
-    ("metrics", "test_accuracy"), ("metrics", "confusion_matrix"), ("metrics", "per_class_test_accuracy"),
-    ("metrics", "writeup_test_accuracy"), ("metrics", "train_seconds"), ("history",), ("command",), ("name",),
-    ("versions",)]
+    ("schema_version",),
+    ("files",),
+    ("dataset",),
+    ("dataset", "class_names"),
+    ("dataset", "name"),
+    ("config",),
+    ("config", "autoencoder"),
+    ("config", "autoencoder", "latent_dim"),
+    ("config", "autoencoder", "hidden"),
+    ("config", "autoencoder", "channels"),
+    ("config", "autoencoder", "blocks"),
+    ("config", "autoencoder", "image_size"),
+    ("config", "mixture"),
+    ("config", "mixture", "n_components"),
+    ("config", "mixture", "covariance_type"),
+    ("config", "mixture", "reg_covar"),
+    ("config", "mixture", "class_prior"),
+    ("config", "training"),
+    ("config", "training", "joint_weight"),
+    ("config", "training", "augment"),
+    ("calibration",),
+    ("calibration", "reject_below"),
+    ("calibration", "val_rejection_rate"),
+    ("metrics",),
+    ("metrics", "test_accuracy"),
+    ("metrics", "confusion_matrix"),
+    ("metrics", "per_class_test_accuracy"),
+    ("metrics", "writeup_test_accuracy"),
+    ("metrics", "train_seconds"),
+    ("history",),
+    ("command",),
+    ("name",),
+    ("versions",),
+]
 
 
 def all_paths(node, prefix=()) -> list[tuple]:
@@ -234,49 +289,76 @@ def manifest_edit(rng: random.Random, paths: list[tuple]):
     path = rng.choice(KEY_PATHS if rng.random() < 0.6 else paths)
     value = rng.choice(BAD_VALUES)
     if kind == "files":
-        bad = rng.choice(["../../../etc/passwd", "/etc/passwd", "sub/map.npz", ".hidden", "map.npz\n", "", "..",
-                          "C:\\x", "manifest.json"])
+        bad = rng.choice(
+            [
+                "../../../etc/passwd",
+                "/etc/passwd",
+                "sub/map.npz",
+                ".hidden",
+                "map.npz\n",
+                "",
+                "..",
+                "C:\\x",
+                "manifest.json",
+            ]
+        )
         victim = rng.choice(FILES[1:])
 
         def damage(m):
             files = m["files"]
             files[bad] = files.pop(victim) if rng.random() < 0.5 else dict(files[victim])
+
         return f"rename files[{victim}] to {bad!r}", damage
     if kind == "classes":
         how = rng.choice(["cut", "repeat", "add", "number", "empty", "long"])
 
         def damage(m):
             names = m["dataset"]["class_names"]
-            {"cut": lambda: names.pop(), "repeat": lambda: names.__setitem__(1, names[0]),
-             "add": lambda: names.append("extra"), "number": lambda: names.__setitem__(0, 0),
-             "empty": lambda: names.__setitem__(0, " "), "long": lambda: names.__setitem__(0, "n" * 1000)}[how]()
+            {
+                "cut": lambda: names.pop(),
+                "repeat": lambda: names.__setitem__(1, names[0]),
+                "add": lambda: names.append("extra"),
+                "number": lambda: names.__setitem__(0, 0),
+                "empty": lambda: names.__setitem__(0, " "),
+                "long": lambda: names.__setitem__(0, "n" * 1000),
+            }[how]()
+
         return f"class names: {how}", damage
     if kind == "scale":
         factor = rng.choice([-1, 1000, 1e6, 0.5])
 
         def damage(m):
             node = at(m, path)
-            if isinstance(node, dict) and isinstance(node.get(path[-1]), (int, float)) \
-                    and not isinstance(node.get(path[-1]), bool):
+            if (
+                isinstance(node, dict)
+                and isinstance(node.get(path[-1]), (int, float))
+                and not isinstance(node.get(path[-1]), bool)
+            ):
                 node[path[-1]] = type(node[path[-1]])(node[path[-1]] * factor)
+
         return f"scale {'.'.join(map(str, path))} by {factor}", damage
     if kind == "delete":
+
         def damage(m):
             node = at(m, path)
             if isinstance(node, dict):
                 node.pop(path[-1], None)
             elif isinstance(node, list) and isinstance(path[-1], int) and path[-1] < len(node):
                 node.pop(path[-1])
+
         return f"delete {'.'.join(map(str, path))}", damage
     if kind == "listify":
+
         def damage(m):
             node = at(m, path)
             old = node[path[-1]]
             node[path[-1]] = list(old.values()) if isinstance(old, dict) else [old]
+
         return f"list instead of {'.'.join(map(str, path))}", damage
 
     def damage(m):
         at(m, path)[path[-1]] = value
+
     return f"set {'.'.join(map(str, path))} to {str(value)[:40]!r}", damage
 
 
@@ -297,8 +379,22 @@ def test_random_manifest_edits(tiny_bundle, work, images):
 
 def array_edit(rng: random.Random):
     name = rng.choice(NPZ_FILES)
-    kind = rng.choice(["nan", "inf", "huge", "negate", "zero", "drop_key", "drop_row", "transpose", "int", "float16",
-                       "empty", "extra_dim"])
+    kind = rng.choice(
+        [
+            "nan",
+            "inf",
+            "huge",
+            "negate",
+            "zero",
+            "drop_key",
+            "drop_row",
+            "transpose",
+            "int",
+            "float16",
+            "empty",
+            "extra_dim",
+        ]
+    )
     pick = rng.random()
 
     def change(arrays):
@@ -309,9 +405,13 @@ def array_edit(rng: random.Random):
         elif kind in ("nan", "inf", "huge", "negate", "zero") and a.size:
             a = a.astype(np.float64) if kind in ("nan", "inf") else a.copy()
             flat = a.reshape(-1)
-            flat[int(pick * 7919) % a.size] = {"nan": np.nan, "inf": np.inf, "huge": 1e300 if a.dtype.kind == "f"
-                                               else np.iinfo(a.dtype).max, "negate": -flat[0] - 1, "zero": 0
-                                               }[kind]
+            flat[int(pick * 7919) % a.size] = {
+                "nan": np.nan,
+                "inf": np.inf,
+                "huge": 1e300 if a.dtype.kind == "f" else np.iinfo(a.dtype).max,
+                "negate": -flat[0] - 1,
+                "zero": 0,
+            }[kind]
             arrays[key] = a
         elif kind == "drop_row" and a.ndim and len(a) > 1:
             arrays[key] = a[:-1]
@@ -325,6 +425,7 @@ def array_edit(rng: random.Random):
             arrays[key] = a[:0]
         elif kind == "extra_dim":
             arrays[key] = a[None]
+
     return f"{name}: {kind} in array #{pick:.2f}", lambda bundle: edit_npz(bundle, name, change)
 
 
@@ -350,6 +451,7 @@ def weight_edit(rng: random.Random):
             tensors[key] = t.reshape(-1).clone()
         elif kind == "double":
             tensors[key] = t.to(torch.float64)
+
     return f"weights: {kind} at #{pick:.2f}", lambda bundle: edit_weights(bundle, change)
 
 
@@ -364,8 +466,9 @@ def test_random_array_and_weight_edits(tiny_bundle, work, images):
 
 BROKEN_FOR_CLI = {
     "latent_dim -5": lambda b: edit_manifest(b, lambda m: m["config"]["autoencoder"].update(latent_dim=-5)),
-    "NaN covariance": lambda b: edit_npz(b, "mixture.npz",
-                                         lambda a: a["covariances"].__setitem__((0, 0, 0, 0), np.nan)),
+    "NaN covariance": lambda b: edit_npz(
+        b, "mixture.npz", lambda a: a["covariances"].__setitem__((0, 0, 0, 0), np.nan)
+    ),
     "files as a list": lambda b: edit_manifest(b, lambda m: m.update(files=list(m["files"]))),
     "truncated map": truncate("map.npz", 0.5),
 }
@@ -381,9 +484,12 @@ def test_the_cli_says_one_line_and_exits_1_on_a_broken_bundle(tiny_bundle, tmp_p
     BROKEN_FOR_CLI[case](bundle)
     image = tmp_path / "digit.png"
     Image.fromarray(images[0]).save(image)
-    for argv in (["classify", "--model", str(bundle), str(image)], ["classify", "--json", "--model", str(bundle),
-                                                                     str(image)],
-                 ["evaluate", "--model", str(bundle)], ["info", "--model", str(bundle)]):
+    for argv in (
+        ["classify", "--model", str(bundle), str(image)],
+        ["classify", "--json", "--model", str(bundle), str(image)],
+        ["evaluate", "--model", str(bundle)],
+        ["info", "--model", str(bundle)],
+    ):
         if argv[0] == "info" and case in ("NaN covariance", "truncated map"):
             continue  # info reads the manifest and the hashes only
         capsys.readouterr()
@@ -396,7 +502,12 @@ def test_the_cli_says_one_line_and_exits_1_on_a_broken_bundle(tiny_bundle, tmp_p
 def test_a_broken_bundle_in_a_real_process_prints_no_traceback(tiny_bundle, tmp_path):
     bundle = copy_bundle(tiny_bundle, tmp_path / "broken")
     BROKEN_FOR_CLI["NaN covariance"](bundle)
-    result = subprocess.run([sys.executable, "-m", "latent", "evaluate", "--model", str(bundle)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "latent", "evaluate", "--model", str(bundle)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and "covariances" in result.stderr

@@ -19,7 +19,8 @@ def test_judge_learns_real_digits_and_round_trips(judge_dir, digits):
     judge = Judge.load(judge_dir)
     assert judge.manifest["metrics"]["test_accuracy"] > 0.9
     assert np.mean(judge.predict(digits.x_test) == digits.y_test) == pytest.approx(
-        judge.manifest["metrics"]["test_accuracy"])
+        judge.manifest["metrics"]["test_accuracy"]
+    )
 
 
 def test_sample_fidelity_grades_decoded_samples(judge_dir, tiny_bundle):

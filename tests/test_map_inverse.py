@@ -98,8 +98,12 @@ def valid_arrays(n_classes=3, size=8) -> dict:
     coords, codes, labels, _ = clusters(n=20)
     inverse = mi.MapInverse().fit(coords, codes)
     rng = np.random.default_rng(0)
-    grid = mi.DensityGrid(mi.map_extent(coords), rng.normal(size=(size, size)) * 10,
-                          rng.integers(0, n_classes, (size, size)), rng.random((size, size)))
+    grid = mi.DensityGrid(
+        mi.map_extent(coords),
+        rng.normal(size=(size, size)) * 10,
+        rng.integers(0, n_classes, (size, size)),
+        rng.random((size, size)),
+    )
     return mi.to_arrays(inverse, grid)
 
 

@@ -21,10 +21,18 @@ def test_a_rule_without_a_detector_has_the_latent_test_only():
 
 
 def test_each_input_gets_the_reason_of_the_first_test_it_fails():
-    rule = NoneRule([Test("likelihood", -30, True, UNLIKELY), Test("reconstruction", -3, False, CANNOT_REDRAW),
-                     Test("detector", 0.5, True, FOREIGN)])
-    scores = {"likelihood": np.array([-10, -40, -10, -40]), "reconstruction": np.array([-4, -4, -2, -2]),
-              "detector": np.array([1, 1, 1, 0])}
+    rule = NoneRule(
+        [
+            Test("likelihood", -30, True, UNLIKELY),
+            Test("reconstruction", -3, False, CANNOT_REDRAW),
+            Test("detector", 0.5, True, FOREIGN),
+        ]
+    )
+    scores = {
+        "likelihood": np.array([-10, -40, -10, -40]),
+        "reconstruction": np.array([-4, -4, -2, -2]),
+        "detector": np.array([1, 1, 1, 0]),
+    }
     assert rule.reasons(scores) == [None, UNLIKELY, CANNOT_REDRAW, UNLIKELY]
     assert rule.with_likelihood(-50).reasons(scores) == [None, None, CANNOT_REDRAW, CANNOT_REDRAW]
     assert NoneRule([]).reasons(scores) == [None] * 4
@@ -52,7 +60,7 @@ def test_a_trained_bundle_carries_every_test_and_its_validation_scores(tiny_bund
         assert refused == pytest.approx(calibration["rates"][test.score], abs=0.02)
     result = model.classify_images(digits.x_test[:50], rule=model.rule)
     assert len(result.reasons) == 50 and set(result.scores) == {"likelihood", "reconstruction", "detector"}
-    assert all((r is None) == (label >= 0) for r, label in zip(result.reasons, result.labels))
+    assert all((r is None) == (label >= 0) for r, label in zip(result.reasons, result.labels, strict=True))
     assert np.allclose(result.proba.sum(axis=1), 1) and np.mean(result.labels >= 0) > 0.8
 
 
@@ -97,7 +105,9 @@ def test_the_map_caption_names_exactly_the_tests_the_map_cannot_show():
     full = NoneRule.from_calibration({"reject_below": -30.0, "reconstruction_above": -4.0, "detector_below": 0.0})
     text = beyond_latent(full)
     assert "cannot redraw" in text and "outlier-exposure" in text
-    assert "outlier-exposure" not in beyond_latent(NoneRule([*latent_only.tests, Test("reconstruction", -4.0, False, "")]))
+    assert "outlier-exposure" not in beyond_latent(
+        NoneRule([*latent_only.tests, Test("reconstruction", -4.0, False, "")])
+    )
 
 
 def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade():
@@ -149,11 +159,23 @@ def test_a_bundle_trained_without_a_detector_loads_with_the_other_two_tests(tmp_
     from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
     from latent.train import TrainConfig
 
-    few = replace(digits, x_train=digits.x_train[:300], y_train=digits.y_train[:300], x_val=digits.x_val[:60],
-                  y_val=digits.y_val[:60], x_test=digits.x_test[:100], y_test=digits.y_test[:100])
-    cfg = PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
-                         training=TrainConfig(epochs=1, batch_size=64, seed=1), mixture=MixtureConfig(n_components=1),
-                         map=MapConfig(n_points=60, n_neighbors=5), detector=None)
+    few = replace(
+        digits,
+        x_train=digits.x_train[:300],
+        y_train=digits.y_train[:300],
+        x_val=digits.x_val[:60],
+        y_val=digits.y_val[:60],
+        x_test=digits.x_test[:100],
+        y_test=digits.y_test[:100],
+    )
+    cfg = PipelineConfig(
+        dataset="digits",
+        autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
+        training=TrainConfig(epochs=1, batch_size=64, seed=1),
+        mixture=MixtureConfig(n_components=1),
+        map=MapConfig(n_points=60, n_neighbors=5),
+        detector=None,
+    )
     train_bundle(cfg, tmp_path / "plain", dataset=few, command="test")
     model = LatentModel.load(tmp_path / "plain")  # was: "field config.detector must be an object, got None"
     assert model.detector is None and [t.score for t in model.rule.tests] == ["likelihood", "reconstruction"]

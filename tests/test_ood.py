@@ -21,7 +21,7 @@ def _foreign(n=200, seed=0):
     for img in images:
         top, left = rng.integers(2, 10, 2)
         h, w = rng.integers(10, 18, 2)
-        img[top:top + h, left:left + w] = 255
+        img[top : top + h, left : left + w] = 255
     return images
 
 

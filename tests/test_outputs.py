@@ -50,9 +50,14 @@ def _tiny_config():
     from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig
     from latent.train import TrainConfig
 
-    return PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
-                          training=TrainConfig(epochs=1, batch_size=64, seed=1), mixture=MixtureConfig(n_components=1),
-                          map=MapConfig(n_points=60, n_neighbors=5), detector=None)  # no "none" detector to train
+    return PipelineConfig(
+        dataset="digits",
+        autoencoder=AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16),
+        training=TrainConfig(epochs=1, batch_size=64, seed=1),
+        mixture=MixtureConfig(n_components=1),
+        map=MapConfig(n_points=60, n_neighbors=5),
+        detector=None,
+    )  # no "none" detector to train
 
 
 @pytest.fixture()
@@ -60,8 +65,15 @@ def few_digits(digits):
     """A slice of the bundled digits: these tests check files and moves, not what is learnt."""
     from dataclasses import replace
 
-    return replace(digits, x_train=digits.x_train[:300], y_train=digits.y_train[:300], x_val=digits.x_val[:60],
-                   y_val=digits.y_val[:60], x_test=digits.x_test[:100], y_test=digits.y_test[:100])
+    return replace(
+        digits,
+        x_train=digits.x_train[:300],
+        y_train=digits.y_train[:300],
+        x_val=digits.x_val[:60],
+        y_val=digits.y_val[:60],
+        x_test=digits.x_test[:100],
+        y_test=digits.y_test[:100],
+    )
 
 
 @pytest.fixture()
@@ -109,8 +121,9 @@ def test_train_refuses_the_assets_folder_even_when_empty(tmp_path, capsys, monke
     assert (tmp_path / "assets").is_dir()
 
 
-def test_folder_dataset_of_the_working_folder_cannot_become_the_assets_folder(tmp_path, capsys, monkeypatch,
-                                                                             no_training):
+def test_folder_dataset_of_the_working_folder_cannot_become_the_assets_folder(
+    tmp_path, capsys, monkeypatch, no_training
+):
     """`--dataset folder:.` with the default --out (assets/.) once turned assets/ itself into the bundle."""
     monkeypatch.chdir(tmp_path)
     for name in ("a", "b"):
@@ -127,8 +140,9 @@ def test_train_refuses_an_output_that_contains_or_sits_inside_a_folder_dataset(t
     for name in ("a", "b"):
         (data / name).mkdir(parents=True)
     for out in (tmp_path / "data", data, data / "model"):
-        _refused(capsys, ["train", "--dataset", f"folder:{data}", "--out", str(out), "--quiet"],
-                 "the dataset being read")
+        _refused(
+            capsys, ["train", "--dataset", f"folder:{data}", "--out", str(out), "--quiet"], "the dataset being read"
+        )
     assert sorted(p.name for p in data.iterdir()) == ["a", "b"]
 
 
@@ -139,8 +153,20 @@ def test_train_refuses_an_output_that_contains_the_idx_data(tmp_path, capsys, no
 
     for stem in FILES.values():
         (data / f"{stem}.gz").write_bytes(b"")  # found by name; never read before the refusal
-    _refused(capsys, ["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"), "--out",
-                      str(tmp_path / "data"), "--quiet"], "the dataset being read")
+    _refused(
+        capsys,
+        [
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--out",
+            str(tmp_path / "data"),
+            "--quiet",
+        ],
+        "the dataset being read",
+    )
 
 
 def test_retraining_replaces_a_bundle_in_one_move(tiny_bundle, tmp_path, few_digits, monkeypatch, quick_map):
@@ -167,6 +193,7 @@ def test_retraining_replaces_a_bundle_in_one_move(tiny_bundle, tmp_path, few_dig
         def step(*args, **kwargs):
             real(*args, **kwargs)
             look()
+
         return step
 
     for name in ("rename", "unlink", "rmdir"):  # pathlib and shutil.rmtree go through these
@@ -261,4 +288,5 @@ def test_sweep_replaces_its_own_file_atomically(tmp_path, digits):
     write_sweep(out, "digits", cfg, [{"latent_dim": 2, "test_accuracy": 0.5}], "first")
     write_sweep(out, "digits", cfg, [{"latent_dim": 2, "test_accuracy": 0.6}], "second")
     assert json.loads(out.read_text())["command"] == "second" and sorted(p.name for p in tmp_path.iterdir()) == [
-        "sweep.json"]
+        "sweep.json"
+    ]

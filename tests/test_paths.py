@@ -40,8 +40,14 @@ def test_model_names_a_shipped_bundle_and_a_path_still_works(tmp_path, monkeypat
 
 def test_info_finds_the_shipped_bundle_from_another_folder(tmp_path):
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "latent", "info", "--model", "mnist", "--json"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "latent", "info", "--model", "mnist", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["dataset"]["name"] == "mnist"
 

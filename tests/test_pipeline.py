@@ -72,11 +72,22 @@ def test_integration_on_a_slice_of_mnist(tmp_path):
     from latent.train import TrainConfig
 
     full = load_dataset("mnist", shared_data_dir())
-    ds = replace(full, x_train=full.x_train[:6000], y_train=full.y_train[:6000], x_val=full.x_val[:1000],
-                 y_val=full.y_val[:1000], x_test=full.x_test[:2000], y_test=full.y_test[:2000])
-    cfg = PipelineConfig(dataset="mnist", autoencoder=AutoencoderConfig(latent_dim=12),
-                         training=TrainConfig(epochs=2, seed=0), map=MapConfig(n_points=500),
-                         detector=None)  # the "none" detector has its own tests (test_none_answer.py)
+    ds = replace(
+        full,
+        x_train=full.x_train[:6000],
+        y_train=full.y_train[:6000],
+        x_val=full.x_val[:1000],
+        y_val=full.y_val[:1000],
+        x_test=full.x_test[:2000],
+        y_test=full.y_test[:2000],
+    )
+    cfg = PipelineConfig(
+        dataset="mnist",
+        autoencoder=AutoencoderConfig(latent_dim=12),
+        training=TrainConfig(epochs=2, seed=0),
+        map=MapConfig(n_points=500),
+        detector=None,
+    )  # the "none" detector has its own tests (test_none_answer.py)
     manifest = train_bundle(cfg, tmp_path / "mnist-slice", dataset=ds, command="test")
     assert manifest["metrics"]["test_accuracy"] > 0.9
     assert manifest["metrics"]["writeup_test_accuracy"] == 0.9766
@@ -109,8 +120,13 @@ def test_joint_training_without_labels_is_refused(digits):
     from latent.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="labels"):
-        train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
-                          digits.x_val, TrainConfig(epochs=1, joint_weight=0.1), progress=False)
+        train_autoencoder(
+            Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)),
+            digits.x_train,
+            digits.x_val,
+            TrainConfig(epochs=1, joint_weight=0.1),
+            progress=False,
+        )
 
 
 def test_joint_dims_shape_only_the_leading_code_dimensions(digits):
@@ -122,8 +138,14 @@ def test_joint_dims_shape_only_the_leading_code_dimensions(digits):
 
     torch.manual_seed(0)
     ae = Autoencoder(AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64))
-    train_autoencoder(ae, digits.x_train, digits.x_val, TrainConfig(epochs=10, batch_size=32, joint_weight=1.0,
-                      joint_dims=2, denoise=False), progress=False, y_train=digits.y_train)
+    train_autoencoder(
+        ae,
+        digits.x_train,
+        digits.x_val,
+        TrainConfig(epochs=10, batch_size=32, joint_weight=1.0, joint_dims=2, denoise=False),
+        progress=False,
+        y_train=digits.y_train,
+    )
     Z = encode_images(ae, digits.x_train)
     means = np.stack([Z[digits.y_train == c].mean(0) for c in range(10)])
     within = np.mean([Z[digits.y_train == c].var(0) for c in range(10)], axis=0)
@@ -139,9 +161,14 @@ def test_joint_dims_larger_than_the_code_is_refused(digits):
     from latent.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="joint_dims"):
-        train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
-                          digits.x_val, TrainConfig(epochs=1, joint_weight=0.1, joint_dims=5), progress=False,
-                          y_train=digits.y_train)
+        train_autoencoder(
+            Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)),
+            digits.x_train,
+            digits.x_val,
+            TrainConfig(epochs=1, joint_weight=0.1, joint_dims=5),
+            progress=False,
+            y_train=digits.y_train,
+        )
 
 
 def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits):
@@ -160,8 +187,13 @@ def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits)
     for target in ("clean", "augmented"):
         torch.manual_seed(0)
         ae = Autoencoder(AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64))
-        train_autoencoder(ae, digits.x_train, digits.x_val, TrainConfig(epochs=8, batch_size=32, augment=always_mirror,
-                          target=target), progress=False)
+        train_autoencoder(
+            ae,
+            digits.x_train,
+            digits.x_val,
+            TrainConfig(epochs=8, batch_size=32, augment=always_mirror, target=target),
+            progress=False,
+        )
         errors[target] = reconstruction_mse(ae, mirrored_val)
     assert errors["augmented"] < 0.6 * errors["clean"], errors
 
@@ -172,8 +204,13 @@ def test_unknown_reconstruction_target_is_refused(digits):
     from latent.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="target"):
-        train_autoencoder(Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)), digits.x_train,
-                          digits.x_val, TrainConfig(epochs=1, target="noisy"), progress=False)
+        train_autoencoder(
+            Autoencoder(AutoencoderConfig(latent_dim=4, channels=(4, 8), hidden=16)),
+            digits.x_train,
+            digits.x_val,
+            TrainConfig(epochs=1, target="noisy"),
+            progress=False,
+        )
 
 
 def test_a_class_with_fewer_images_than_components_is_refused_before_training(digits, monkeypatch, tmp_path):
@@ -191,7 +228,10 @@ def test_a_class_with_fewer_images_than_components_is_refused_before_training(di
     keep = (digits.y_train != 3) | (np.cumsum(digits.y_train == 3) <= 4)  # four 3s left
     few_threes = replace(digits, x_train=digits.x_train[keep], y_train=digits.y_train[keep])
     cfg = PipelineConfig(dataset="digits", mixture=MixtureConfig(n_components=6))
-    with pytest.raises(ConfigError, match=r"class '3' of digits has 4 training images, fewer than the 6 mixture "
-                                          r"components asked for; use --components 4"):
+    with pytest.raises(
+        ConfigError,
+        match=r"class '3' of digits has 4 training images, fewer than the 6 mixture "
+        r"components asked for; use --components 4",
+    ):
         train_bundle(cfg, tmp_path / "out", dataset=few_threes)
     assert list(tmp_path.iterdir()) == []

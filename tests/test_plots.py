@@ -53,10 +53,11 @@ def test_latent_map_has_a_trace_per_class_an_ellipse_per_component_and_clickable
     for t in hits:
         custom = np.asarray(t.customdata)
         assert np.all(custom[:, 0] == plots.COMPONENT) and "click" in t.hovertemplate
-        offsets = np.hypot(t.x - ellipses.centers[custom[:, 1].astype(int), 0],
-                           t.y - ellipses.centers[custom[:, 1].astype(int), 1])
+        offsets = np.hypot(
+            t.x - ellipses.centers[custom[:, 1].astype(int), 0], t.y - ellipses.centers[custom[:, 1].astype(int), 1]
+        )
         np.testing.assert_allclose(np.sort(offsets)[: len(offsets) // 7], 0, atol=1e-9)
-        np.testing.assert_allclose(np.sort(offsets)[len(offsets) // 7:], ring, rtol=1e-6)
+        np.testing.assert_allclose(np.sort(offsets)[len(offsets) // 7 :], ring, rtol=1e-6)
         # radius 3 px: a dot under the cursor (distance 0) ties with it, and the later trace wins the tie
         assert t.marker.size <= 6 and t.marker.opacity == 0
     # a class's points, ellipses and centres share its legend group (the legend hides all of it)
@@ -120,8 +121,7 @@ def test_every_spot_of_the_map_is_clickable_and_says_what_the_model_sees_there()
     coords, labels, ellipses = _map_data()
     grid, threshold = _grid(coords)
     xs, ys = grid.centres()
-    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=(xs, ys), density=grid,
-                           threshold=threshold)
+    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=(xs, ys), density=grid, threshold=threshold)
     kinds = _kinds(fig)
     # shading first, then spots, then everything that must win a tie against a spot
     assert kinds[:2] == ["density", "threshold"]
@@ -158,8 +158,9 @@ def test_every_spot_of_the_map_is_clickable_and_says_what_the_model_sees_there()
 def test_webgl_draws_points_and_spots_on_a_canvas_and_keeps_the_style_hits_in_svg():
     coords, labels, ellipses = _map_data()
     grid, threshold = _grid(coords)
-    fig = plots.latent_map(coords, labels, NAMES, ellipses=ellipses, spots=grid.centres(), density=grid,
-                           threshold=threshold, webgl=True)
+    fig = plots.latent_map(
+        coords, labels, NAMES, ellipses=ellipses, spots=grid.centres(), density=grid, threshold=threshold, webgl=True
+    )
     types = {(t.meta or {}).get("kind", "points"): t.type for t in fig.data}
     assert types["points"] == types["spots"] == "scattergl"
     # the hits must stay SVG markers of radius 3: distance 0 within 3 px, so they win over WebGL points
@@ -200,9 +201,17 @@ def test_trim_thumbnails_drops_blank_margins_only():
 
 
 def test_selected_items_reads_dict_and_list_customdata():
-    event = {"selection": {"points": [{"customdata": {"0": 1, "1": 4}}, {"customdata": [0, 15]},
-                                      {"point_index": 3}, {"customdata": 7},
-                                      {"customdata": {"0": 2.0, "1": 77.0, "2": -12.5}}]}}
+    event = {
+        "selection": {
+            "points": [
+                {"customdata": {"0": 1, "1": 4}},
+                {"customdata": [0, 15]},
+                {"point_index": 3},
+                {"customdata": 7},
+                {"customdata": {"0": 2.0, "1": 77.0, "2": -12.5}},
+            ]
+        }
+    }
     assert plots.selected_items(event) == [(plots.COMPONENT, 4), (plots.POINT, 15), (plots.SPOT, 77)]
     assert plots.selected_items({"selection": {"points": []}}) == []
     assert plots.selected_items(None) == []
@@ -278,8 +287,10 @@ def test_entropy_accuracy_training_and_density_charts():
     assert list(fig.data[0].x) == NAMES and list(fig.data[0].error_y.array) == pytest.approx([0.2, 0.4, 0.0])
     dots = plots.accuracy_chart({"zero": 0.9, "one": 1.0}).data[1]
     assert list(dots.text) == ["90.0%", "100.0%"]
-    history = [{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
-               {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03}]
+    history = [
+        {"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
+        {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03},
+    ]
     curves = plots.training_curves(history)
     assert [t.name for t in curves.data] == ["training loss", "validation loss", "validation MSE"]
     assert curves.data[2].yaxis == "y2"
@@ -346,8 +357,10 @@ def test_bic_curve_marks_the_chosen_number_of_components():
 
 
 def test_sweep_curves_draw_one_panel_per_measure_present():
-    rows = [{"latent_dim": 2, "test_accuracy": 0.8, "test_reconstruction_mse": 0.05, "test_mean_log_likelihood": -1.0},
-            {"latent_dim": 8, "test_accuracy": 0.95, "test_reconstruction_mse": 0.02, "test_mean_log_likelihood": -1.4}]
+    rows = [
+        {"latent_dim": 2, "test_accuracy": 0.8, "test_reconstruction_mse": 0.05, "test_mean_log_likelihood": -1.0},
+        {"latent_dim": 8, "test_accuracy": 0.95, "test_reconstruction_mse": 0.02, "test_mean_log_likelihood": -1.4},
+    ]
     fig = plots.sweep_curves(rows)
     assert len(fig.data) == 3  # no sample fidelity in these rows: no empty panel for it
     assert [a.text for a in fig.layout.annotations] == ["test accuracy", "reconstruction MSE", "mean log-likelihood"]
@@ -386,7 +399,7 @@ def test_figures_show_class_names_as_plain_text():
         plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), names),
         plots.entropy_chart(np.ones(3), np.zeros(3), names),
         plots.confusion_heatmap(np.eye(3) * 5 + 1, names),
-        plots.accuracy_chart(dict(zip(names, [0.5, 0.6, 0.7]))),
+        plots.accuracy_chart(dict(zip(names, [0.5, 0.6, 0.7], strict=False))),
         plots.bic_curve(np.array([3.0, 2.0, 4.0]), 2, names[0]),
         plots.map_markers(go.Figure(), np.zeros((1, 2)), name=names[1], text=[names[2]]),
         plots.map_path(go.Figure(), np.zeros((3, 2)), name=names[1], text=names),
@@ -409,11 +422,20 @@ def test_heatmap_axes_hug_the_grid():
         assert fig.layout.yaxis.constrain in (None, "domain")
 
 
-MNIST_CONFUSION = np.array([  # the shipped MNIST model's test confusion matrix
-    [975, 0, 0, 0, 0, 2, 2, 0, 1, 0], [0, 1129, 2, 1, 0, 0, 2, 0, 1, 0], [3, 0, 1023, 2, 0, 0, 0, 3, 1, 0],
-    [0, 0, 1, 999, 0, 3, 0, 1, 5, 1], [0, 0, 2, 0, 974, 0, 1, 0, 1, 4], [2, 0, 0, 9, 0, 876, 1, 0, 4, 0],
-    [3, 1, 0, 0, 5, 3, 946, 0, 0, 0], [0, 2, 7, 3, 0, 0, 0, 1011, 1, 4], [1, 0, 1, 10, 0, 3, 0, 1, 953, 5],
-    [0, 2, 5, 7, 9, 1, 0, 2, 2, 981]])
+MNIST_CONFUSION = np.array(
+    [  # the shipped MNIST model's test confusion matrix
+        [975, 0, 0, 0, 0, 2, 2, 0, 1, 0],
+        [0, 1129, 2, 1, 0, 0, 2, 0, 1, 0],
+        [3, 0, 1023, 2, 0, 0, 0, 3, 1, 0],
+        [0, 0, 1, 999, 0, 3, 0, 1, 5, 1],
+        [0, 0, 2, 0, 974, 0, 1, 0, 1, 4],
+        [2, 0, 0, 9, 0, 876, 1, 0, 4, 0],
+        [3, 1, 0, 0, 5, 3, 946, 0, 0, 0],
+        [0, 2, 7, 3, 0, 0, 0, 1011, 1, 4],
+        [1, 0, 1, 10, 0, 3, 0, 1, 953, 5],
+        [0, 2, 5, 7, 9, 1, 0, 2, 2, 981],
+    ]
+)
 
 
 @pytest.mark.parametrize("hide_diagonal", [True, False])
@@ -424,7 +446,7 @@ def test_confusion_colourbar_ticks_are_distinct_and_inside_the_colours(hide_diag
     ticks, labels = list(hm.colorbar.tickvals), list(hm.colorbar.ticktext)
     assert len(ticks) >= 3 and len(set(labels)) == len(labels), labels  # was "1%, 1%, 1%, 0%"
     assert np.nanmin(z) - 1e-12 <= min(ticks) and max(ticks) <= np.nanmax(z) + 1e-12
-    for value, label in zip(ticks, labels):  # each label says its value
+    for value, label in zip(ticks, labels, strict=False):  # each label says its value
         assert float(label.rstrip("%")) == pytest.approx(100 * value, abs=1e-9)
 
 
@@ -437,8 +459,10 @@ def test_confusion_counts_fit_their_cells_on_a_phone():
 
 def test_per_class_accuracy_is_zoomed_to_the_data():
     """97-99 % on a 0-100 % axis all look equal: the axis spans the data, and the labels carry a decimal."""
-    acc = {str(i): v for i, v in enumerate([0.9949, 0.9947, 0.9913, 0.9891, 0.9919, 0.9821, 0.9875, 0.9835,
-                                            0.9784, 0.9722])}
+    acc = {
+        str(i): v
+        for i, v in enumerate([0.9949, 0.9947, 0.9913, 0.9891, 0.9919, 0.9821, 0.9875, 0.9835, 0.9784, 0.9722])
+    }
     fig = plots.accuracy_chart(acc)
     lo, hi = fig.layout.xaxis.range
     assert 0.95 < lo < min(acc.values()) and hi >= 1.0
@@ -451,15 +475,18 @@ def test_per_class_accuracy_is_zoomed_to_the_data():
 
 
 def test_training_curves_have_short_distinct_mse_ticks():
-    history = [{"epoch": i + 1, "train_loss": 0.27 - 0.015 * i, "val_loss": 0.12 - 0.003 * i, "val_mse": v}
-               for i, v in enumerate([0.0187, 0.0141, 0.0131, 0.0112, 0.0104, 0.0099, 0.0098, 0.0098, 0.0091,
-                                      0.0091, 0.0089, 0.0089])]
+    history = [
+        {"epoch": i + 1, "train_loss": 0.27 - 0.015 * i, "val_loss": 0.12 - 0.003 * i, "val_mse": v}
+        for i, v in enumerate(
+            [0.0187, 0.0141, 0.0131, 0.0112, 0.0104, 0.0099, 0.0098, 0.0098, 0.0091, 0.0091, 0.0089, 0.0089]
+        )
+    ]
     axis = plots.training_curves(history).layout.yaxis2
     labels = list(axis.ticktext)
     assert len(labels) >= 3 and len(set(labels)) == len(labels)
     assert all(len(s) <= 5 for s in labels), labels  # "0.015", not "0.01795"
     assert min(axis.tickvals) >= 0.0089 - 1e-9 and max(axis.tickvals) <= 0.0187 + 1e-9
-    for value, label in zip(axis.tickvals, labels):
+    for value, label in zip(axis.tickvals, labels, strict=False):
         assert float(label) == pytest.approx(value)
 
 
@@ -493,7 +520,7 @@ def _opaque_rgb(color):
     if re.fullmatch(r"#[0-9a-f]{3}", color):
         color = "#" + "".join(ch * 2 for ch in color[1:])
     if re.fullmatch(r"#[0-9a-f]{6}", color):
-        return [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+        return [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     m = re.fullmatch(r"rgba?\(([^)]*)\)", color)
     if m:
         parts = [float(p) for p in m.group(1).split(",")]
@@ -523,29 +550,46 @@ LIGHT_BG, DARK_BG = (255, 255, 255), (14, 17, 23)  # Streamlit's light and dark 
 
 def _my_figures():
     cm = np.array([[8, 2, 0], [1, 9, 0], [0, 0, 10]])
-    history = [{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
-               {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03}]
+    history = [
+        {"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_mse": 0.05},
+        {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4, "val_mse": 0.03},
+    ]
     t = np.linspace(0, 1, 5)
     return {
         "probability_bars": plots.probability_bars(np.array([0.2, 0.5, 0.3]), NAMES, predicted=1),
-        "path_probabilities": plots.path_probabilities(t, np.tile([0.2, 0.5, 0.3], (5, 1)), NAMES, current_t=0.5,
-                                                       rejected=t > 0.7),
+        "path_probabilities": plots.path_probabilities(
+            t, np.tile([0.2, 0.5, 0.3], (5, 1)), NAMES, current_t=0.5, rejected=t > 0.7
+        ),
         "kl_heatmap": plots.kl_heatmap(np.ones((3, 3)), np.zeros((3, 3)), NAMES),
         "entropy_chart": plots.entropy_chart(np.ones(3), np.full(3, 0.1), NAMES),
         "confusion_heatmap": plots.confusion_heatmap(cm, NAMES),
-        "accuracy_chart": plots.accuracy_chart(dict(zip(NAMES, [0.95, 0.97, 0.99]))),
+        "accuracy_chart": plots.accuracy_chart(dict(zip(NAMES, [0.95, 0.97, 0.99], strict=False))),
         "training_curves": plots.training_curves(history),
         "log_density_trace": plots.log_density_trace(np.array([1.0, 2.0]), threshold=0.0),
         "frames_animation": plots.frames_animation(np.zeros((2, 4, 4)), ["a", "b"]),
         "bic_curve": plots.bic_curve(np.array([3.0, 2.0, 4.0]), 2, "x"),
-        "sweep_curves": plots.sweep_curves([{"latent_dim": 2, "test_accuracy": 0.8}, {"latent_dim": 4,
-                                                                                       "test_accuracy": 0.9}]),
+        "sweep_curves": plots.sweep_curves(
+            [{"latent_dim": 2, "test_accuracy": 0.8}, {"latent_dim": 4, "test_accuracy": 0.9}]
+        ),
     }
 
 
-@pytest.mark.parametrize("name", ["probability_bars", "path_probabilities", "kl_heatmap", "entropy_chart",
-                                  "confusion_heatmap", "accuracy_chart", "training_curves", "log_density_trace",
-                                  "frames_animation", "bic_curve", "sweep_curves"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "probability_bars",
+        "path_probabilities",
+        "kl_heatmap",
+        "entropy_chart",
+        "confusion_heatmap",
+        "accuracy_chart",
+        "training_curves",
+        "log_density_trace",
+        "frames_animation",
+        "bic_curve",
+        "sweep_curves",
+    ],
+)
 def test_figures_read_in_light_and_dark_themes(name):
     """No figure fixes a background or template; every neutral colour it sets (text, lines, error bars) keeps
     3:1 contrast on both Streamlit backgrounds (near-black "#111" vanished on the dark one)."""
@@ -568,11 +612,13 @@ def test_figures_read_in_light_and_dark_themes(name):
 
 def _cvd_lab(hex_colors, kind):
     """CIELAB of colours as seen with protanopia, deuteranopia or tritanopia (Machado et al. 2009, severity 1)."""
-    sim = {"protan": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
-           "deutan": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
-           "tritan": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
-           "normal": np.eye(3)}[kind]
-    c = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in hex_colors]) / 255
+    sim = {
+        "protan": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+        "deutan": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+        "tritan": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+        "normal": np.eye(3),
+    }[kind]
+    c = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in hex_colors]) / 255
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     lin = np.clip(lin @ np.asarray(sim).T, 0, 1)
     xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
@@ -608,24 +654,29 @@ def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
         custom = np.asarray(t.customdata)
         np.testing.assert_array_equal(custom[:, 2].astype(int), expected[custom[:, 1].astype(int)])
     outlines = [t.name for t in fig.data if t.meta and t.meta["kind"] == "ellipse"]
-    assert outlines == [f"{NAMES[c]} · style {n}" for c, n in zip(ellipses.index[:, 0], expected)]
+    assert outlines == [f"{NAMES[c]} · style {n}" for c, n in zip(ellipses.index[:, 0], expected, strict=True)]
 
 
 def test_none_tests_puts_each_test_on_its_own_row_with_its_threshold_and_the_input():
     from latent.reading import TestResult
 
     rng = np.random.default_rng(0)
-    tests = [TestResult("likelihood", "Best class log-likelihood", -50.0, -37.0, False, "unlikely latent code"),
-             TestResult("reconstruction", "Log reconstruction error", -5.0, -3.4, True, "cannot redraw it"),
-             TestResult("detector", "Looks like a <b>digit</b>", 0.4, -1.9, True, "not like any class")]
-    val = {"likelihood": rng.normal(-20, 5, 2000), "reconstruction": rng.normal(-5, 0.5, 2000),
-           "detector": rng.normal(2, 1, 2000)}
+    tests = [
+        TestResult("likelihood", "Best class log-likelihood", -50.0, -37.0, False, "unlikely latent code"),
+        TestResult("reconstruction", "Log reconstruction error", -5.0, -3.4, True, "cannot redraw it"),
+        TestResult("detector", "Looks like a <b>digit</b>", 0.4, -1.9, True, "not like any class"),
+    ]
+    val = {
+        "likelihood": rng.normal(-20, 5, 2000),
+        "reconstruction": rng.normal(-5, 0.5, 2000),
+        "detector": rng.normal(2, 1, 2000),
+    }
     fig = plots.none_tests(tests, val)
     layout = fig.to_plotly_json()["layout"]
     axes = [("x", "y"), ("x2", "y2"), ("x3", "y3")]
     domains = [layout["yaxis" + y[1:]]["domain"] for _, y in axes]
     assert all(0 <= lo < hi <= 1 for lo, hi in domains)
-    assert all(a[0] > b[1] for a, b in zip(domains, domains[1:]))  # rows top to bottom, not overlapping
+    assert all(a[0] > b[1] for a, b in zip(domains, domains[1:], strict=False))  # rows top to bottom, not overlapping
     diamonds = [t for t in fig.data if t.type == "scatter"]
     assert [(d.xaxis, d.yaxis) for d in diamonds] == axes
     assert [d.x[0] for d in diamonds] == [-50.0, -5.0, 0.4]
@@ -634,7 +685,7 @@ def test_none_tests_puts_each_test_on_its_own_row_with_its_threshold_and_the_inp
     assert [(b.xaxis, b.yaxis) for b in bars] == axes and all(max(b.y) == 1 for b in bars)
     lines = [(s["x0"], s["xref"], s["yref"]) for s in layout["shapes"]]
     assert lines == [(-37.0, "x", "y domain"), (-3.4, "x2", "y2 domain"), (-1.9, "x3", "y3 domain")]
-    for (x, _), t in zip(axes, tests):  # the range holds the input, the threshold and the validation bulk
+    for (x, _), t in zip(axes, tests, strict=True):  # the range holds the input, the threshold and the validation bulk
         lo, hi = layout["xaxis" + x[1:]]["range"]
         assert lo < min(t.value, t.threshold) and hi > max(t.value, t.threshold)
     titles = [a["text"] for a in layout["annotations"]]

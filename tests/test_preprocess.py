@@ -66,7 +66,9 @@ def test_canvas_rgba_with_transparent_background():
     assert rgba.shape == (280, 280, 4) and rgba[0, 0, 3] == 0
     gray = rgba_to_gray(rgba)
     assert gray.max() == pytest.approx(1.0) and gray[0, 0] == 0
-    np.testing.assert_allclose(to_model_input(rgba), to_model_input(draw_digit("1").astype(np.float32) / 255), atol=1e-5)
+    np.testing.assert_allclose(
+        to_model_input(rgba), to_model_input(draw_digit("1").astype(np.float32) / 255), atol=1e-5
+    )
     # black strokes on a transparent background (a logo): composited on white, then inverted
     dark = draw_digit("1", rgba=True, ink=0)
     np.testing.assert_allclose(to_model_input(dark), to_model_input(rgba), atol=1e-5)

@@ -18,11 +18,16 @@ def test_each_shipped_bundles_command_gives_back_its_settings(name):
     ae, t = manifest["config"]["autoencoder"], manifest["config"]["training"]
     assert (cfg.autoencoder.latent_dim, cfg.autoencoder.hidden) == (ae["latent_dim"], ae["hidden"])
     assert (cfg.training.epochs, cfg.training.batch_size, cfg.training.lr, cfg.training.denoise) == (
-        t["epochs"], t["batch_size"], t["lr"], t["denoise"])
+        t["epochs"],
+        t["batch_size"],
+        t["lr"],
+        t["denoise"],
+    )
     assert cfg.training.joint_weight == t.get("joint_weight", 0.0)
     assert cfg.training.joint_dims == (t.get("joint_dims") or 0)
     assert cfg.training.target == (t.get("target") or "clean")
     if t["denoise"]:  # without augmentation the stored changes were never used (fashion-mnist: the digits' set)
         augment = cfg.training.augment.to_dict()
         assert {k: augment[k] for k in t["augment"] if k in augment} == {
-            k: v for k, v in t["augment"].items() if k in augment}
+            k: v for k, v in t["augment"].items() if k in augment
+        }

@@ -65,8 +65,12 @@ def test_stored_ood_evaluation_uses_the_fixed_typicality_score_and_meets_the_tar
 
 
 # How people draw on the 280x280 canvas: centred or off-centre, small or filling it, thin or thick pens.
-BOXES = {"centred": (0.2, 0.1, 0.8, 0.9), "small, top left": (0.05, 0.05, 0.35, 0.4),
-         "small, bottom right": (0.6, 0.55, 0.9, 0.95), "large": (0.02, 0.02, 0.98, 0.98)}
+BOXES = {
+    "centred": (0.2, 0.1, 0.8, 0.9),
+    "small, top left": (0.05, 0.05, 0.35, 0.4),
+    "small, bottom right": (0.6, 0.55, 0.9, 0.95),
+    "large": (0.02, 0.02, 0.98, 0.98),
+}
 WIDTHS = {"thin": 8, "medium": 18, "thick": 32}
 
 
@@ -75,7 +79,7 @@ def test_mnist_reads_drawn_digits_in_many_sizes_places_and_pens(mnist):
     images = np.stack([to_model_input(draw_digit(d, box=BOXES[b], width=WIDTHS[w]) / 255.0) for d, b, w in cases])
     result = mnist.classify_images(images)
     predicted = [mnist.class_names[i] for i in result.proba.argmax(axis=1)]
-    wrong = [(case, p) for case, p in zip(cases, predicted) if p != case[0]]
+    wrong = [(case, p) for case, p in zip(cases, predicted, strict=True) if p != case[0]]
     assert len(wrong) <= 0.1 * len(cases), wrong
     # thickness or placement alone never makes a digit unreadable: each digit is right in most variants
     for digit in STROKES:
@@ -88,7 +92,9 @@ JUNK_SEED = 7
 
 
 def _none_share(model, inputs) -> float:
-    refused = 0 if not len(inputs.x) else sum(r is not None for r in model.classify_images(inputs.x, rule=model.rule).reasons)
+    refused = (
+        0 if not len(inputs.x) else sum(r is not None for r in model.classify_images(inputs.x, rule=model.rule).reasons)
+    )
     return (refused + inputs.blank) / inputs.total
 
 
@@ -98,22 +104,32 @@ def test_mnist_answers_none_to_generated_junk_and_keeps_digits_people_draw(mnist
     assert mnist.detector is not None and len(mnist.rule.tests) == 3
     # Measured at this seed: letters 0.93 / 0.88, photo crops 0.88, noise 1.00; scribbles 0.72 and simple
     # shapes 0.60 are the weak kinds (README). The bars are regression guards a little below.
-    floors = {"letters (drawn)": 0.8, "letters (fonts)": 0.8, "photo crops": 0.8, "noise": 0.9, "scribbles": 0.6,
-              "shapes": 0.5}
+    floors = {
+        "letters (drawn)": 0.8,
+        "letters (fonts)": 0.8,
+        "photo crops": 0.8,
+        "noise": 0.9,
+        "scribbles": 0.6,
+        "shapes": 0.5,
+    }
     for kind, inputs in generate_inputs(floors, 40, JUNK_SEED, reading="ink").items():
         assert _none_share(mnist, inputs) >= floors[kind], kind
     # digits drawn in every placement and pen of the canvas test above keep their class
     cases = list(itertools.product(sorted(STROKES), BOXES, WIDTHS))
     images = np.stack([to_model_input(draw_digit(d, box=BOXES[b], width=WIDTHS[w]) / 255.0) for d, b, w in cases])
     result = mnist.classify_images(images, rule=mnist.rule)
-    refused = [case for case, reason in zip(cases, result.reasons) if reason is not None]
+    refused = [case for case, reason in zip(cases, result.reasons, strict=True) if reason is not None]
     assert len(refused) <= 0.1 * len(cases), refused
     # new writers (scikit-learn's 43: 0.92 right here) and digits photographed on paper (0.76): mostly right
     for name, floor in (("sklearn digits (43 writers)", 0.85), ("digits on paper", 0.65)):
         inputs = generate_inputs((name,), 60, JUNK_SEED, reading="ink")[name]
         result = mnist.classify_images(inputs.x, rule=mnist.rule)
-        right = np.mean([r is None and mnist.class_names[int(label)] == truth
-                         for r, label, truth in zip(result.reasons, result.labels, inputs.labels)])
+        right = np.mean(
+            [
+                r is None and mnist.class_names[int(label)] == truth
+                for r, label, truth in zip(result.reasons, result.labels, inputs.labels, strict=True)
+            ]
+        )
         assert right >= floor, (name, right)
 
 
@@ -138,6 +154,7 @@ def test_the_default_walks_on_the_shipped_mnist_model_accept_near_the_best_rate(
     for c in range(mnist.n_classes):
         scale = tune_scale(mnist.mixture, c, method=method)
         assert stationary_acceptance(mnist.mixture, c, scale, method=method, random_state=3) == pytest.approx(
-            target, abs=0.1)
+            target, abs=0.1
+        )
         rates.append(mcmc_walk(mnist.mixture, c, 200, scale=scale, method=method, random_state=0).acceptance_rate)
     assert np.mean(rates) == pytest.approx(target, abs=0.1), rates

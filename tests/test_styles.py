@@ -19,7 +19,9 @@ def test_style_numbers_rank_components_by_weight_within_each_class():
     mixture = _Mixture(weights, [3, 3, 4])
     np.testing.assert_array_equal(styles_by_weight(mixture, 0), [1, 2, 0])
     for c in range(3):  # the order shown and the numbers agree: the j-th shown is style j + 1
-        assert [style_number(mixture, c, k) for k in styles_by_weight(mixture, c)] == list(range(1, mixture.n_components_[c] + 1))
+        assert [style_number(mixture, c, k) for k in styles_by_weight(mixture, c)] == list(
+            range(1, mixture.n_components_[c] + 1)
+        )
 
 
 def test_style_numbers_refuse_counts_that_do_not_fit_the_weights():

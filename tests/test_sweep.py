@@ -7,8 +7,12 @@ from latent.train import TrainConfig
 
 
 def test_a_bigger_latent_space_reconstructs_better_and_the_file_round_trips(digits, tmp_path):
-    cfg = PipelineConfig(dataset="digits", autoencoder=AutoencoderConfig(channels=(8, 16), hidden=64),
-                         training=TrainConfig(epochs=15, batch_size=32, seed=0), mixture=MixtureConfig(n_components=2))
+    cfg = PipelineConfig(
+        dataset="digits",
+        autoencoder=AutoencoderConfig(channels=(8, 16), hidden=64),
+        training=TrainConfig(epochs=15, batch_size=32, seed=0),
+        mixture=MixtureConfig(n_components=2),
+    )
     rows = run_sweep(digits, [2, 8], cfg)
     assert [r["latent_dim"] for r in rows] == [2, 8]
     assert rows[1]["test_reconstruction_mse"] < rows[0]["test_reconstruction_mse"]

@@ -10,10 +10,24 @@ import pytest
 from latent.text import escape_markdown, escape_plotly, md_code, one_line
 
 # Names a shared bundle could carry: links, remote images, raw HTML, emphasis, Streamlit directives, autolinks.
-HOSTILE = ["[x](http://example.com)", "![i](http://example.com/a.png)", "<img src=x>", '<a href="http://e">e</a>',
-           "**bold**", "`code` and $x^2$", ":red[red] :material/home:", "www.example.com", "me@example.com",
-           "# heading", "- item", "1. item", "| a | b |", "<b>bold</b><br><span style='color:red'>s</span>",
-           "%{x} &lt;b&gt;", "line\nbreak\r\ttab"]
+HOSTILE = [
+    "[x](http://example.com)",
+    "![i](http://example.com/a.png)",
+    "<img src=x>",
+    '<a href="http://e">e</a>',
+    "**bold**",
+    "`code` and $x^2$",
+    ":red[red] :material/home:",
+    "www.example.com",
+    "me@example.com",
+    "# heading",
+    "- item",
+    "1. item",
+    "| a | b |",
+    "<b>bold</b><br><span style='color:red'>s</span>",
+    "%{x} &lt;b&gt;",
+    "line\nbreak\r\ttab",
+]
 
 
 def markup_leaks(value: str, *, blocks: bool = False) -> list[str]:
@@ -43,7 +57,7 @@ def test_every_ascii_punctuation_character_is_escaped():
 def test_code_spans_fence_any_backticks(name):
     span = md_code(name)
     fence = re.match(r"`+", span).group()
-    body = span[len(fence):-len(fence)]
+    body = span[len(fence) : -len(fence)]
     assert span.endswith(fence) and fence not in body.replace(fence + "`", "")
     assert max((len(r) for r in re.findall(r"`+", body)), default=0) < len(fence)
     assert body.strip() == one_line(name).strip()

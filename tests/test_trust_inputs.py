@@ -45,8 +45,8 @@ def _paper_photo(rng, digit="5", side=400, shade=True):
         paper = paper - 0.25 / (1 + np.exp(-(xx + yy - 1.1) * 25))
     picture = paper.copy()
     top = left = side // 4
-    region = picture[top:top + side // 2, left:left + side // 2]
-    picture[top:top + side // 2, left:left + side // 2] = region * (1 - ink) + 0.15 * region * ink
+    region = picture[top : top + side // 2, left : left + side // 2]
+    picture[top : top + side // 2, left : left + side // 2] = region * (1 - ink) + 0.15 * region * ink
     picture[:, : side // 16] = 0.2  # the desk
     return np.clip(picture + rng.normal(0, 0.02, picture.shape), 0, 1).astype(np.float32)
 
@@ -66,8 +66,9 @@ def test_a_photo_of_paper_is_cleaned_to_the_digit_alone():
 def test_a_picture_without_clear_ink_is_no_clear_ink(picture):
     rng = np.random.default_rng(1)
     yy, xx = np.mgrid[:200, :200] / 200
-    image = {"blank": np.full((200, 200), 0.8), "gradient": 0.2 + 0.6 * xx,
-             "noise": rng.uniform(size=(200, 200))}[picture].astype(np.float32)
+    image = {"blank": np.full((200, 200), 0.8), "gradient": 0.2 + 0.6 * xx, "noise": rng.uniform(size=(200, 200))}[
+        picture
+    ].astype(np.float32)
     with pytest.raises(NoInkError, match="no clear ink"):
         clean_photo(image)
 
@@ -81,7 +82,7 @@ def test_blank_canvas_is_blank_not_an_error_of_another_kind():
 @pytest.mark.parametrize("kind", [*junk.JUNK, *junk.DIGIT_SETS])
 def test_every_generated_kind_is_reproducible_and_becomes_model_inputs(kind):
     a, b = junk.generate(kind, 4, seed=3, size=96), junk.generate(kind, 4, seed=3, size=96)
-    for s, t in zip(a, b):
+    for s, t in zip(a, b, strict=True):
         np.testing.assert_array_equal(s.image, t.image)
         assert s.image.dtype == np.float32 and 0 <= s.image.min() and s.image.max() <= 1
     inputs = junk.model_inputs(a)

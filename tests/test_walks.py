@@ -18,9 +18,15 @@ def synthetic_mixture(d: int = 8, seed: int = 0) -> ClassGaussianMixture:
     for c in range(2):
         for k, width in enumerate([0.7, 1.0, 1.5]):
             a = rng.normal(size=(d, d))
-            covs[c, k] = width ** 2 * (a @ a.T / d + 0.2 * np.eye(d))
-    arrays = {"classes": np.array([0, 1]), "class_prior": np.array([0.5, 0.5]), "n_components": np.array([3, 3]),
-              "weights": np.array([[0.5, 0.3, 0.2], [1 / 3, 1 / 3, 1 / 3]]), "means": means, "covariances": covs}
+            covs[c, k] = width**2 * (a @ a.T / d + 0.2 * np.eye(d))
+    arrays = {
+        "classes": np.array([0, 1]),
+        "class_prior": np.array([0.5, 0.5]),
+        "n_components": np.array([3, 3]),
+        "weights": np.array([[0.5, 0.3, 0.2], [1 / 3, 1 / 3, 1 / 3]]),
+        "means": means,
+        "covariances": covs,
+    }
     return ClassGaussianMixture.from_arrays(arrays)
 
 

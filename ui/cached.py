@@ -29,7 +29,7 @@ def map_thumbnails(path: str) -> list[str]:
     from latent.plots import trim_thumbnails
 
     model = load_model(path)
-    images = np.concatenate([model.decode(model.map.codes[i:i + 2000]) for i in range(0, len(model.map.codes), 2000)])
+    images = np.concatenate([model.decode(model.map.codes[i : i + 2000]) for i in range(0, len(model.map.codes), 2000)])
     return trim_thumbnails(text_thumbnails(images))
 
 
@@ -68,14 +68,30 @@ def spot_summary(path: str, x: float, y: float) -> dict:
     z = inverse.transform([x, y])
     result = model.classify(z, reject_below=model.threshold)
     nearest = int(np.argmin(np.sum((model.map.coords - np.array([x, y], dtype=np.float32)) ** 2, axis=1)))
-    return {"image": model.decode(z)[0], "proba": result.proba[0], "label": int(result.labels[0]),
-            "name": result.names[0], "log_likelihood": float(result.max_log_likelihood[0]),
-            "nearest": nearest, "nearest_class": model.class_names[int(model.map_labels[nearest])]}
+    return {
+        "image": model.decode(z)[0],
+        "proba": result.proba[0],
+        "label": int(result.labels[0]),
+        "name": result.names[0],
+        "log_likelihood": float(result.max_log_likelihood[0]),
+        "nearest": nearest,
+        "nearest_class": model.class_names[int(model.map_labels[nearest])],
+    }
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
-def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, max_points: int | None = None,
-               height: int = 560, points: bool = True, spots: bool = False, density: bool = False, webgl: bool = False):
+def map_figure(
+    path: str,
+    *,
+    ellipses: bool = True,
+    thumbnails: bool = False,
+    max_points: int | None = None,
+    height: int = 560,
+    points: bool = True,
+    spots: bool = False,
+    density: bool = False,
+    webgl: bool = False,
+):
     """The latent map of a model (shared, read-only, frozen: see `latent.plots.freeze`).
 
     `spots` makes every spot of the map clickable; `density` shades it with the density grid (when the
@@ -85,11 +101,22 @@ def map_figure(path: str, *, ellipses: bool = True, thumbnails: bool = False, ma
     model = load_model(path)
     inv = map_inverse(path) if spots or density else {"extent": None, "spots": None, "grid": None}
     fig = plots.latent_map(
-        model.map.coords, model.map_labels, model.class_names,
+        model.map.coords,
+        model.map_labels,
+        model.class_names,
         ellipses=plots.Ellipses.from_model(model) if ellipses else None,
-        hover_images=map_thumbnails(path) if thumbnails and points else None, max_points=max_points, height=height,
-        points=points, extent=inv["extent"], spots=inv["spots"] if spots else None, spot_stride=SPOT_STRIDE,
-        density=inv["grid"] if spots or density else None, shade=density, threshold=model.threshold, webgl=webgl)
+        hover_images=map_thumbnails(path) if thumbnails and points else None,
+        max_points=max_points,
+        height=height,
+        points=points,
+        extent=inv["extent"],
+        spots=inv["spots"] if spots else None,
+        spot_stride=SPOT_STRIDE,
+        density=inv["grid"] if spots or density else None,
+        shade=density,
+        threshold=model.threshold,
+        webgl=webgl,
+    )
     return plots.freeze(fig)
 
 
@@ -110,8 +137,12 @@ def point_summary(path: str, index: int) -> dict:
     model = load_model(path)
     z = model.map.codes[index]
     result = model.classify(z, reject_below=model.threshold)
-    return {"image": model.decode(z)[0], "true": model.class_names[int(model.map_labels[index])],
-            "predicted": result.names[0], "p": float(result.proba[0].max())}
+    return {
+        "image": model.decode(z)[0],
+        "true": model.class_names[int(model.map_labels[index])],
+        "predicted": result.names[0],
+        "p": float(result.proba[0].max()),
+    }
 
 
 @st.cache_resource(show_spinner="Linking the stored codes into a neighbour graph…", max_entries=4)
@@ -123,25 +154,48 @@ def code_graph(path: str):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def morph_data(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
-               dense: bool = False, n_points: int = 51, n_strip: int = MORPH_FRAMES) -> dict:
+def morph_data(
+    path: str,
+    source: int,
+    source_style: int | None,
+    target: int,
+    target_style: int | None,
+    dense: bool = False,
+    n_points: int = 51,
+    n_strip: int = MORPH_FRAMES,
+) -> dict:
     """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
     from latent.morph import endpoint, morph
 
     model = load_model(path)
     classes = model.mixture.classes_
-    z0, z1 = endpoint(model.mixture, classes[source], source_style), endpoint(model.mixture, classes[target], target_style)
-    path_morph = morph(model, z0, z1, n_points=n_points, reject_below=model.threshold,
-                       graph=code_graph(path) if dense else None, classes=(source, target))
+    z0, z1 = (
+        endpoint(model.mixture, classes[source], source_style),
+        endpoint(model.mixture, classes[target], target_style),
+    )
+    path_morph = morph(
+        model,
+        z0,
+        z1,
+        n_points=n_points,
+        reject_below=model.threshold,
+        graph=code_graph(path) if dense else None,
+        classes=(source, target),
+    )
     strip_z = np.stack([path_morph.at(t) for t in np.linspace(0.0, 1.0, n_strip)])
     strip = model.classify(strip_z, reject_below=model.threshold)
-    return {"morph": path_morph, "xy": model.to_map(path_morph.path), "strip_images": model.decode(strip_z),
-            "strip_names": strip.names}
+    return {
+        "morph": path_morph,
+        "xy": model.to_map(path_morph.path),
+        "strip_images": model.decode(strip_z),
+        "strip_names": strip.names,
+    }
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def morph_figures(path: str, source: int, source_style: int | None, target: int, target_style: int | None,
-                  dense: bool = False) -> dict:
+def morph_figures(
+    path: str, source: int, source_style: int | None, target: int, target_style: int | None, dense: bool = False
+) -> dict:
     """The morph's chart and map as figure dicts without the slider's marks (shared, read-only): a slider
     move adds its line and star with `plots.from_spec` instead of rebuilding and validating both figures."""
     from latent import plots
@@ -151,9 +205,8 @@ def morph_figures(path: str, source: int, source_style: int | None, target: int,
     m, names = data["morph"], model.class_names
     chart = plots.path_probabilities(m.t, m.proba, names, rejected=m.labels < 0, height=300)
     base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=440)
-    text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels)]
-    on_map = plots.map_path(base, data["xy"], name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL,
-                            text=text)
+    text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels, strict=True)]
+    on_map = plots.map_path(base, data["xy"], name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL, text=text)
     csv = _morph_csv(m, names, model.label_name)
     return {"chart": chart.to_dict(), "map": on_map.to_dict(), "csv": csv}
 
@@ -162,23 +215,33 @@ def _morph_csv(m, names, label_name) -> str:
     from latent.exports import table_csv
 
     header = ["t", *[f"p({n})" for n in names], "answer", "best class log-likelihood"]
-    rows = [[round(float(t), 4), *[round(float(p), 6) for p in proba], label_name(int(lab)), round(float(ll), 4)]
-            for t, proba, lab, ll in zip(m.t, m.proba, m.labels, m.max_log_likelihood)]
+    rows = [
+        [round(float(t), 4), *[round(float(p), 6) for p in proba], label_name(int(lab)), round(float(ll), 4)]
+        for t, proba, lab, ll in zip(m.t, m.proba, m.labels, m.max_log_likelihood, strict=True)
+    ]
     return table_csv(header, rows)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def sample_panel(path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN,
-                 n_score: int = SAMPLES_SCORED) -> dict:
+def sample_panel(
+    path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN, n_score: int = SAMPLES_SCORED
+) -> dict:
     """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
     from latent.sampling import draw_samples, recognise
 
     model = load_model(path)
     scored = draw_samples(model, source, n_score, random_state=seed)
     rec = recognise(model, scored, model.threshold, via_image=via_image)
-    shown = scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
-    return {"images": model.decode(shown), "share": rec.share, "as_intended": rec.share_as_intended, "n": n_score,
-            "median_log_likelihood": float(np.median(rec.best_log_likelihood))}
+    shown = (
+        scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
+    )
+    return {
+        "images": model.decode(shown),
+        "share": rec.share,
+        "as_intended": rec.share_as_intended,
+        "n": n_score,
+        "median_log_likelihood": float(np.median(rec.best_log_likelihood)),
+    }
 
 
 @st.cache_data(max_entries=64, show_spinner="Tuning the walk's step…")
@@ -191,21 +254,35 @@ def walk_scale(path: str, class_index: int, method: str) -> float:
 
 
 @st.cache_data(max_entries=32, show_spinner="Walking…")
-def walk_data(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int,
-              max_frames: int = 60) -> dict:
+def walk_data(
+    path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int, max_frames: int = 60
+) -> dict:
     """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance."""
     from latent.walks import mcmc_walk
 
     model = load_model(path)
-    walk = mcmc_walk(model.mixture, model.mixture.classes_[class_index], n_steps, step_size=step_size,
-                     scale=walk_scale(path, class_index, method), method=method, random_state=seed)
+    walk = mcmc_walk(
+        model.mixture,
+        model.mixture.classes_[class_index],
+        n_steps,
+        step_size=step_size,
+        scale=walk_scale(path, class_index, method),
+        method=method,
+        random_state=seed,
+    )
     pick = np.unique(np.linspace(0, len(walk.path) - 1, min(max_frames, len(walk.path))).round().astype(int))
     frames = model.decode(walk.path[pick])
     names = model.classify(walk.path[pick], reject_below=model.threshold).names
     moved = np.concatenate([[True], np.any(np.diff(walk.path, axis=0) != 0, axis=1)])  # rejections repeat a point
     xy = model.to_map(walk.path[moved])[np.cumsum(moved) - 1]  # place each distinct point once
-    return {"xy": xy, "frames": frames, "frame_steps": pick, "frame_names": names,
-            "log_density": walk.log_density, "acceptance": walk.acceptance_rate}
+    return {
+        "xy": xy,
+        "frames": frames,
+        "frame_steps": pick,
+        "frame_names": names,
+        "log_density": walk.log_density,
+        "acceptance": walk.acceptance_rate,
+    }
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -219,9 +296,11 @@ def walk_figures(path: str, class_index: int, n_steps: int, step_size: float, me
     labels = [f"step {s}" for s in walk["frame_steps"]]
     base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=420)
     name = model.class_names[class_index]
-    return {"frames": plots.frames_animation(walk["frames"], labels, height=330),
-            "map": plots.map_path(base, walk["xy"], name=f"walk in class {name}", color=plots.NEUTRAL),
-            "density": plots.log_density_trace(walk["log_density"], threshold=model.threshold, height=200)}
+    return {
+        "frames": plots.frames_animation(walk["frames"], labels, height=330),
+        "map": plots.map_path(base, walk["xy"], name=f"walk in class {name}", color=plots.NEUTRAL),
+        "density": plots.log_density_trace(walk["log_density"], threshold=model.threshold, height=200),
+    }
 
 
 @st.cache_data(max_entries=16, show_spinner="Estimating divergences…")
@@ -246,10 +325,12 @@ def similarity_figures(path: str, method: str, n_samples: int) -> dict:
     model = load_model(path)
     names = model.class_names
     data = similarity_data(path, method, n_samples)
-    out = {"kl": plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430),
-           "entropy": plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260),
-           "kl_csv": matrix_csv(data["kl"], names, names, corner="KL(row || column), nats"),
-           "kl_err_csv": matrix_csv(data["kl_err"], names, names, corner="standard error, nats")}
+    out = {
+        "kl": plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430),
+        "entropy": plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260),
+        "kl_csv": matrix_csv(data["kl"], names, names, corner="KL(row || column), nats"),
+        "kl_err_csv": matrix_csv(data["kl_err"], names, names, corner="standard error, nats"),
+    }
     confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
     if confusion.shape == (len(names), len(names)):
         out["confusion"] = plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430)

@@ -87,9 +87,13 @@ def model_picker() -> str | None:
 
     url_state.bind(MODEL_KEY, "model", url_state.model_spec(list(choices)), default=next(iter(choices)))
     return st.sidebar.selectbox(
-        "Model", list(choices), format_func=lambda p: choices.get(p, p), key=MODEL_KEY,
+        "Model",
+        list(choices),
+        format_func=lambda p: choices.get(p, p),
+        key=MODEL_KEY,
         help="Every bundle under assets/, plus one given with `streamlit run app.py -- --model PATH` "
-             "or the LATENT_MODEL environment variable.")
+        "or the LATENT_MODEL environment variable.",
+    )
 
 
 def model_path() -> str | None:
@@ -185,9 +189,10 @@ def favicon():
 
     yy, xx = np.mgrid[:64, :64].astype(np.float32)
     img = np.zeros((64, 64, 4), dtype=np.float32)
-    for (cy, cx, r), color in zip([(24, 22, 15), (40, 26, 13), (30, 43, 14)],
-                                  [(76, 120, 168), (245, 133, 24), (228, 87, 86)]):
-        alpha = np.clip(1.2 - ((yy - cy) ** 2 + (xx - cx) ** 2) / r ** 2, 0, 1)[..., None]
+    for (cy, cx, r), color in zip(
+        [(24, 22, 15), (40, 26, 13), (30, 43, 14)], [(76, 120, 168), (245, 133, 24), (228, 87, 86)], strict=True
+    ):
+        alpha = np.clip(1.2 - ((yy - cy) ** 2 + (xx - cx) ** 2) / r**2, 0, 1)[..., None]
         img[..., :3] = img[..., :3] * (1 - alpha) + np.array(color, dtype=np.float32) * alpha
         img[..., 3:] = np.maximum(img[..., 3:], alpha * 255)
     return Image.fromarray(img.round().astype(np.uint8), mode="RGBA")
@@ -259,29 +264,55 @@ def presenter_css() -> None:
         st.html(PRESENT_CSS)
 
 
-def download_grid(images, n_cols: int, *, file_name: str, key: str, scale: int = 3,
-                  label: str = "PNG") -> None:
+def download_grid(images, n_cols: int, *, file_name: str, key: str, scale: int = 3, label: str = "PNG") -> None:
     """A button that saves images as one grid picture (the same PNG the page shows); none in presenter mode."""
     if presenting():
         return
-    st.download_button(label, grid_png(images, n_cols, scale), file_name=file_name, mime="image/png", key=key,
-                       on_click="ignore", icon=":material/download:", help=f"Download these images as {file_name}")
+    st.download_button(
+        label,
+        grid_png(images, n_cols, scale),
+        file_name=file_name,
+        mime="image/png",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+        help=f"Download these images as {file_name}",
+    )
 
 
 def download_csv(text: str, *, file_name: str, key: str, label: str = "CSV") -> None:
     """A button that saves a table as CSV (no rerun when clicked); none in presenter mode."""
     if presenting():
         return
-    st.download_button(label, text, file_name=file_name, mime="text/csv", key=key, on_click="ignore",
-                       icon=":material/download:", help=f"Download the numbers as {file_name}")
+    st.download_button(
+        label,
+        text,
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+        help=f"Download the numbers as {file_name}",
+    )
 
 
 # Every chart keeps a small toolbar with the camera button (shown on hover; Streamlit adds full screen):
 # it saves the chart as PNG or SVG, as chosen in the sidebar (plotly's button has one format at a time).
 CHART_FORMAT_KEY = "chart_format"
 CHART_FORMATS = {"png": "PNG", "svg": "SVG"}
-_TOOLBAR_EXTRAS = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d",
-                   "hoverClosestCartesian", "hoverCompareCartesian", "toggleSpikelines"]
+_TOOLBAR_EXTRAS = [
+    "zoom2d",
+    "pan2d",
+    "select2d",
+    "lasso2d",
+    "zoomIn2d",
+    "zoomOut2d",
+    "autoScale2d",
+    "resetScale2d",
+    "hoverClosestCartesian",
+    "hoverCompareCartesian",
+    "toggleSpikelines",
+]
 
 
 def chart_format_control() -> None:
@@ -289,10 +320,16 @@ def chart_format_control() -> None:
     if presenting():
         return
     st.sidebar.segmented_control(
-        "Charts download as", list(CHART_FORMATS), format_func=CHART_FORMATS.get, default="png",
-        key=CHART_FORMAT_KEY, persist_state="session", required=True,
+        "Charts download as",
+        list(CHART_FORMATS),
+        format_func=CHART_FORMATS.get,
+        default="png",
+        key=CHART_FORMAT_KEY,
+        persist_state="session",
+        required=True,
         help="The camera button in the top right corner of a chart (shown on hover) saves it in this format: "
-             "PNG for slides, SVG to edit or print at any size.")
+        "PNG for slides, SVG to edit or print at any size.",
+    )
 
 
 def chart_config(file_name: str, *, base: dict | None = None) -> dict:
@@ -307,6 +344,9 @@ def chart_config(file_name: str, *, base: dict | None = None) -> dict:
     return config
 
 
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
-               "scrollZoom": False}
+PLOT_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "scrollZoom": False,
+}
 STATIC_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": _TOOLBAR_EXTRAS, "scrollZoom": False}

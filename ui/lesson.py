@@ -30,53 +30,83 @@ class Step:
 MAP_CLEAR = {"point": "none", "spot": "none"}  # no clicked dot or spot: the view the step describes
 
 STEPS: list[Step] = [
-    Step("The autoencoder", "app_pages/home.py",
-         "Every picture is {side}×{side} = {pixels} pixels. An **autoencoder** learns, without any labels, to "
-         "squeeze it into **{latent_dim} numbers**, its *latent code*, and to draw the picture back from them. "
-         "Everything that follows works on those {latent_dim} numbers."),
-    Step("The latent map", "app_pages/latent_map.py",
-         "Each dot is one of the {n_map} test images stored with the model, placed so that images with similar "
-         "codes sit together. The colour is the true class: the autoencoder never saw a label, yet the "
-         "{n_classes} classes form islands.",
-         {"show": "dots", "density": "0", **MAP_CLEAR}),
-    Step("One mixture per class", "app_pages/latent_map.py",
-         "For each class, a **Gaussian mixture** is fitted to its codes: a few overlapping bell curves, drawn as "
-         "ellipses. A new code gets the class whose mixture finds it most likely: {test_accuracy:.1%} of the "
-         "test images are answered right.",
-         {"show": "all", "density": "0", "class": "{busy_class}", "style": "1", **MAP_CLEAR}),
-    Step("Styles", "app_pages/styles.py",
-         "A component is a **style**: one way of drawing the class. Class {busy_class} has {busy_n} styles; "
-         "the most common carries {busy_top:.0%} of it. Each row decodes a style's centre and samples from it.",
-         {"class": "{busy_class}", "n": "8"}),
-    Step("Sampling vs the uniform box", "app_pages/sampling.py",
-         "Decode codes drawn from the class mixtures: plausible pictures, recognised as their class. Decode codes "
-         "drawn uniformly from the box around all codes: the decoder still draws *something*, but those codes "
-         "lie far from every class, below the “none” threshold ({threshold:.1f}). A generator needs a density, "
-         "not just a decoder.",
-         {"judge": "0"}),
-    Step("A walk on the manifold", "app_pages/sampling.py",
-         "Scroll to the walk: a Markov chain (MCMC) wanders through class {busy_class}'s mixture, and its frames "
-         "drift from style to style while staying in the class. Metropolis explores fastest when it accepts "
-         "about {mh_target:.0%} of its moves, Langevin about {mala_target:.0%}; step size 1 is tuned to that.",
-         {"walk_class": "{busy_class}", "sampler": "mh", "steps": "200", "step": "1"}),
-    Step("Morph", "app_pages/morph.py",
-         "A straight line in latent space from class {pair_a} to class {pair_b}, the pair this model confuses "
-         "most ({pair_n} test images). Move **t**: where do the probability lines cross, and does the path pass "
-         "through empty space (a grey band: “none”)?",
-         {"from": "{pair_a}", "to": "{pair_b}", "from_style": "0", "to_style": "0", "path": "line", "t": "0.5"}),
-    Step("Class similarity", "app_pages/similarity.py",
-         "How far apart are the class mixtures? **KL divergence** measures it, **entropy** how spread out each "
-         "class is. Compare with the mistakes: is the {pair_a}–{pair_b} pair close in KL too?",
-         {"method": "mc", "samples": "2000"}),
-    Step("Draw", "app_pages/draw.py",
-         "Your turn: draw {what}. It is prepared like the training images ({side}×{side}), encoded into "
-         "{latent_dim} numbers and classified by the mixtures. Watch its position on the map.",
-         {"mode": "draw", "pen": "19", "threshold": "{threshold_raw}"}),
-    Step("“None of these”", "app_pages/latent_map.py",
-         "When no class finds a code likely (best class log-likelihood below {threshold:.1f}, a threshold that "
-         "refuses {val_rejection:.0%} of real validation images), the answer is **none**. The shading shows that "
-         "score over the map. {beyond_map}",
-         {"show": "all", "density": "1", **MAP_CLEAR}),
+    Step(
+        "The autoencoder",
+        "app_pages/home.py",
+        "Every picture is {side}×{side} = {pixels} pixels. An **autoencoder** learns, without any labels, to "
+        "squeeze it into **{latent_dim} numbers**, its *latent code*, and to draw the picture back from them. "
+        "Everything that follows works on those {latent_dim} numbers.",
+    ),
+    Step(
+        "The latent map",
+        "app_pages/latent_map.py",
+        "Each dot is one of the {n_map} test images stored with the model, placed so that images with similar "
+        "codes sit together. The colour is the true class: the autoencoder never saw a label, yet the "
+        "{n_classes} classes form islands.",
+        {"show": "dots", "density": "0", **MAP_CLEAR},
+    ),
+    Step(
+        "One mixture per class",
+        "app_pages/latent_map.py",
+        "For each class, a **Gaussian mixture** is fitted to its codes: a few overlapping bell curves, drawn as "
+        "ellipses. A new code gets the class whose mixture finds it most likely: {test_accuracy:.1%} of the "
+        "test images are answered right.",
+        {"show": "all", "density": "0", "class": "{busy_class}", "style": "1", **MAP_CLEAR},
+    ),
+    Step(
+        "Styles",
+        "app_pages/styles.py",
+        "A component is a **style**: one way of drawing the class. Class {busy_class} has {busy_n} styles; "
+        "the most common carries {busy_top:.0%} of it. Each row decodes a style's centre and samples from it.",
+        {"class": "{busy_class}", "n": "8"},
+    ),
+    Step(
+        "Sampling vs the uniform box",
+        "app_pages/sampling.py",
+        "Decode codes drawn from the class mixtures: plausible pictures, recognised as their class. Decode codes "
+        "drawn uniformly from the box around all codes: the decoder still draws *something*, but those codes "
+        "lie far from every class, below the “none” threshold ({threshold:.1f}). A generator needs a density, "
+        "not just a decoder.",
+        {"judge": "0"},
+    ),
+    Step(
+        "A walk on the manifold",
+        "app_pages/sampling.py",
+        "Scroll to the walk: a Markov chain (MCMC) wanders through class {busy_class}'s mixture, and its frames "
+        "drift from style to style while staying in the class. Metropolis explores fastest when it accepts "
+        "about {mh_target:.0%} of its moves, Langevin about {mala_target:.0%}; step size 1 is tuned to that.",
+        {"walk_class": "{busy_class}", "sampler": "mh", "steps": "200", "step": "1"},
+    ),
+    Step(
+        "Morph",
+        "app_pages/morph.py",
+        "A straight line in latent space from class {pair_a} to class {pair_b}, the pair this model confuses "
+        "most ({pair_n} test images). Move **t**: where do the probability lines cross, and does the path pass "
+        "through empty space (a grey band: “none”)?",
+        {"from": "{pair_a}", "to": "{pair_b}", "from_style": "0", "to_style": "0", "path": "line", "t": "0.5"},
+    ),
+    Step(
+        "Class similarity",
+        "app_pages/similarity.py",
+        "How far apart are the class mixtures? **KL divergence** measures it, **entropy** how spread out each "
+        "class is. Compare with the mistakes: is the {pair_a}–{pair_b} pair close in KL too?",
+        {"method": "mc", "samples": "2000"},
+    ),
+    Step(
+        "Draw",
+        "app_pages/draw.py",
+        "Your turn: draw {what}. It is prepared like the training images ({side}×{side}), encoded into "
+        "{latent_dim} numbers and classified by the mixtures. Watch its position on the map.",
+        {"mode": "draw", "pen": "19", "threshold": "{threshold_raw}"},
+    ),
+    Step(
+        "“None of these”",
+        "app_pages/latent_map.py",
+        "When no class finds a code likely (best class log-likelihood below {threshold:.1f}, a threshold that "
+        "refuses {val_rejection:.0%} of real validation images), the answer is **none**. The shading shows that "
+        "score over the map. {beyond_map}",
+        {"show": "all", "density": "1", **MAP_CLEAR},
+    ),
 ]
 
 
@@ -100,13 +130,23 @@ def facts(model) -> dict:
         a, b, pair_n = 0, min(1, len(names) - 1), 0
     side = int(model.manifest.get("config", {}).get("autoencoder", {}).get("image_size", 28))
     return {
-        "side": side, "pixels": side * side, "latent_dim": model.latent_dim, "n_classes": len(names),
-        "n_map": len(model.map_labels), "test_accuracy": float(model.metrics.get("test_accuracy", float("nan"))),
-        "busy_class": names[busy], "busy_n": int(n_comp[busy]), "busy_top": float(weights.max()),
-        "threshold": model.threshold, "threshold_raw": f"{model.threshold:.6f}",
+        "side": side,
+        "pixels": side * side,
+        "latent_dim": model.latent_dim,
+        "n_classes": len(names),
+        "n_map": len(model.map_labels),
+        "test_accuracy": float(model.metrics.get("test_accuracy", float("nan"))),
+        "busy_class": names[busy],
+        "busy_n": int(n_comp[busy]),
+        "busy_top": float(weights.max()),
+        "threshold": model.threshold,
+        "threshold_raw": f"{model.threshold:.6f}",
         "val_rejection": model.rejection_rate(model.threshold),
-        "mh_target": TARGET_ACCEPTANCE["mh"], "mala_target": TARGET_ACCEPTANCE["mala"],
-        "pair_a": names[a], "pair_b": names[b], "pair_n": pair_n,
+        "mh_target": TARGET_ACCEPTANCE["mh"],
+        "mala_target": TARGET_ACCEPTANCE["mala"],
+        "pair_a": names[a],
+        "pair_b": names[b],
+        "pair_n": pair_n,
         "what": dataset_info(model.manifest.get("dataset", {}).get("name")).what,
         "beyond_map": beyond_latent(model.rule),
     }
@@ -148,8 +188,13 @@ def panel(model, keep: dict[str, str]) -> None:
         with st.container(horizontal=True, gap="small"):
             if st.button("Previous", key="lesson_prev", icon=":material/arrow_back:", disabled=n <= 1):
                 go(n - 1, known, keep)
-            if st.button("Next", key="lesson_next", icon=":material/arrow_forward:", type="primary",
-                         disabled=n >= len(STEPS)):
+            if st.button(
+                "Next", key="lesson_next", icon=":material/arrow_forward:", type="primary", disabled=n >= len(STEPS)
+            ):
                 go(n + 1, known, keep)
-            st.button("End the lesson", key="lesson_end", icon=":material/close:",
-                      on_click=lambda: st.session_state.update({LESSON_KEY: None}))
+            st.button(
+                "End the lesson",
+                key="lesson_end",
+                icon=":material/close:",
+                on_click=lambda: st.session_state.update({LESSON_KEY: None}),
+            )

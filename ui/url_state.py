@@ -206,8 +206,10 @@ def bind(key: str, name: str, spec: Spec, *, default: Any = None) -> Any:
     write(key, name, spec, value)
     if problem is not None:
         shown = st.query_params.get(name)
-        note(f"The link's {name}={text!r} cannot be used (expected {problem}); showing "
-             + (f"{name}={shown} instead." if shown is not None else "the default instead."))
+        note(
+            f"The link's {name}={text!r} cannot be used (expected {problem}); showing "
+            + (f"{name}={shown} instead." if shown is not None else "the default instead.")
+        )
     return value
 
 

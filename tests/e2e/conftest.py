@@ -19,8 +19,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "screenshots"
 STARTUP_TIMEOUT = 60  # seconds for the server to answer its health check
 
@@ -65,9 +73,23 @@ def app_url(e2e_model, tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {**os.environ, "LATENT_MODEL": str(e2e_model)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -102,11 +124,17 @@ def screenshots() -> Path:
 def console(page):
     """Console errors and uncaught page errors seen by `page`, minus the known harmless ones."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.text} ({m.location.get('url', '')})") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"{m.text} ({m.location.get('url', '')})") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
 
     def real() -> list[str]:
-        return [e for e in errors if not any(h in e for h in HARMLESS_PROBES)
-                and not ((LOCAL_404 in e or IMAGE_SOURCE_ERROR in e) and "/media/" in e)]
+        return [
+            e
+            for e in errors
+            if not any(h in e for h in HARMLESS_PROBES)
+            and not ((LOCAL_404 in e or IMAGE_SOURCE_ERROR in e) and "/media/" in e)
+        ]
 
     return real

@@ -32,7 +32,9 @@ def wait_idle(page: Page, timeout: float = 60_000) -> None:
     page.wait_for_function(
         "() => { const app = document.querySelector('[data-testid=stApp]');"
         " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
-        " && !document.querySelector('[data-testid=stSpinner]'); }", timeout=timeout)
+        " && !document.querySelector('[data-testid=stSpinner]'); }",
+        timeout=timeout,
+    )
     page.wait_for_timeout(400)  # let charts and images paint
 
 
@@ -142,8 +144,13 @@ def _draw(page: Page, strokes, box=(0.25, 0.12, 0.75, 0.88)) -> None:
     frame = canvas.bounding_box()
     left, top, right, bottom = box
     for stroke in strokes:
-        points = [(frame["x"] + (left + x * (right - left)) * frame["width"],
-                   frame["y"] + (top + y * (bottom - top)) * frame["height"]) for x, y in stroke]
+        points = [
+            (
+                frame["x"] + (left + x * (right - left)) * frame["width"],
+                frame["y"] + (top + y * (bottom - top)) * frame["height"],
+            )
+            for x, y in stroke
+        ]
         page.mouse.move(*points[0])
         page.mouse.down()
         for x, y in points[1:]:
@@ -152,8 +159,10 @@ def _draw(page: Page, strokes, box=(0.25, 0.12, 0.75, 0.88)) -> None:
         page.wait_for_timeout(200)
 
 
-@pytest.mark.skipif(not (ROOT / "assets" / "mnist" / "detector.safetensors").is_file(),
-                    reason="the shipped MNIST bundle has no 'none' detector here")
+@pytest.mark.skipif(
+    not (ROOT / "assets" / "mnist" / "detector.safetensors").is_file(),
+    reason="the shipped MNIST bundle has no 'none' detector here",
+)
 def test_a_letter_drawn_on_the_shipped_mnist_model_is_none_with_its_reason(page: Page, app_url, console):
     open_page(page, app_url, "Draw")
     page.get_by_role("combobox", name="Model").click()

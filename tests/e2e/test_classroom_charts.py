@@ -16,11 +16,14 @@ from e2e.test_browser import assert_healthy, open_page, wait_idle
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from st_client import FINAL_STATUSES, StreamlitSession  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-PHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-            "Version/17.0 Mobile/15E148 Safari/604.1")
+from st_client import FINAL_STATUSES, StreamlitSession  # noqa: E402
+
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.0 Mobile/15E148 Safari/604.1"
+)
 
 
 def _luminance(css_rgb: str) -> float:
@@ -35,23 +38,26 @@ def test_the_app_follows_a_dark_system_theme_and_offers_the_switch(browser: Brow
         page = context.new_page()
         page.goto(app_url + "similarity")
         wait_idle(page)
-        shades[scheme] = _luminance(page.evaluate(
-            "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"))
+        shades[scheme] = _luminance(
+            page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+        )
         if scheme == "light":  # the menu offers the choice, and choosing Dark darkens a light system's page
             page.get_by_test_id("stMainMenu").click()
             for choice in ("System", "Light", "Dark"):
                 expect(page.get_by_test_id(f"stMainMenuItem-theme-{choice}")).to_be_visible()
             page.get_by_test_id("stMainMenuItem-theme-Dark").click()
             page.wait_for_timeout(500)
-            shades["switched"] = _luminance(page.evaluate(
-                "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"))
+            shades["switched"] = _luminance(
+                page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+            )
         context.close()
     assert shades["light"] > 0.9 and shades["dark"] < 0.2 and shades["switched"] < 0.2, shades
 
 
 def test_on_a_phone_choosing_a_page_closes_the_sidebar(browser: Browser, app_url):
-    context = browser.new_context(viewport={"width": 400, "height": 800}, user_agent=PHONE_UA, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 400, "height": 800}, user_agent=PHONE_UA, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.goto(app_url)
     wait_idle(page)
@@ -92,9 +98,12 @@ def test_the_downloads_are_reachable_with_the_keyboard(page: Page, app_url, cons
     seen = []
     for _ in range(80):  # Tab from the title until the confusion matrix's CSV button has the focus
         page.keyboard.press("Tab")
-        seen.append(page.evaluate(  # a focused button's text (a focused container's text holds the whole page)
-            "() => { const e = document.activeElement; "
-            "return e && e.tagName === 'BUTTON' ? e.innerText.trim() : ''; }"))
+        seen.append(
+            page.evaluate(  # a focused button's text (a focused container's text holds the whole page)
+                "() => { const e = document.activeElement; "
+                "return e && e.tagName === 'BUTTON' ? e.innerText.trim() : ''; }"
+            )
+        )
         if "CSV of the counts" in seen[-1]:
             break
     assert any("CSV of the KL" in s for s in seen) and "CSV of the counts" in seen[-1], seen

@@ -13,8 +13,9 @@ import load_bench  # noqa: E402
 
 
 def test_one_session_without_a_browser_gets_real_answers_and_is_timed_inside_the_server(tiny_bundle):
-    args = load_bench.parse_args(["--sessions", "1", "--duration", "3", "--think", "0.1", "0.3",
-                                  "--model", str(tiny_bundle)])
+    args = load_bench.parse_args(
+        ["--sessions", "1", "--duration", "3", "--think", "0.1", "0.3", "--model", str(tiny_bundle)]
+    )
     run = load_bench.bench(args)["runs"][0]
     # every check passed: titles, the drawing's own answer, a new morph frame, the clicked item's panel,
     # no exception or error box, every image served, each request matched with the server's record (whose

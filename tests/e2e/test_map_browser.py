@@ -14,21 +14,20 @@ from e2e.test_browser import assert_healthy, open_page, wait_idle
 
 PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 TO_PIXELS = """([x, y]) => {
-    const gd = document.querySelector('%s');
+    const gd = document.querySelector('PLOT');
     const box = gd.querySelector('.nsewdrag').getBoundingClientRect();  // the plot area
     return [box.left + gd._fullLayout.xaxis.l2p(x), box.top + gd._fullLayout.yaxis.l2p(y)];
-}""" % PLOT
+}""".replace("PLOT", PLOT)
 SCALE = """() => {
-    const gd = document.querySelector('%s');
+    const gd = document.querySelector('PLOT');
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     return [xa._length / (xa.range[1] - xa.range[0]), ya._length / (ya.range[1] - ya.range[0])];
-}""" % PLOT
+}""".replace("PLOT", PLOT)
 
 
 @pytest.fixture(scope="module")
 def bundle_map(e2e_model):
     from latent.model import LatentModel
-
     from latent.styles import style_number
 
     model = LatentModel.load(e2e_model)
@@ -48,8 +47,9 @@ def pixels(page: Page, xy) -> np.ndarray:
     at = np.asarray(page.evaluate(TO_PIXELS, [float(xy[0]), float(xy[1])]))
     height = page.evaluate("() => window.innerHeight")
     if not 40 <= at[1] <= height - 40:
-        page.evaluate("(y) => document.querySelector('%s').scrollIntoView({block: y > 0 ? 'end' : 'start'})" % PLOT,
-                      float(at[1]))
+        page.evaluate(
+            f"(y) => document.querySelector('{PLOT}').scrollIntoView({{block: y > 0 ? 'end' : 'start'}})", float(at[1])
+        )
         page.wait_for_timeout(300)
         at = np.asarray(page.evaluate(TO_PIXELS, [float(xy[0]), float(xy[1])]))
     assert 0 <= at[1] <= height, f"map position {xy} is at y={at[1]:.0f} px, outside the {height} px window"
