@@ -3,8 +3,9 @@
 Four sources share one `Dataset` shape so the rest of the pipeline never asks where data came from:
 
 - ``mnist`` and ``fashion-mnist``: the original IDX gzip files, found locally (``--data-dir``,
-  ``LATENT_DATA_DIR``, ``./data/<name>/``, Debian's ``/usr/share/datasets/fashion-mnist/``) or
-  downloaded from the usual public mirrors and verified against their published SHA-256;
+  ``LATENT_DATA_DIR``, ``./data/<name>/``, Debian's ``/usr/share/datasets/fashion-mnist/``, then the
+  per-user cache) or fetched with pooch from the usual public mirrors into that cache, checked
+  against the published MD5 of each ``.gz`` (pooch's registry) and the SHA-256 of its content;
 - ``digits``: scikit-learn's bundled 8x8 digits brought to MNIST format, so everything runs offline;
 - ``folder:PATH``: one sub-folder of images per class, for people's own images.
 
@@ -17,10 +18,6 @@ import gzip
 import hashlib
 import math
 import os
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +45,8 @@ class IdxSpec(TypedDict):
     classes: list[str]
     mirrors: list[str]  # base URLs tried in turn
     extra_dirs: list[str]  # system folders that may hold the files (Debian's packages)
-    sha256: dict[str, str]  # file stem -> SHA-256 of the decompressed file
+    registry: dict[str, str]  # "<stem>.gz" -> its published hash, as pooch checks it ("md5:...")
+    sha256: dict[str, str]  # file stem -> SHA-256 of the decompressed file (the same for any gzip wrapper)
 
 
 IDX_DATASETS: dict[str, IdxSpec] = {
@@ -60,6 +58,12 @@ IDX_DATASETS: dict[str, IdxSpec] = {
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ],
         "extra_dirs": [],
+        "registry": {  # the original .gz files (torchvision's checksums)
+            "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
+        },
         "sha256": {  # of the decompressed files
             "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -86,6 +90,12 @@ IDX_DATASETS: dict[str, IdxSpec] = {
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ],
         "extra_dirs": ["/usr/share/datasets/fashion-mnist"],
+        "registry": {
+            "train-images-idx3-ubyte.gz": "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "md5:25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "md5:bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "md5:bb300cfdad3c16e7a12a480ee83cd310",
+        },
         "sha256": {
             "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
             "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -147,8 +157,22 @@ def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list
 # --------------------------------------------------------------------------- IDX files
 
 
+def cache_dir(name: str) -> Path:
+    """Where downloads go, and the last place looked: pooch's per-user cache (~/.cache/latent-explorer
+    on Linux; $LATENT_CACHE_DIR when set, as for the generated inputs of `latent.foreign`)."""
+    import pooch
+
+    root = (
+        Path(os.environ["LATENT_CACHE_DIR"])
+        if os.environ.get("LATENT_CACHE_DIR")
+        else pooch.os_cache("latent-explorer")
+    )
+    return Path(root) / "data" / name
+
+
 def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Where a dataset is looked for, in order. Each root is tried as `<root>/<name>` and `<root>`."""
+    """Where a dataset is looked for, in order. Each root is tried as `<root>/<name>` and `<root>`;
+    then ./data/<name>, the system folders, and last the download cache."""
     roots: list[Path] = []
     if data_dir is not None:
         roots.append(Path(data_dir))
@@ -159,6 +183,7 @@ def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list
         dirs += [root / name, root]
     dirs.append(Path("data") / name)
     dirs += [Path(d) for d in IDX_DATASETS[name]["extra_dirs"]]
+    dirs.append(cache_dir(name))
     return dirs
 
 
@@ -173,20 +198,12 @@ def _complete_dir(directory: Path) -> bool:
     return all(_find_file(directory, stem) is not None for stem in FILES.values())
 
 
-def _download_dir(name: str, data_dir) -> Path:
-    if data_dir is not None:
-        return Path(data_dir) / name
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]) / name
-    return Path("data") / name
-
-
 def _load_idx_dataset(name: str, data_dir, *, download: bool, progress: bool) -> Dataset:
     spec = IDX_DATASETS[name]
     looked = candidate_dirs(name, data_dir)
     found = next((d for d in looked if _complete_dir(d)), None)
     if found is None:
-        target = _download_dir(name, data_dir)
+        target = cache_dir(name)
         reason = "download disabled"
         if download:
             try:
@@ -249,61 +266,62 @@ def read_idx(path: str | os.PathLike, *, expected_sha256: str | None = None) -> 
 
 
 def download_idx(
-    name: str, target: Path, *, progress: bool = True, mirrors: list[str] | None = None, timeout: float = 20.0
-) -> None:
-    """Download the four files of `name` into `target`, verifying each SHA-256 after download."""
+    name: str,
+    target: Path | None = None,
+    *,
+    progress: bool = True,
+    mirrors: list[str] | None = None,
+    timeout: float = 20.0,
+    registry: dict[str, str] | None = None,
+) -> Path:
+    """Fetch the four files of `name` into `target` (default: the per-user cache) with pooch: mirrors
+    tried in turn, each file retried twice, its `.gz` checked against the registry's hash and then its
+    content against the decompressed SHA-256; a file that fails is removed. Returns `target`."""
+    import pooch
+
     spec = IDX_DATASETS[name]
+    target = Path(target) if target is not None else cache_dir(name)
     mirrors = mirrors if mirrors is not None else spec["mirrors"]
+    registry = registry if registry is not None else spec["registry"]
     created = [p for p in (target, *target.parents) if not p.exists()]
     target.mkdir(parents=True, exist_ok=True)
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout)
     try:
-        _download_missing(spec, target, mirrors, progress=progress, timeout=timeout)
+        for stem in FILES.values():
+            if _find_file(target, stem) is None:
+                _fetch_one(f"{stem}.gz", spec["sha256"][stem], target, mirrors, registry, downloader)
     except DatasetNotFoundError:
         for folder in created:  # leave no empty folders behind a failed download
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         raise
+    return target
 
 
-def _download_missing(spec: IdxSpec, target: Path, mirrors: list[str], *, progress: bool, timeout: float) -> None:
-    for stem in FILES.values():
-        if _find_file(target, stem) is not None:
+def _fetch_one(fname: str, content_sha256: str, target: Path, mirrors: list[str], registry, downloader) -> None:
+    import logging
+
+    import pooch
+
+    logging.getLogger("pooch").setLevel(logging.WARNING)  # its "Downloading ..." lines: the bar says it
+    errors = []
+    for mirror in mirrors:
+        fetcher = pooch.create(path=target, base_url=mirror, registry={fname: registry[fname]}, retry_if_failed=2)
+        try:
+            path = Path(fetcher.fetch(fname, downloader=downloader))
+        except ValueError as exc:  # pooch: the hash does not match (the file is not kept)
+            errors.append(f"{mirror}{fname}: {str(exc).splitlines()[0]}")
             continue
-        errors = []
-        for mirror in mirrors:
-            url = f"{mirror}{stem}.gz"
-            try:
-                _fetch(
-                    url, target / f"{stem}.gz", expected_sha256=spec["sha256"][stem], progress=progress, timeout=timeout
-                )
-                break
-            except (OSError, urllib.error.URLError, CorruptDataError) as exc:
-                errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
-        else:
-            raise DatasetNotFoundError("; ".join(errors))
-
-
-def _fetch(url: str, dest: Path, *, expected_sha256: str, progress: bool, timeout: float) -> None:
-    """Stream `url` to a temporary file, verify it, then move it into place (never a half file)."""
-    tmp_path = None
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, suffix=".part") as tmp:
-                tmp_path = Path(tmp.name)
-                with _progress_bar(total, f"download {dest.name}", progress) as bar:
-                    while chunk := response.read(1 << 16):
-                        tmp.write(chunk)
-                        bar.update(len(chunk))
-        read_idx(tmp_path, expected_sha256=expected_sha256)
-        shutil.move(tmp_path, dest)
-    finally:
-        if tmp_path is not None and tmp_path.exists():
-            tmp_path.unlink()
-
-
-def _progress_bar(total: int, desc: str, enabled: bool):
-    return progress_bar(total=total or None, desc=desc, unit="B", unit_scale=True, enabled=enabled)
+        except Exception as exc:  # requests' connection and HTTP errors, OSError
+            errors.append(f"{mirror}{fname}: {exc}")
+            continue
+        try:
+            read_idx(path, expected_sha256=content_sha256)
+            return
+        except CorruptDataError as exc:
+            path.unlink(missing_ok=True)
+            errors.append(f"{mirror}{fname}: {exc}")
+    raise DatasetNotFoundError("; ".join(errors))
 
 
 # --------------------------------------------------------------------------- splits

@@ -1,6 +1,7 @@
 """Dataset loading: the bundled digits, IDX files, corrupt files, the missing-data message, folders."""
 
 import gzip
+import hashlib
 import http.server
 import shutil
 import threading
@@ -76,14 +77,29 @@ def test_missing_dataset_says_where_it_looked_and_what_to_do(tmp_path, monkeypat
 
 
 def test_failed_download_is_reported_not_raised_raw(tmp_path):
-    # Port 9 (discard) refuses connections here: the message names the URL tried.
+    # Port 9 (discard) refuses connections here: the message names the URL tried, no folder is left.
     with pytest.raises(DatasetNotFoundError, match="127.0.0.1:9"):
         D.download_idx("mnist", tmp_path / "mnist", mirrors=["http://127.0.0.1:9/"], progress=False, timeout=2)
+    assert not (tmp_path / "mnist").exists()
+
+
+def test_downloads_go_to_the_per_user_cache_which_is_searched_last(tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENT_CACHE_DIR", str(tmp_path / "cache"))
+    assert D.cache_dir("mnist") == tmp_path / "cache" / "data" / "mnist"
+    assert D.candidate_dirs("mnist", tmp_path / "given")[-1] == D.cache_dir("mnist")
+    assert D.candidate_dirs("mnist", tmp_path / "given")[0] == tmp_path / "given" / "mnist"
+    assert set(D.IDX_DATASETS["fashion-mnist"]["registry"]) == {f"{stem}.gz" for stem in D.FILES.values()}
+
+
+def _md5(path) -> str:
+    return "md5:" + hashlib.md5(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
-def test_download_verifies_checksums(tmp_path):
-    """Serve the real files over local HTTP: a good mirror works, a corrupt one is refused."""
+def test_download_checks_the_registry_hash_and_the_content(tmp_path):
+    """Serve files over local HTTP through pooch: a mirror whose files miss the registry's hashes is refused,
+    so is one whose .gz matches a (wrong) registry entry but whose content is not MNIST's; a good one works.
+    The shared copies are re-gzipped (other .gz hashes than the originals): the registry is given here."""
     src = shared_data_dir() / "mnist"
     good, bad = tmp_path / "good", tmp_path / "bad"
     good.mkdir()
@@ -91,16 +107,23 @@ def test_download_verifies_checksums(tmp_path):
     for name in D.FILES.values():
         shutil.copy(src / f"{name}.gz", good / f"{name}.gz")
         (bad / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00" * 8))
+    registry = {f"{name}.gz": _md5(good / f"{name}.gz") for name in D.FILES.values()}
+    fake = {f"{name}.gz": _md5(bad / f"{name}.gz") for name in D.FILES.values()}
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}"
-        with pytest.raises(DatasetNotFoundError, match="SHA-256"):
-            D.download_idx("mnist", tmp_path / "out-bad", mirrors=[f"{url}/bad/"], progress=False)
-        assert not list((tmp_path / "out-bad").glob("*.gz"))  # nothing half-verified is left behind
-        D.download_idx("mnist", tmp_path / "out", mirrors=[f"{url}/bad/", f"{url}/good/"], progress=False)
+        with pytest.raises(DatasetNotFoundError, match="(?i)hash"):
+            D.download_idx("mnist", tmp_path / "out-bad", mirrors=[f"{url}/bad/"], progress=False, registry=registry)
+        with pytest.raises(DatasetNotFoundError, match="SHA-256"):  # the content check stays
+            D.download_idx("mnist", tmp_path / "out-fake", mirrors=[f"{url}/bad/"], progress=False, registry=fake)
+        for out in ("out-bad", "out-fake"):  # nothing half-verified is left behind
+            assert not list((tmp_path / out).glob("*.gz")) if (tmp_path / out).exists() else True
+        D.download_idx(
+            "mnist", tmp_path / "out", mirrors=[f"{url}/bad/", f"{url}/good/"], progress=False, registry=registry
+        )
     finally:
         server.shutdown()
     ds = D.load_dataset("mnist", tmp_path / "out", download=False)
