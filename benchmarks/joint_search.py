@@ -30,10 +30,10 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     import torch
 
     from latent.augment import PRESETS, AugmentConfig
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.autoencoder import AutoencoderConfig
     from latent.data import load_dataset
-    from latent.mixture import ClassGaussianMixture
-    from latent.train import TrainConfig, encode_images, reconstruction_mse, train_autoencoder
+    from latent.stage import MixtureConfig, train_stage
+    from latent.train import TrainConfig, reconstruction_mse
 
     torch.set_num_threads(threads)
     started = time.time()
@@ -52,13 +52,12 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
         augment=augment,
         target=recipe.get("target", "clean"),
     )
-    torch.manual_seed(cfg.seed)
-    ae = Autoencoder(AutoencoderConfig(latent_dim=recipe.get("latent_dim", 64), hidden=recipe.get("hidden", 256)))
-    train_autoencoder(ae, ds.x_train, ds.x_val, cfg, progress=False, y_train=ds.y_train)
-    train_s = time.time() - started
-    ae.cpu()
-    z_train, z_val, z_test = (encode_images(ae, x) for x in (ds.x_train, ds.x_val, ds.x_test))
-    mixture = ClassGaussianMixture(recipe.get("components", 6), random_state=0).fit(z_train, ds.y_train)
+    network = AutoencoderConfig(latent_dim=recipe.get("latent_dim", 64), hidden=recipe.get("hidden", 256))
+    trained: list[float] = []  # when the autoencoder's training ended
+    mixtures = MixtureConfig(n_components=recipe.get("components", 6))
+    stage = train_stage(ds, network, cfg, mixtures, random_state=0, before_mixtures=lambda: trained.append(time.time()))
+    train_s = trained[0] - started
+    ae, mixture, z_val, z_test = stage.autoencoder, stage.mixture, stage.z_val, stage.z_test
     return {
         "recipe": recipe,
         "val_accuracy": float(np.mean(mixture.predict(z_val) == ds.y_val)),

@@ -20,7 +20,6 @@ from .autoencoder import AutoencoderConfig
 from .data import Dataset, load_dataset, source_folders
 from .detector import DetectorConfig
 from .errors import ConfigError, LatentError
-from .gaussian import REG_COVAR
 from .model import (
     AUTOENCODER_FILE,
     CALIBRATION_FILE,
@@ -30,20 +29,11 @@ from .model import (
     SINGLE_MIXTURE_FILE,
     LatentModel,
 )
-from .progress import progress_bar
+from .stage import MixtureConfig, train_stage
 from .train import TrainConfig
 
 # The original write-up's test accuracies, shown beside ours in README and the report page.
 WRITEUP_TEST_ACCURACY = {"mnist": 0.9766, "fashion-mnist": 0.8538}
-
-
-@dataclass
-class MixtureConfig:
-    n_components: int | str = 6  # components per class, or "auto" (BIC)
-    covariance_type: str = "full"  # full | diag | tied | spherical
-    reg_covar: float = REG_COVAR  # added to covariance diagonals (latent.gaussian.REG_COVAR: why 1e-2)
-    class_prior: str = "uniform"  # uniform (the write-up's normalised likelihoods) or empirical
-    max_components: int = 10  # upper end of the BIC search when n_components="auto"
 
 
 @dataclass
@@ -94,16 +84,13 @@ def train_bundle(
     `out` is checked first (see latent/outputs.py: only an absent or empty folder, or a bundle this
     tool wrote, is replaced) and the new bundle is moved in whole once it is written.
     """
-    import torch
     from safetensors.torch import save_file
 
-    from .autoencoder import Autoencoder
     from .catalog import dataset_info
     from .foreign import fit_none_rule
-    from .mixture import ClassGaussianMixture
     from .projection import LatentMap, component_ellipses, fit_umap
     from .single_mixture import SingleGaussianMixture
-    from .train import encode_images, reconstruction_mse, train_autoencoder
+    from .train import reconstruction_mse
 
     started = time.time()
     out = Path(out)
@@ -123,8 +110,6 @@ def train_bundle(
     check_class_sizes(ds, cfg.mixture.n_components)
 
     log(f"[2/6] training the autoencoder (latent size {cfg.autoencoder.latent_dim}, {cfg.training.epochs} epochs)")
-    torch.manual_seed(cfg.training.seed)
-    model = Autoencoder(cfg.autoencoder)
 
     def on_epoch(r: dict) -> None:
         log(
@@ -132,24 +117,18 @@ def train_bundle(
             f"val loss {r['val_loss']:.4f}  val mse {r['val_mse']:.4f}  {r['seconds']:.0f}s"
         )
 
-    history = train_autoencoder(
-        model, ds.x_train, ds.x_val, cfg.training, on_epoch=on_epoch, progress=progress, y_train=ds.y_train
+    stage = train_stage(
+        ds,
+        cfg.autoencoder,
+        cfg.training,
+        cfg.mixture,
+        on_epoch=on_epoch,
+        before_mixtures=lambda: log("[3/6] encoding and fitting one Gaussian mixture per class"),
+        progress=progress,
     )
-    model.cpu()
-
-    log("[3/6] encoding and fitting one Gaussian mixture per class")
-    z_train, z_val, z_test = (encode_images(model, x) for x in (ds.x_train, ds.x_val, ds.x_test))
+    model, history, mixture = stage.autoencoder, stage.history, stage.mixture
+    z_train, z_val, z_test = stage.z_train, stage.z_val, stage.z_test
     mc = cfg.mixture
-    mixture = ClassGaussianMixture(
-        mc.n_components,
-        covariance_type=mc.covariance_type,
-        reg_covar=mc.reg_covar,
-        class_prior=mc.class_prior,
-        max_components=mc.max_components,
-        random_state=cfg.training.seed,
-    )
-    with progress_bar(total=ds.n_classes, desc="mixtures", unit="class", enabled=progress) as bar:
-        mixture.fit(z_train, ds.y_train, progress=lambda i, n: bar.update(1))
     single = SingleGaussianMixture(
         covariance_type=mc.covariance_type, reg_covar=mc.reg_covar, random_state=cfg.training.seed
     ).fit(z_train, ds.y_train)

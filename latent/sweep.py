@@ -28,29 +28,18 @@ def run_sweep(
     """One row of measures per latent size; `cfg` is a PipelineConfig whose latent size is replaced."""
     import torch
 
-    from .autoencoder import Autoencoder
     from .judge import class_sample_fidelity
-    from .mixture import ClassGaussianMixture
-    from .train import encode_images, reconstruction_mse, train_autoencoder
+    from .stage import train_stage
+    from .train import reconstruction_mse
 
     rows = []
     for d in dims:
         started = time.time()
         log(f"latent size {d}: training the autoencoder ({cfg.training.epochs} epochs)")
-        torch.manual_seed(cfg.training.seed)
-        ae = Autoencoder(replace(cfg.autoencoder, latent_dim=d))
-        train_autoencoder(ae, dataset.x_train, dataset.x_val, cfg.training, progress=progress, y_train=dataset.y_train)
-        ae.cpu()
-        z_train, z_test = encode_images(ae, dataset.x_train), encode_images(ae, dataset.x_test)
-        mc = cfg.mixture
-        mixture = ClassGaussianMixture(
-            mc.n_components,
-            covariance_type=mc.covariance_type,
-            reg_covar=mc.reg_covar,
-            class_prior=mc.class_prior,
-            random_state=cfg.training.seed,
+        stage = train_stage(
+            dataset, replace(cfg.autoencoder, latent_dim=d), cfg.training, cfg.mixture, progress=progress
         )
-        mixture.fit(z_train, dataset.y_train)
+        ae, mixture, z_test = stage.autoencoder, stage.mixture, stage.z_test
         ll = mixture.log_likelihoods(z_test)
         row = {
             "latent_dim": d,

@@ -23,3 +23,23 @@ def test_a_bigger_latent_space_reconstructs_better_and_the_file_round_trips(digi
     (tmp_path / "broken.json").write_text("{not json")
     assert read_sweep(tmp_path / "broken.json") is None
     assert read_sweep(tmp_path / "missing.json") is None
+
+
+def test_the_sweep_and_the_pipeline_train_the_same_stage(digits):
+    """One training stage (latent.stage) for every caller: a sweep row is what `train_stage` gives the same
+    config, and the stage is deterministic for a seed."""
+    import numpy as np
+
+    from latent.stage import train_stage
+
+    cfg = PipelineConfig(
+        dataset="digits",
+        autoencoder=AutoencoderConfig(latent_dim=4, channels=(8, 16), hidden=64),
+        training=TrainConfig(epochs=2, batch_size=64, seed=3),
+        mixture=MixtureConfig(n_components=2),
+    )
+    (row,) = run_sweep(digits, [4], cfg)
+    first, second = (train_stage(digits, cfg.autoencoder, cfg.training, cfg.mixture) for _ in range(2))
+    np.testing.assert_array_equal(first.z_test, second.z_test)
+    assert first.z_train.shape == (len(digits.x_train), 4) and len(first.history) == 2
+    assert row["test_accuracy"] == float(np.mean(first.mixture.predict(first.z_test) == digits.y_test))
