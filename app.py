@@ -58,6 +58,14 @@ def start_lesson() -> None:
     st.session_state[lesson.LESSON_KEY] = 1
 
 
+@st.dialog("Share this view")
+def share_dialog() -> None:
+    """The link, built when asked for: a fragment (the morph's frame, the map's panel) changes the URL
+    without rerunning the sidebar, so a link written there by the last full run could be stale."""
+    st.caption("This link opens the page as you see it now (model and every choice):")
+    st.code((st.context.url or "") + "?" + urlencode(st.query_params.to_dict()), language=None, wrap_lines=True)
+
+
 link_box = st.sidebar.container()  # the share link, written after the page has put its choices in the URL
 notes_box = st.container()  # notes about link parameters that could not be used
 try:
@@ -77,6 +85,5 @@ finally:
                 start_lesson()
                 lesson_model = common.require_model()[1]
                 lesson.go(1, lesson.facts(lesson_model), kept_params())
-        with st.popover("Share this view", icon=":material/link:", width="stretch"):
-            st.caption("This link opens the page as you see it now (model and every choice):")
-            st.code((st.context.url or "") + "?" + urlencode(st.query_params.to_dict()), language=None, wrap_lines=True)
+        if st.button("Share this view", key="share_open", icon=":material/link:", width="stretch"):
+            share_dialog()

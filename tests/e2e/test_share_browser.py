@@ -64,3 +64,26 @@ def test_the_lesson_runs_end_to_end_in_presenter_mode(page: Page, app_url, conso
             wait_idle(page)
     assert titles[0] == "Latent Explorer" and titles[-1] == "Latent map" and "Morph" in titles, titles
     assert_healthy(page, console)
+
+
+def test_the_share_link_follows_a_change_made_inside_a_fragment(page: Page, app_url, console):
+    """The slider's frame is a fragment: moving it reruns only that part of the page. The link offered by
+    "Share this view" must still be the page as it is now, not as the last full run left it."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(app_url + "morph?from=4&to=9&t=0.3")
+    wait_idle(page)
+    expect(page.get_by_text("Frame at t = 0.30")).to_be_visible(timeout=30_000)
+    slider = page.get_by_role("slider", name=re.compile("Mix t"))
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_text("Frame at t = 0.33")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile("Share this view")).click()
+    link = page.get_by_test_id("stCode").filter(has_text="http")
+    expect(link).to_be_visible(timeout=30_000)
+    shared = link.inner_text().strip()
+    params = {k: v[-1] for k, v in parse_qs(urlparse(shared).query).items()}
+    assert params["t"] == "0.33" and params["from"] == "4" and params["to"] == "9", shared
+    assert urlparse(shared).path.endswith("/morph"), shared
+    assert_healthy(page, console)
