@@ -100,7 +100,7 @@ for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), st
         )
 
 st.divider()
-st.subheader("A walk on a class manifold")
+st.subheader("A walk on a class manifold", anchor="walk")  # the lesson links here
 
 
 @common.fragment

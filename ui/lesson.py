@@ -72,9 +72,9 @@ STEPS: list[Step] = [
     Step(
         "A walk on the manifold",
         "app_pages/sampling.py",
-        "Scroll to the walk: a Markov chain (MCMC) wanders through class {busy_class}'s mixture, and its frames "
-        "drift from style to style while staying in the class. Metropolis explores fastest when it accepts "
-        "about {mh_target:.0%} of its moves, Langevin about {mala_target:.0%}; step size 1 is tuned to that.",
+        "[Scroll down to the walk](#walk): a Markov chain (MCMC) wanders through class {busy_class}'s mixture, "
+        "and its frames drift from style to style while staying in the class. Metropolis explores fastest when it "
+        "accepts about {mh_target:.0%} of its moves, Langevin about {mala_target:.0%}; step size 1 is tuned to that.",
         {"walk_class": "{busy_class}", "sampler": "mh", "steps": "200", "step": "1"},
     ),
     Step(

@@ -53,16 +53,23 @@ def test_the_lesson_runs_end_to_end_in_presenter_mode(page: Page, app_url, conso
     page.get_by_test_id("stExpandSidebarButton").click()
     page.get_by_role("button", name=re.compile("Start the guided lesson")).click()
     wait_idle(page)
-    titles = []
+    titles, walked = [], False
     for n in range(1, 11):
         box = page.locator(".st-key-lesson_box")
         expect(box).to_contain_text(f"step {n} of 10")
         assert query(page)["lesson"] == str(n) and query(page)["present"] == "1", page.url
         titles.append(page.get_by_role("heading", level=1).first.inner_text())
+        if "Scroll down to the walk" in box.inner_text():  # the link takes the class to the walk, lower down
+            walk = page.get_by_role("heading", name="A walk on a class manifold")
+            expect(walk).not_to_be_in_viewport()
+            box.get_by_role("link", name="Scroll down to the walk").click()
+            expect(walk).to_be_in_viewport(timeout=10_000)
+            walked = True
         if n < 10:
             box.get_by_role("button", name=re.compile("Next")).click()
             wait_idle(page)
     assert titles[0] == "Latent Explorer" and titles[-1] == "Latent map" and "Morph" in titles, titles
+    assert walked, "the walk step's link was not found"
     assert_healthy(page, console)
 
 
