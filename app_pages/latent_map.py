@@ -12,7 +12,7 @@ from ui import cached, common, url_state
 path, model = common.require_model()
 names = model.class_names
 inverse = cached.map_inverse(path)
-grid = inverse["grid"]
+grid = inverse.grid
 
 st.title("Latent map")
 st.markdown(
@@ -57,7 +57,7 @@ if "map_seed" not in st.session_state:
 
 SHOW = ["test images and styles", "test images", "styles only"]
 FORMATS = {"PNG": "png", "SVG": "svg"}
-x0, x1, y0, y1 = (float(v) for v in inverse["extent"])
+x0, x1, y0, y1 = (float(v) for v in inverse.extent)
 pad = 0.05 * max(x1 - x0, y1 - y0)
 URL = {  # session key: (URL parameter, how it is written)
     "map_show": ("show", url_state.choice(dict(zip(["all", "dots", "styles"], SHOW, strict=True)))),
@@ -85,7 +85,7 @@ def style_options(class_index: int) -> list[int]:
 def map_height() -> int:
     """The map's plot area about as tall as the column is wide (~560 px at 1280 px) for the data's aspect,
     plus its legend, and never taller than a laptop screen."""
-    x0, x1, y0, y1 = inverse["extent"]
+    x0, x1, y0, y1 = inverse.extent
     return int(np.clip(560 * (y1 - y0) / (x1 - x0), 420, 600)) + 70
 
 
@@ -155,8 +155,8 @@ with left:
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         if grid is None:
             note = (
-                "its map_inverse.npz cannot be used (" + escape_markdown(inverse["problem"]) + ")"
-                if inverse["problem"]
+                "its map_inverse.npz cannot be used (" + escape_markdown(inverse.problem) + ")"
+                if inverse.problem
                 else "it was built before this layer existed"
             )
             st.caption(
@@ -214,17 +214,17 @@ def panel() -> None:
 
 def spot_card(x: float, y: float) -> None:
     info = cached.spot_summary(path, x, y)
-    ll, threshold = info["log_likelihood"], model.threshold
+    ll, threshold = info.log_likelihood, model.threshold
     with st.container(border=True):
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-            common.show_images([info["image"]], width=84)
-            if info["label"] < 0:
+            common.show_images([info.image], width=84)
+            if info.label < 0:
                 verdict = (
                     f"**Unlikely latent code**: the model answers **none** here "
-                    f"(closest class {escape_markdown(names[int(np.argmax(info['proba']))])})."
+                    f"(closest class {escape_markdown(names[int(np.argmax(info.proba))])})."
                 )
             else:
-                verdict = f"The model reads a **{escape_markdown(info['name'])}** ({info['proba'].max():.0%})."
+                verdict = f"The model reads a **{escape_markdown(info.name)}** ({info.proba.max():.0%})."
             st.markdown(f"**This spot** ({x:.2f}, {y:.2f})  \n{verdict}", width="stretch")
         st.metric(
             "Best class log-likelihood",
@@ -234,9 +234,9 @@ def spot_card(x: float, y: float) -> None:
         )
         st.plotly_chart(
             plots.probability_bars(
-                info["proba"],
+                info.proba,
                 names,
-                predicted=info["label"] if info["label"] >= 0 else None,
+                predicted=info.label if info.label >= 0 else None,
                 height=22 * len(names) + 24,
             ),
             key="map_spot_proba",
@@ -245,7 +245,7 @@ def spot_card(x: float, y: float) -> None:
         )
         st.caption(
             f"The code is a blend of the stored codes nearest to this spot; the nearest is test image "
-            f"{info['nearest']} (a {escape_markdown(info['nearest_class'])})."
+            f"{info.nearest} (a {escape_markdown(info.nearest_class)})."
         )
         st.button(
             "Close",
@@ -259,10 +259,10 @@ def point_card(i: int) -> None:
     info = cached.point_summary(path, i)
     with st.container(border=True):
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-            common.show_images([info["image"]], width=84)
+            common.show_images([info.image], width=84)
             st.markdown(
-                f"**Test image {i}** · true class **{escape_markdown(info['true'])}**  \n"
-                f"The classifier says **{escape_markdown(info['predicted'])}** ({info['p']:.0%}).",
+                f"**Test image {i}** · true class **{escape_markdown(info.true)}**  \n"
+                f"The classifier says **{escape_markdown(info.predicted)}** ({info.p:.0%}).",
                 width="stretch",
             )
         st.caption("The picture is its decoded code: what the autoencoder keeps of the image.")

@@ -94,7 +94,7 @@ route = st.radio(
 dense = route == "through the data"
 data = cached.morph_data(path, source, source_style, target, target_style, dense=dense)
 figures = cached.morph_figures(path, source, source_style, target, target_style, dense=dense)
-m = data["morph"]
+m = data.morph
 
 live_box = st.container()  # the slider and what follows it (a fragment: a slider move reruns only this)
 
@@ -102,17 +102,17 @@ strip_head = st.columns([3, 1], vertical_alignment="center")
 strip_head[0].markdown(f"##### The morph in {cached.MORPH_FRAMES} frames")
 with strip_head[1]:
     common.download_grid(
-        data["strip_images"],
-        len(data["strip_images"]),
+        data.strip_images,
+        len(data.strip_images),
         file_name="morph-frames.png",
         key="morph_strip_download",
         label="PNG",
     )
-strip_t = np.linspace(0, 1, len(data["strip_images"]))
+strip_t = np.linspace(0, 1, len(data.strip_images))
 common.show_images(
-    data["strip_images"],
+    data.strip_images,
     width=64,
-    captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data["strip_names"], strict=True)],
+    captions=[f"{tt:.1f}: {escape_markdown(nm)}" for tt, nm in zip(strip_t, data.strip_names, strict=True)],
 )
 
 map_box = st.container()
@@ -146,7 +146,7 @@ def live() -> None:
             )
     with chart_col:
         st.plotly_chart(
-            plots.from_spec(figures["chart"], shapes=[plots.t_line(t)]),
+            plots.from_spec(figures.chart, shapes=[plots.t_line(t)]),
             key="morph_chart",
             config=common.chart_config("morph-probabilities"),
             width="stretch",
@@ -161,11 +161,11 @@ def live() -> None:
         else:
             st.caption("The answer never changes along this path.")
         common.download_csv(
-            figures["csv"], file_name="morph-probabilities.csv", key="morph_csv", label="CSV of the probabilities"
+            figures.csv, file_name="morph-probabilities.csv", key="morph_csv", label="CSV of the probabilities"
         )
     with map_box:
         st.plotly_chart(
-            plots.from_spec(figures["map"], traces=[plots.now_star(xy_now)]),
+            plots.from_spec(figures.map, traces=[plots.now_star(xy_now)]),
             key="morph_map",
             config=common.chart_config("morph-map", base=common.PLOT_CONFIG),
             width="stretch",

@@ -61,15 +61,15 @@ figures = cached.report_figures(path)
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### Confusion matrix (test)")
-    if "confusion" in figures:
+    if figures.confusion is not None:
         st.plotly_chart(
-            figures["confusion"],
+            figures.confusion,
             key="report_confusion",
             config=common.chart_config("confusion-matrix"),
             width="stretch",
         )
         common.download_csv(
-            figures["confusion_csv"],
+            figures.confusion_csv,
             file_name="confusion-matrix.csv",
             key="report_confusion_csv",
             label="CSV of the counts",
@@ -78,9 +78,9 @@ with left:
         st.info("No confusion matrix in this bundle's manifest.")
 with right:
     st.markdown("##### Test accuracy per class")
-    if "per_class" in figures:
+    if figures.per_class is not None:
         st.plotly_chart(
-            figures["per_class"],
+            figures.per_class,
             key="report_per_class",
             config=common.chart_config("accuracy-per-class"),
             width="stretch",
@@ -109,16 +109,16 @@ if reliability:
 rec_head = st.columns([3, 1], vertical_alignment="bottom")
 rec_head[0].subheader("Reconstructions")
 rec = cached.test_reconstructions(path, 12)
-if rec["originals"] is not None:
+if rec.originals is not None:
     st.caption("Rows 1 and 3: test images. Rows 2 and 4: their reconstructions, decode(encode(image)).")
-    o, r = rec["originals"], rec["reconstructions"]
+    o, r = rec.originals, rec.reconstructions
     grid = np.concatenate([o[:6], r[:6], o[6:], r[6:]])
 else:
     st.caption(
         "The dataset files are not available here, so the test images themselves cannot be shown; these are "
         "the decoded codes of test images stored in the bundle (their reconstructions)."
     )
-    grid = rec["reconstructions"]
+    grid = rec.reconstructions
 common.show_grid(grid, 6, scale=3)
 with rec_head[1]:
     common.download_grid(grid, 6, file_name="reconstructions.png", key="report_reconstructions_download")
@@ -126,10 +126,10 @@ mse = metrics.get("test_reconstruction_mse")
 if mse is not None:
     st.caption(f"Mean squared pixel error on the test split: {mse:.4f}.")
 
-if "history" in figures:
+if figures.history is not None:
     st.subheader("Training curves")
     st.plotly_chart(
-        figures["history"], key="report_history", config=common.chart_config("training-curves"), width="stretch"
+        figures.history, key="report_history", config=common.chart_config("training-curves"), width="stretch"
     )
 
 st.subheader("Beyond the write-up")
@@ -194,16 +194,14 @@ if "sample_fidelity" in evaluation:
 if evaluation.get("command"):
     st.caption(f"Measured by {md_code(evaluation['command'])}.")
 
-sweep = "sweep" in figures
+sweep = figures.sweep is not None
 if sweep:
     st.markdown("##### The latent-size trade-off")
     st.caption(
         "The same recipe trained at several latent sizes: a bigger space reconstructs better, a smaller one "
-        f"is easier for the mixtures. Measured by {md_code(figures['sweep_command'])}."
+        f"is easier for the mixtures. Measured by {md_code(figures.sweep_command)}."
     )
-    st.plotly_chart(
-        figures["sweep"], key="report_sweep", config=common.chart_config("latent-size-sweep"), width="stretch"
-    )
+    st.plotly_chart(figures.sweep, key="report_sweep", config=common.chart_config("latent-size-sweep"), width="stretch")
 if not (len(same_data) > 1 or ood or morphs or sweep):
     st.caption(
         "No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "

@@ -89,13 +89,13 @@ for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), st
         head[0].markdown(f"**{title}**")
         with head[1]:
             common.download_grid(
-                panel["images"], 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
+                panel.images, 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
             )
-        common.show_grid(panel["images"], 4, scale=2)
-        st.metric("Recognised", f"{panel['share']:.0%}", help=f"Share of {panel['n']} samples not answered 'none'.")
+        common.show_grid(panel.images, 4, scale=2)
+        st.metric("Recognised", f"{panel.share:.0%}", help=f"Share of {panel.n} samples not answered 'none'.")
         st.caption(
             NOTES[source].format(
-                as_intended=panel["as_intended"] or 0.0, median=panel["median_log_likelihood"], threshold=threshold
+                as_intended=panel.as_intended or 0.0, median=panel.median_log_likelihood, threshold=threshold
             )
         )
 
@@ -145,12 +145,12 @@ def walk_section() -> None:
     figures = cached.walk_figures(path, c, n_steps, step_size, method, seed)
     frames_col, map_col = st.columns([1, 2], gap="medium")
     with frames_col:
-        st.plotly_chart(figures["frames"], key="walk_frames", config=common.chart_config("walk-frame"), width="stretch")
-        recognised = sum(nm == names[c] for nm in walk["frame_names"]) / len(walk["frame_names"])
+        st.plotly_chart(figures.frames, key="walk_frames", config=common.chart_config("walk-frame"), width="stretch")
+        recognised = sum(nm == names[c] for nm in walk.frame_names) / len(walk.frame_names)
         lo, hi = GOOD_ACCEPTANCE[method]
         st.metric(
             "Moves accepted",
-            f"{walk['acceptance']:.0%}",
+            f"{walk.acceptance:.0%}",
             f"aim ≈ {TARGET_ACCEPTANCE[method]:.0%} ({lo:.0%}–{hi:.0%})",
             delta_color="off",
             delta_arrow="off",
@@ -163,13 +163,13 @@ def walk_section() -> None:
         )
     with map_col:
         st.plotly_chart(
-            figures["map"],
+            figures.map,
             key="walk_map",
             config=common.chart_config("walk-map", base=common.PLOT_CONFIG),
             width="stretch",
         )
         st.plotly_chart(
-            figures["density"], key="walk_density", config=common.chart_config("walk-log-density"), width="stretch"
+            figures.density, key="walk_density", config=common.chart_config("walk-log-density"), width="stretch"
         )
 
 

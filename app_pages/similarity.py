@@ -54,29 +54,29 @@ figures = cached.similarity_figures(path, method, samples)
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### KL divergence between classes")
-    st.plotly_chart(figures["kl"], key="sim_kl", config=common.chart_config("kl-divergence"), width="stretch")
+    st.plotly_chart(figures.kl, key="sim_kl", config=common.chart_config("kl-divergence"), width="stretch")
     if method == "mc":
         st.caption(f"Monte Carlo with {n_samples} samples per class; hover a cell for the value ± its standard error.")
     with st.container(horizontal=True):
-        common.download_csv(figures["kl_csv"], file_name="kl-divergence.csv", key="sim_kl_csv", label="CSV of the KL")
+        common.download_csv(figures.kl_csv, file_name="kl-divergence.csv", key="sim_kl_csv", label="CSV of the KL")
         if method == "mc":
             common.download_csv(
-                figures["kl_err_csv"],
+                figures.kl_err_csv,
                 file_name="kl-standard-error.csv",
                 key="sim_kl_err_csv",
                 label="CSV of its errors",
             )
 confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
-has_confusion = "confusion" in figures
+has_confusion = figures.confusion is not None
 with right:
     st.markdown("##### Mistakes on test images")
     if has_confusion:
         st.plotly_chart(
-            figures["confusion"], key="sim_confusion", config=common.chart_config("confusion-mistakes"), width="stretch"
+            figures.confusion, key="sim_confusion", config=common.chart_config("confusion-mistakes"), width="stretch"
         )
         st.caption("Rows: true class; columns: the class predicted. Colour: share of the true class.")
         common.download_csv(
-            figures["confusion_csv"],
+            figures.confusion_csv,
             file_name="confusion-matrix.csv",
             key="sim_confusion_csv",
             label="CSV of the counts",
@@ -85,14 +85,14 @@ with right:
         st.info("This bundle's manifest has no confusion matrix.")
 
 st.markdown("##### Entropy per class")
-st.plotly_chart(figures["entropy"], key="sim_entropy", config=common.chart_config("entropy"), width="stretch")
-wide, narrow = int(np.argmax(data["entropy"])), int(np.argmin(data["entropy"]))
+st.plotly_chart(figures.entropy, key="sim_entropy", config=common.chart_config("entropy"), width="stretch")
+wide, narrow = int(np.argmax(data.entropy)), int(np.argmin(data.entropy))
 st.caption(f"Most spread out: **{escape_markdown(names[wide])}**; most compact: **{escape_markdown(names[narrow])}**.")
 
 st.markdown("##### Reading guide: do confused classes sit close in KL?")
 if has_confusion and confusion.sum() > np.trace(confusion):
-    rho = confusion_kl_agreement(confusion, data["kl"])
-    rows = most_confused_pairs(confusion, data["kl"], names, top=5)
+    rho = confusion_kl_agreement(confusion, data.kl)
+    rows = most_confused_pairs(confusion, data.kl, names, top=5)
     verdict = "largely yes" if rho >= 0.5 else "partly" if rho >= 0.2 else "not really"
     st.markdown(
         f"Rank correlation between *how often two classes are confused* and *how close they are "

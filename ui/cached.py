@@ -1,14 +1,17 @@
 """Cached computations behind the pages, keyed by model path + parameters.
 
-Each function looks the (cached) model up by its path, calls into `latent/`, and returns plain
-arrays or figures, so a page rerun with the same parameters costs a dictionary lookup. Figures that
+Each function looks the (cached) model up by its path, calls into `latent/`, and returns arrays,
+figures, or a small dataclass of them that the page reads by attribute (typed, so a misspelt field is
+an error before anything runs), so a page rerun with the same parameters costs a dictionary lookup. Figures that
 are large and only read (the map) use `st.cache_resource`, which shares one object instead of
 copying a megabyte-sized figure on every rerun; everything else uses `st.cache_data`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -20,6 +23,109 @@ MORPH_FRAMES = 11  # frames of the morph strip under the morph page's slider
 SAMPLES_SHOWN = 16  # decoded samples shown per source on the sampling page, and per style on the map page
 SAMPLES_SCORED = 500  # samples per source whose recognised share the sampling page reports
 SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots ~2 % of the map apart
+
+
+@dataclass(frozen=True)
+class MapInverseInfo:
+    inverse: Any  # latent.map_inverse.MapInverse: map position -> latent code
+    grid: Any  # latent.map_inverse.DensityGrid, or None for a bundle without one
+    problem: str | None  # why the bundle's map_inverse.npz cannot be used, if it cannot
+    extent: tuple  # (x0, x1, y0, y1) of the map
+    spots: tuple  # (xs, ys) centres of the clickable spot grid
+
+
+@dataclass(frozen=True)
+class SpotSummary:
+    image: np.ndarray  # (28, 28) the decoded code at the spot
+    proba: np.ndarray  # (n_classes,) calibrated class probabilities
+    label: int  # class index, -1 for "none"
+    name: str  # class name or "none"
+    log_likelihood: float  # best class log-likelihood (the latent test's score)
+    nearest: int  # the nearest stored test image
+    nearest_class: str
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    image: np.ndarray  # (28, 28) its decoded code
+    true: str  # its true class
+    predicted: str  # what the classifier says ("none" included)
+    p: float  # the classifier's top probability
+
+
+@dataclass(frozen=True)
+class MorphData:
+    morph: Any  # latent.morph.Morph
+    xy: np.ndarray  # (n_points, 2) the path on the map
+    strip_images: np.ndarray  # (n_strip, 28, 28)
+    strip_names: list[str]
+
+
+@dataclass(frozen=True)
+class MorphFigures:
+    chart: dict  # figure dicts, for plots.from_spec
+    map: dict
+    csv: str
+
+
+@dataclass(frozen=True)
+class SamplePanel:
+    images: np.ndarray  # (n_show, 28, 28) decoded samples
+    share: float  # recognised share (not "none")
+    as_intended: float | None  # share recognised as the class sampled (None for the uniform box)
+    n: int  # samples scored
+    median_log_likelihood: float
+
+
+@dataclass(frozen=True)
+class WalkData:
+    xy: np.ndarray  # (n_steps + 1, 2) the walk on the map
+    frames: np.ndarray  # (n_frames, 28, 28)
+    frame_steps: np.ndarray  # the step of each frame
+    frame_names: list[str]  # what the classifier says of each frame
+    log_density: np.ndarray  # log p(z | class) along the walk
+    acceptance: float
+
+
+@dataclass(frozen=True)
+class WalkFigures:
+    frames: Any  # plotly figures
+    map: Any
+    density: Any
+
+
+@dataclass(frozen=True)
+class SimilarityData:
+    kl: np.ndarray  # (n_classes, n_classes) KL(row || column), nats
+    kl_err: np.ndarray
+    entropy: np.ndarray  # (n_classes,) nats
+    entropy_err: np.ndarray
+
+
+@dataclass(frozen=True)
+class SimilarityFigures:
+    kl: Any
+    entropy: Any
+    kl_csv: str
+    kl_err_csv: str
+    confusion: Any = None  # without a stored confusion matrix: None
+    confusion_csv: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportFigures:  # each None when the manifest lacks what it shows
+    confusion: Any = None
+    confusion_csv: str | None = None
+    per_class: Any = None
+    history: Any = None
+    sweep: Any = None
+    sweep_command: str | None = None
+
+
+@dataclass(frozen=True)
+class Reconstructions:
+    originals: np.ndarray | None  # (n, 28, 28) test images, None without the dataset files
+    reconstructions: np.ndarray  # (n, 28, 28) their reconstructions (or the stored codes decoded)
 
 
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
@@ -34,7 +140,7 @@ def map_thumbnails(path: str) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def map_inverse(path: str) -> dict:
+def map_inverse(path: str) -> MapInverseInfo:
     """The map's inverse (`latent.map_inverse`), its density grid (None for a bundle without one) and,
     when the bundle's map_inverse.npz cannot be used, why (the inverse then falls back to the default)."""
     from latent import map_inverse as mi
@@ -48,12 +154,12 @@ def map_inverse(path: str) -> dict:
         inverse, grid, problem = mi.MapInverse().fit(model.map.coords, model.map.codes), None, str(exc)
     extent = grid.extent if grid is not None else mi.map_extent(model.map.coords)
     spots = grid.centres() if grid is not None else mi.grid_centres(extent, (mi.GRID_SIZE, mi.GRID_SIZE))
-    return {"inverse": inverse, "grid": grid, "problem": problem, "extent": extent, "spots": spots}
+    return MapInverseInfo(inverse, grid, problem, extent, spots)
 
 
 def spot_position(path: str, cell: int) -> tuple[float, float] | None:
     """Map position (x, y) of a cell of the map's clickable spot grid (None for a cell it does not have)."""
-    xs, ys = map_inverse(path)["spots"]
+    xs, ys = map_inverse(path).spots
     if not 0 <= cell < len(xs) * len(ys):
         return None
     row, col = divmod(int(cell), len(xs))
@@ -61,22 +167,22 @@ def spot_position(path: str, cell: int) -> tuple[float, float] | None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def spot_summary(path: str, x: float, y: float) -> dict:
+def spot_summary(path: str, x: float, y: float) -> SpotSummary:
     """What the model makes of the spot (x, y) of the map: the code there, decoded and classified."""
     model = load_model(path)
-    inverse = map_inverse(path)["inverse"]
+    inverse = map_inverse(path).inverse
     z = inverse.transform([x, y])
     result = model.classify(z, reject_below=model.threshold)
     nearest = int(np.argmin(np.sum((model.map.coords - np.array([x, y], dtype=np.float32)) ** 2, axis=1)))
-    return {
-        "image": model.decode(z)[0],
-        "proba": result.proba[0],
-        "label": int(result.labels[0]),
-        "name": result.names[0],
-        "log_likelihood": float(result.max_log_likelihood[0]),
-        "nearest": nearest,
-        "nearest_class": model.class_names[int(model.map_labels[nearest])],
-    }
+    return SpotSummary(
+        image=model.decode(z)[0],
+        proba=result.proba[0],
+        label=int(result.labels[0]),
+        name=result.names[0],
+        log_likelihood=float(result.max_log_likelihood[0]),
+        nearest=nearest,
+        nearest_class=model.class_names[int(model.map_labels[nearest])],
+    )
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
@@ -99,7 +205,7 @@ def map_figure(
     from latent import plots
 
     model = load_model(path)
-    inv = map_inverse(path) if spots or density else {"extent": None, "spots": None, "grid": None}
+    inv = map_inverse(path) if spots or density else None
     fig = plots.latent_map(
         model.map.coords,
         model.map_labels,
@@ -109,10 +215,10 @@ def map_figure(
         max_points=max_points,
         height=height,
         points=points,
-        extent=inv["extent"],
-        spots=inv["spots"] if spots else None,
+        extent=inv.extent if inv is not None else None,
+        spots=inv.spots if inv is not None and spots else None,
         spot_stride=SPOT_STRIDE,
-        density=inv["grid"] if spots or density else None,
+        density=inv.grid if inv is not None else None,
         shade=density,
         threshold=model.threshold,
         webgl=webgl,
@@ -132,17 +238,17 @@ def component_images(path: str, class_index: int, component: int, n: int, seed: 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def point_summary(path: str, index: int) -> dict:
+def point_summary(path: str, index: int) -> PointSummary:
     """A stored map point: its decoded code, true class, and what the classifier says."""
     model = load_model(path)
     z = model.map.codes[index]
     result = model.classify(z, reject_below=model.threshold)
-    return {
-        "image": model.decode(z)[0],
-        "true": model.class_names[int(model.map_labels[index])],
-        "predicted": result.names[0],
-        "p": float(result.proba[0].max()),
-    }
+    return PointSummary(
+        image=model.decode(z)[0],
+        true=model.class_names[int(model.map_labels[index])],
+        predicted=result.names[0],
+        p=float(result.proba[0].max()),
+    )
 
 
 @st.cache_resource(show_spinner="Linking the stored codes into a neighbour graph…", max_entries=4)
@@ -163,7 +269,7 @@ def morph_data(
     dense: bool = False,
     n_points: int = 51,
     n_strip: int = MORPH_FRAMES,
-) -> dict:
+) -> MorphData:
     """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
     from latent.morph import endpoint, morph
 
@@ -184,31 +290,26 @@ def morph_data(
     )
     strip_z = np.stack([path_morph.at(t) for t in np.linspace(0.0, 1.0, n_strip)])
     strip = model.classify(strip_z, reject_below=model.threshold)
-    return {
-        "morph": path_morph,
-        "xy": model.to_map(path_morph.path),
-        "strip_images": model.decode(strip_z),
-        "strip_names": strip.names,
-    }
+    return MorphData(path_morph, model.to_map(path_morph.path), model.decode(strip_z), list(strip.names))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def morph_figures(
     path: str, source: int, source_style: int | None, target: int, target_style: int | None, dense: bool = False
-) -> dict:
+) -> MorphFigures:
     """The morph's chart and map as figure dicts without the slider's marks (shared, read-only): a slider
     move adds its line and star with `plots.from_spec` instead of rebuilding and validating both figures."""
     from latent import plots
 
     model = load_model(path)
     data = morph_data(path, source, source_style, target, target_style, dense=dense)
-    m, names = data["morph"], model.class_names
+    m, names = data.morph, model.class_names
     chart = plots.path_probabilities(m.t, m.proba, names, rejected=m.labels < 0, height=300)
     base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=440)
     text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels, strict=True)]
-    on_map = plots.map_path(base, data["xy"], name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL, text=text)
+    on_map = plots.map_path(base, data.xy, name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL, text=text)
     csv = _morph_csv(m, names, model.label_name)
-    return {"chart": chart.to_dict(), "map": on_map.to_dict(), "csv": csv}
+    return MorphFigures(chart.to_dict(), on_map.to_dict(), csv)
 
 
 def _morph_csv(m, names, label_name) -> str:
@@ -225,7 +326,7 @@ def _morph_csv(m, names, label_name) -> str:
 @st.cache_data(max_entries=64, show_spinner=False)
 def sample_panel(
     path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN, n_score: int = SAMPLES_SCORED
-) -> dict:
+) -> SamplePanel:
     """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
     from latent.sampling import draw_samples, recognise
 
@@ -235,13 +336,13 @@ def sample_panel(
     shown = (
         scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
     )
-    return {
-        "images": model.decode(shown),
-        "share": rec.share,
-        "as_intended": rec.share_as_intended,
-        "n": n_score,
-        "median_log_likelihood": float(np.median(rec.best_log_likelihood)),
-    }
+    return SamplePanel(
+        images=model.decode(shown),
+        share=rec.share,
+        as_intended=rec.share_as_intended,
+        n=n_score,
+        median_log_likelihood=float(np.median(rec.best_log_likelihood)),
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner="Tuning the walk's step…")
@@ -256,7 +357,7 @@ def walk_scale(path: str, class_index: int, method: str) -> float:
 @st.cache_data(max_entries=32, show_spinner="Walking…")
 def walk_data(
     path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int, max_frames: int = 60
-) -> dict:
+) -> WalkData:
     """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance."""
     from latent.walks import mcmc_walk
 
@@ -275,36 +376,29 @@ def walk_data(
     names = model.classify(walk.path[pick], reject_below=model.threshold).names
     moved = np.concatenate([[True], np.any(np.diff(walk.path, axis=0) != 0, axis=1)])  # rejections repeat a point
     xy = model.to_map(walk.path[moved])[np.cumsum(moved) - 1]  # place each distinct point once
-    return {
-        "xy": xy,
-        "frames": frames,
-        "frame_steps": pick,
-        "frame_names": names,
-        "log_density": walk.log_density,
-        "acceptance": walk.acceptance_rate,
-    }
+    return WalkData(xy, frames, pick, list(names), walk.log_density, float(walk.acceptance_rate))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def walk_figures(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int) -> dict:
+def walk_figures(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int) -> WalkFigures:
     """The walk's animation, map and density chart (shared, read-only figures): built once per walk, not on
     every rerun of the page (the animation alone cost ~0.5 s a rerun under load)."""
     from latent import plots
 
     model = load_model(path)
     walk = walk_data(path, class_index, n_steps, step_size, method, seed)
-    labels = [f"step {s}" for s in walk["frame_steps"]]
+    labels = [f"step {s}" for s in walk.frame_steps]
     base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=420)
     name = model.class_names[class_index]
-    return {
-        "frames": plots.frames_animation(walk["frames"], labels, height=330),
-        "map": plots.map_path(base, walk["xy"], name=f"walk in class {name}", color=plots.NEUTRAL),
-        "density": plots.log_density_trace(walk["log_density"], threshold=model.threshold, height=200),
-    }
+    return WalkFigures(
+        frames=plots.frames_animation(walk.frames, labels, height=330),
+        map=plots.map_path(base, walk.xy, name=f"walk in class {name}", color=plots.NEUTRAL),
+        density=plots.log_density_trace(walk.log_density, threshold=model.threshold, height=200),
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner="Estimating divergences…")
-def similarity_data(path: str, method: str, n_samples: int) -> dict:
+def similarity_data(path: str, method: str, n_samples: int) -> SimilarityData:
     """KL matrix and entropies (Monte Carlo with standard errors, or closed form)."""
     model = load_model(path)
     if method == "mc":
@@ -313,11 +407,11 @@ def similarity_data(path: str, method: str, n_samples: int) -> dict:
     else:
         kl = model.mixture.kl_matrix(method="variational")
         ent = model.mixture.entropy(method="bound")
-    return {"kl": kl.value, "kl_err": kl.stderr, "entropy": ent.value, "entropy_err": ent.stderr}
+    return SimilarityData(kl.value, kl.stderr, ent.value, ent.stderr)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def similarity_figures(path: str, method: str, n_samples: int) -> dict:
+def similarity_figures(path: str, method: str, n_samples: int) -> SimilarityFigures:
     """The Class similarity page's figures and CSV files (shared, read-only), built once per estimate."""
     from latent import plots
     from latent.exports import matrix_csv
@@ -325,21 +419,21 @@ def similarity_figures(path: str, method: str, n_samples: int) -> dict:
     model = load_model(path)
     names = model.class_names
     data = similarity_data(path, method, n_samples)
-    out = {
-        "kl": plots.kl_heatmap(data["kl"], data["kl_err"], names, height=430),
-        "entropy": plots.entropy_chart(data["entropy"], data["entropy_err"], names, height=260),
-        "kl_csv": matrix_csv(data["kl"], names, names, corner="KL(row || column), nats"),
-        "kl_err_csv": matrix_csv(data["kl_err"], names, names, corner="standard error, nats"),
-    }
+    figures = dict(
+        kl=plots.kl_heatmap(data.kl, data.kl_err, names, height=430),
+        entropy=plots.entropy_chart(data.entropy, data.entropy_err, names, height=260),
+        kl_csv=matrix_csv(data.kl, names, names, corner="KL(row || column), nats"),
+        kl_err_csv=matrix_csv(data.kl_err, names, names, corner="standard error, nats"),
+    )
     confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
     if confusion.shape == (len(names), len(names)):
-        out["confusion"] = plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430)
-        out["confusion_csv"] = matrix_csv(confusion.astype(int), names, names, corner="true \\ predicted")
-    return out
+        figures["confusion"] = plots.confusion_heatmap(confusion, names, hide_diagonal=True, height=430)
+        figures["confusion_csv"] = matrix_csv(confusion.astype(int), names, names, corner="true \\ predicted")
+    return SimilarityFigures(**figures)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def report_figures(path: str) -> dict:
+def report_figures(path: str) -> ReportFigures:
     """The Model report's figures and CSV files from the manifest (shared, read-only), built once per model:
     its sweep curves alone cost ~350 ms a rerun under load."""
     from latent import plots
@@ -363,11 +457,11 @@ def report_figures(path: str) -> dict:
     sweep = read_sweep(ASSETS / "sweeps" / f"{dataset}.json") if plain else None  # never a path outside
     if sweep:
         out["sweep"], out["sweep_command"] = plots.sweep_curves(sweep["rows"]), sweep.get("command", "?")
-    return out
+    return ReportFigures(**out)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading test images…")
-def test_reconstructions(path: str, n: int = 12) -> dict:
+def test_reconstructions(path: str, n: int = 12) -> Reconstructions:
     """n test images of the map with their reconstructions; originals are None without the dataset files."""
     from latent.errors import LatentError
 
@@ -388,8 +482,8 @@ def test_reconstructions(path: str, n: int = 12) -> dict:
     except (LatentError, OSError, ValueError, ImportError):
         originals = None
     if originals is not None:
-        return {"originals": originals, "reconstructions": model.decode(model.encode(originals))}
-    return {"originals": None, "reconstructions": model.decode(model.map.codes[:n])}
+        return Reconstructions(originals, model.decode(model.encode(originals)))
+    return Reconstructions(None, model.decode(model.map.codes[:n]))
 
 
 def _map_test_index(model):
