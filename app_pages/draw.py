@@ -4,12 +4,12 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from latent import plots
-from latent.catalog import dataset_info
+from latent.bundle.reading import read_input
 from latent.errors import BlankImageError, ImageInputError
-from latent.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
-from latent.reading import read_input
-from latent.styles import style_number
+from latent.explore.styles import style_number
+from latent.figures import plots
+from latent.inputs.catalog import dataset_info
+from latent.inputs.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 
@@ -220,7 +220,7 @@ if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
     pictures = st.columns([1, 3]) if cleaned is not None else [None, st.container()]
     if cleaned is not None:
-        from latent.imaging import to_uint8
+        from latent.inputs.imaging import to_uint8
 
         pictures[0].image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
     with pictures[1]:

@@ -5,7 +5,7 @@ Reads the manifest only (no torch, no scikit-learn), so it is the fast first pag
 
 import streamlit as st
 
-from latent.summary import dataset_title, headline_numbers, pipeline_diagram_html
+from latent.figures.summary import dataset_title, headline_numbers, pipeline_diagram_html
 from latent.text import escape_markdown
 from ui import common
 

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from latent import plots
-from latent.rejection import beyond_latent
-from latent.styles import styles_by_weight
+from latent.bundle.rejection import beyond_latent
+from latent.explore.styles import styles_by_weight
+from latent.figures import plots
 from latent.text import escape_markdown, md_code
 from ui import cached, common, url_state
 

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from latent import plots
-from latent.morph import crossings
-from latent.styles import styles_by_weight
+from latent.explore.morph import crossings
+from latent.explore.styles import styles_by_weight
+from latent.figures import plots
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 

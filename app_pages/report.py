@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latent import plots
 from latent.errors import LatentError
-from latent.summary import (
+from latent.figures import plots
+from latent.figures.summary import (
     accuracy_table,
     dataset_title,
     file_table,

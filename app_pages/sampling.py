@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from latent.sampling import SOURCES
+from latent.explore.sampling import SOURCES
+from latent.explore.walks import GOOD_ACCEPTANCE, TARGET_ACCEPTANCE
 from latent.text import escape_markdown
-from latent.walks import GOOD_ACCEPTANCE, TARGET_ACCEPTANCE
 from ui import cached, common, url_state
 
 path, model = common.require_model()

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latent.similarity import confusion_kl_agreement, most_confused_pairs
+from latent.density.similarity import confusion_kl_agreement, most_confused_pairs
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from latent import plots
-from latent.styles import styles_by_weight
+from latent.explore.styles import styles_by_weight
+from latent.figures import plots
 from latent.text import escape_markdown
 from ui import cached, common, url_state
 

@@ -163,11 +163,11 @@ def _time(fn, repeat: int) -> float:
 def library_interactions(model_dir: Path, repeat: int) -> dict:
     import plotly.io as pio
 
-    from latent import plots
-    from latent.model import LatentModel
-    from latent.morph import endpoint, morph
-    from latent.preprocess import to_model_input
-    from latent.reading import read_input
+    from latent.bundle.model import LatentModel
+    from latent.bundle.reading import read_input
+    from latent.explore.morph import endpoint, morph
+    from latent.figures import plots
+    from latent.inputs.preprocess import to_model_input
 
     t = time.perf_counter()
     model = LatentModel.load(model_dir)

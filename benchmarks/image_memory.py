@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from latent.imagefile import FORMAT_MAX_PIXELS, MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS  # noqa: E402
+from latent.inputs.imagefile import FORMAT_MAX_PIXELS, MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_PIXELS, MAX_PIXELS  # noqa: E402
 
 WRAPPER = (
     "import resource, subprocess, sys, time; t = time.time(); "

@@ -29,11 +29,11 @@ def run_recipe(args: tuple[str, str | None, dict, int]) -> dict:
     import numpy as np
     import torch
 
-    from latent.augment import PRESETS, AugmentConfig
-    from latent.autoencoder import AutoencoderConfig
-    from latent.data import load_dataset
-    from latent.stage import MixtureConfig, train_stage
-    from latent.train import TrainConfig, reconstruction_mse
+    from latent.inputs.data import load_dataset
+    from latent.networks.augment import PRESETS, AugmentConfig
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig, reconstruction_mse
+    from latent.workflows.stage import MixtureConfig, train_stage
 
     torch.set_num_threads(threads)
     started = time.time()

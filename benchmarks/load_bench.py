@@ -151,9 +151,9 @@ def make_drawings(model_dir: Path) -> list[Drawing]:
     import torch
     from PIL import Image, ImageDraw
 
-    from latent.model import LatentModel
-    from latent.preprocess import rgba_to_gray, to_model_input
-    from latent.reading import read_input
+    from latent.bundle.model import LatentModel
+    from latent.bundle.reading import read_input
+    from latent.inputs.preprocess import rgba_to_gray, to_model_input
     from tests.drawing import STROKES
 
     torch.set_num_threads(1)  # this process is the client: leave the cores to the server

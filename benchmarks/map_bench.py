@@ -72,10 +72,10 @@ def figure_costs(model_dir: Path, repeat: int) -> dict:
     import plotly.io as pio
     import plotly.tools
 
-    from latent import map_inverse as mi
-    from latent import plots
-    from latent.imaging import text_thumbnails
-    from latent.model import LatentModel
+    from latent.bundle import map_inverse as mi
+    from latent.bundle.model import LatentModel
+    from latent.figures import plots
+    from latent.inputs.imaging import text_thumbnails
 
     model = LatentModel.load(model_dir)
     inverse, grid = mi.load(model)

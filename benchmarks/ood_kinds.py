@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from latent.data import load_dataset  # noqa: E402
-from latent.model import LatentModel  # noqa: E402
-from latent.ood import SCORES, OODScorer, auroc  # noqa: E402
+from latent.bundle.model import LatentModel  # noqa: E402
+from latent.density.ood import SCORES, OODScorer, auroc  # noqa: E402
+from latent.inputs.data import load_dataset  # noqa: E402
 
 
 def foreign_kinds(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:

@@ -26,12 +26,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from latent.data import load_dataset  # noqa: E402
+from latent.bundle.model import LatentModel  # noqa: E402
 from latent.errors import LatentError  # noqa: E402
-from latent.exports import grid_png  # noqa: E402
-from latent.judge import Judge  # noqa: E402
-from latent.model import LatentModel  # noqa: E402
-from latent.sampling import draw_samples  # noqa: E402
+from latent.explore.sampling import draw_samples  # noqa: E402
+from latent.figures.exports import grid_png  # noqa: E402
+from latent.inputs.data import load_dataset  # noqa: E402
+from latent.workflows.judge import Judge  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,11 +1,12 @@
 """`python -m latent` (or `latent`): train, evaluate, sweep, judge, classify, calibrate, map, info.
 
-This module only parses arguments and hands them on: the work is done by latent.pipeline (train,
-calibrate), latent.evaluation (evaluate), latent.sweep, latent.judge, latent.reading (classify) and
-latent.map_inverse; the settings no flag gives come from the dataset's record (latent.catalog.Recipe);
-default paths from latent.paths (the assets folder, whatever the working folder; `--model mnist`
-names a bundle in it). Every command has --help and sensible defaults. Failures the user can fix (missing data, a broken
-bundle, an unreadable image) print one line starting with "error:" and exit with status 1;
+This module only parses arguments and hands them on: the work is done by latent.workflows.pipeline
+(train, calibrate), latent.workflows.evaluation (evaluate), latent.workflows.sweep, latent.workflows.judge,
+latent.bundle.reading (classify) and latent.bundle.map_inverse; the settings no flag gives come from the
+dataset's record (latent.inputs.catalog.Recipe); default paths from latent.paths (the assets folder,
+whatever the working folder; `--model mnist` names a bundle in it). Every command has --help and
+sensible defaults. Failures the user can fix (missing data, a broken bundle, an unreadable image) print
+one line starting with "error:" and exit with status 1;
 wrong arguments exit with status 2, as argparse does.
 """
 
@@ -21,7 +22,7 @@ from .errors import LatentError
 from .paths import assets_root, bundle_path, judges_root, sweeps_root
 
 if TYPE_CHECKING:
-    from .pipeline import PipelineConfig
+    from latent.workflows.pipeline import PipelineConfig
 
 EXIT_ERROR = 1
 DEFAULT_MODEL = "mnist"  # the shipped bundle that `--model` names when it is not given
@@ -370,12 +371,13 @@ def output_name(args: argparse.Namespace) -> str:
 
 
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
-    """The `train`/`sweep` flags on top of the dataset's recipe (latent.catalog): what is not given, the recipe says."""
-    from .augment import PRESETS
-    from .autoencoder import AutoencoderConfig
-    from .catalog import dataset_info
-    from .pipeline import MapConfig, MixtureConfig, PipelineConfig
-    from .train import TrainConfig
+    """The `train`/`sweep` flags on top of the dataset's recipe (latent.inputs.catalog): what is not given,
+    the recipe says."""
+    from latent.inputs.catalog import dataset_info
+    from latent.networks.augment import PRESETS
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, MixtureConfig, PipelineConfig
 
     recipe = dataset_info(args.dataset).training_recipe(joint=bool(args.joint))
     training = TrainConfig(
@@ -404,8 +406,9 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from latent.workflows.pipeline import train_bundle
+
     from .artifacts import current_command
-    from .pipeline import train_bundle
 
     cfg = pipeline_config(args)
     name = output_name(args)
@@ -423,9 +426,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from latent.bundle.model import LatentModel
+    from latent.workflows.evaluation import evaluate_model, format_report
+
     from .artifacts import current_command
-    from .evaluation import evaluate_model, format_report
-    from .model import LatentModel
 
     model = LatentModel.load(args.model)
     log = _quiet if args.json else _to_stderr
@@ -453,9 +457,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from latent.inputs.data import load_dataset
+    from latent.workflows.sweep import check_sweep_target, run_sweep, write_sweep
+
     from .artifacts import current_command
-    from .data import load_dataset
-    from .sweep import check_sweep_target, run_sweep, write_sweep
 
     cfg = pipeline_config(args)
     name = output_name(args)
@@ -465,7 +470,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     judge = None
     judge_dir = Path(args.judge) if args.judge else judges_root() / args.dataset
     if args.judge or (judge_dir / "manifest.json").is_file():
-        from .judge import Judge
+        from latent.workflows.judge import Judge
 
         judge = Judge.load(judge_dir)
     rows = run_sweep(dataset, args.dims, cfg, judge=judge, log=_to_stdout)
@@ -475,10 +480,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
+    from latent.inputs.catalog import dataset_info
+    from latent.inputs.data import load_dataset, source_folders
+    from latent.workflows.judge import JudgeConfig, judge_guard, train_judge
+
     from .artifacts import current_command
-    from .catalog import dataset_info
-    from .data import load_dataset, source_folders
-    from .judge import JudgeConfig, judge_guard, train_judge
     from .outputs import check_bundle_target
 
     out = Path(args.out) if args.out else judges_root() / args.dataset
@@ -494,12 +500,13 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from .catalog import dataset_info
+    from latent.bundle.model import LatentModel
+    from latent.bundle.reading import answer_line, answer_record, read_input
+    from latent.bundle.rejection import NoneRule
+    from latent.inputs.catalog import dataset_info
+    from latent.inputs.preprocess import image_to_model_input
+
     from .errors import BlankImageError
-    from .model import LatentModel
-    from .preprocess import image_to_model_input
-    from .reading import answer_line, answer_record, read_input
-    from .rejection import NoneRule
 
     model = LatentModel.load(args.model)
     rule = (
@@ -530,8 +537,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from latent.workflows.pipeline import calibrate_bundle
+
     from .artifacts import current_command
-    from .pipeline import calibrate_bundle
 
     log = _quiet if args.quiet else _to_stdout
     rates = {"likelihood": args.reject_rate} if args.reject_rate is not None else None
@@ -545,8 +553,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from latent.figures.summary import describe_bundle
+
     from .artifacts import load_manifest
-    from .summary import describe_bundle
 
     manifest = load_manifest(args.model, verify=True)  # checked against latent.schema
     if args.json:
@@ -557,7 +566,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from .map_inverse import add_to_bundle
+    from latent.bundle.map_inverse import add_to_bundle
 
     add_to_bundle(args.model, size=args.grid, force=args.force, log=print)
     return 0

@@ -5,7 +5,7 @@ files are the ones its manifest lists, not that the manifest is sane. So every f
 is checked here: types, ranges that keep memory bounded (checked *before* a network or an array is
 allocated), file names that stay inside the bundle, array shapes that agree with the config and with
 each other, finite values, usable covariances. A failure raises `SchemaError` naming the field; the
-loaders (`latent.artifacts`, `latent.model`) turn it into one `BundleError` that names the file and
+loaders (`latent.artifacts`, `latent.bundle.model`) turn it into one `BundleError` that names the file and
 the command that rebuilds the bundle.
 
 Every bound is in `LIMITS`, in one place. This module imports numpy only (the home page reads a
@@ -27,7 +27,7 @@ MIXTURE_FILE = "mixture.npz"
 SINGLE_MIXTURE_FILE = "single_mixture.npz"
 MAP_FILE = "map.npz"
 CALIBRATION_FILE = "calibration.npz"
-MAP_INVERSE_FILE = "map_inverse.npz"  # optional: bundles from before it lack it (latent.map_inverse)
+MAP_INVERSE_FILE = "map_inverse.npz"  # optional: bundles from before it lack it (latent.bundle.map_inverse)
 MODEL_FILES = (AUTOENCODER_FILE, MIXTURE_FILE, SINGLE_MIXTURE_FILE, MAP_FILE, CALIBRATION_FILE)
 DETECTOR_FILE = "detector.safetensors"  # optional: the "none" answer's outlier-exposure check
 
@@ -47,7 +47,7 @@ class Limits:
     latent_dim: int = 1024
     channels: int = 1024  # per convolution
     hidden: int = 8192
-    image_size: int = 28  # the only input side the readers produce (latent.preprocess.SIZE)
+    image_size: int = 28  # the only input side the readers produce (latent.inputs.preprocess.SIZE)
     parameters: int = 50_000_000  # autoencoder weights (200 MB as float32)
     weight_abs: float = 1e4  # largest |weight| accepted; trained ones stay below ~100
     classes: int = 1000
@@ -299,7 +299,7 @@ MIXTURE_KEYS = (
     "n_init",
     "random_state",
 )
-COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.gaussian.COVARIANCE_TYPES
+COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")  # as latent.density.gaussian.COVARIANCE_TYPES
 
 
 def check_config(config: dict) -> None:
@@ -345,7 +345,7 @@ def check_autoencoder_config(ae: dict) -> None:
 
 
 def check_detector_config(det: dict) -> None:
-    """The detector network's shape (latent.detector.DetectorConfig), within LIMITS, before it is built."""
+    """The detector network's shape (latent.networks.detector.DetectorConfig), within LIMITS, before it is built."""
     where = "config.detector."
     integer(det, "hidden", where, 1, LIMITS.hidden)
     channels = det.get("channels")
@@ -404,7 +404,7 @@ def check_training_config(training: dict) -> None:
 
 
 def check_calibration(calibration: dict) -> None:
-    """The "none" tests' thresholds (latent.rejection) and the probabilities' temperature."""
+    """The "none" tests' thresholds (latent.bundle.rejection) and the probabilities' temperature."""
     bound = LIMITS.log_likelihood_abs
     where = "calibration."
     number(calibration, "reject_below", where, -bound, bound)

@@ -8,7 +8,7 @@ text. So each such text passes through one of these functions on its way to the 
 
 - `escape_markdown` for st.markdown / caption / info / error / metric / table cells / image captions;
 - `md_code` for a path or a command shown as inline code;
-- `escape_plotly` for trace names, category labels, hover text and titles (done inside latent.plots).
+- `escape_plotly` for trace names, category labels, hover text and titles (done inside latent.figures.plots).
 """
 
 from __future__ import annotations

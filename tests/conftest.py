@@ -21,13 +21,13 @@ def shared_data_dir() -> Path | None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache_dir(tmp_path_factory):
-    """Generated inputs are cached (latent.foreign.cache_dir); the suite keeps its own, not the user's."""
+    """Generated inputs are cached (latent.workflows.foreign.cache_dir); the suite keeps its own, not the user's."""
     os.environ["LATENT_CACHE_DIR"] = str(tmp_path_factory.mktemp("latent-cache"))
 
 
 @pytest.fixture(scope="session")
 def digits():
-    from latent.data import load_dataset
+    from latent.inputs.data import load_dataset
 
     return load_dataset("digits")
 
@@ -35,10 +35,10 @@ def digits():
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory, digits) -> Path:
     """A bundle trained end to end on scikit-learn's digits in a few seconds (UMAP included)."""
-    from latent.autoencoder import AutoencoderConfig
-    from latent.detector import DetectorConfig
-    from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
-    from latent.train import TrainConfig
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.detector import DetectorConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
 
     out = tmp_path_factory.mktemp("bundles") / "digits"
     cfg = PipelineConfig(

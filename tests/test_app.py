@@ -171,8 +171,8 @@ def test_a_bundle_with_nan_covariances_is_refused_on_the_model_pages(tiny_bundle
 
 def test_a_bundle_error_raised_while_a_page_runs_is_one_message(app_env, monkeypatch):
     """E.g. finite weights that overflow on one input: the page shows the message, not a traceback."""
+    from latent.bundle.model import LatentModel
     from latent.errors import BundleError
-    from latent.model import LatentModel
 
     def overflow(self, Z):
         raise BundleError("autoencoder.safetensors: its encoder gives NaN or infinite codes; rebuild it with: x")
@@ -326,12 +326,12 @@ def _click(customdata) -> dict:
 
 
 def test_map_click_on_a_component_opens_its_panel(app_env):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     model = LatentModel.load(app_env)
     at = open_page("latent_map")
     assert "Class 0, style" in texts(at)
-    from latent.styles import style_number
+    from latent.explore.styles import style_number
 
     number = style_number(model.mixture, 7, 1)  # styles are numbered by weight, as on the Styles page
     row = int(np.flatnonzero((model.ellipse_index[:, 0] == 7) & (model.ellipse_index[:, 1] == 1))[0])
@@ -376,8 +376,8 @@ def _spot_click(cell: int, ll: float = -20.0) -> dict:
 
 def spot_cell(bundle, x: float, y: float) -> int:
     """The spot-grid cell of the map position nearest to (x, y)."""
-    from latent.map_inverse import GRID_SIZE, grid_centres, map_extent
-    from latent.model import LatentModel
+    from latent.bundle.map_inverse import GRID_SIZE, grid_centres, map_extent
+    from latent.bundle.model import LatentModel
     from ui.cached import SPOT_STRIDE
 
     xs, ys = grid_centres(map_extent(LatentModel.load(bundle).map.coords), (GRID_SIZE, GRID_SIZE))
@@ -386,8 +386,8 @@ def spot_cell(bundle, x: float, y: float) -> int:
 
 
 def test_map_click_on_an_empty_spot_decodes_what_is_there(app_env):
-    from latent.map_inverse import load
-    from latent.model import LatentModel
+    from latent.bundle.map_inverse import load
+    from latent.bundle.model import LatentModel
 
     model = LatentModel.load(app_env)
     at = open_page("latent_map")
@@ -471,7 +471,7 @@ def test_styles_shows_one_row_per_component(app_env):
 
 
 def test_styles_are_numbered_in_the_order_shown_and_morph_names_them_alike(app_env):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     mixture = LatentModel.load(app_env).mixture
     k = mixture.n_components_
@@ -572,7 +572,7 @@ def _png_shape(data) -> tuple:
 
 
 def test_matrices_download_as_csv_that_parses_back(app_env, downloads):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     model = LatentModel.load(app_env)
     n, names = model.n_classes, model.class_names
@@ -659,8 +659,8 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     import shutil
 
     from latent.artifacts import update_manifest
-    from latent.model import LatentModel
-    from latent.ood import SCORES, evaluate_ood
+    from latent.bundle.model import LatentModel
+    from latent.density.ood import SCORES, evaluate_ood
     from test_ood import _foreign
 
     bundle = tmp_path / "evaluated"

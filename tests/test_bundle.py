@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from latent import artifacts
+from latent.bundle.model import LatentModel
 from latent.errors import BundleError
-from latent.model import LatentModel
 
 
 @pytest.fixture()

@@ -12,8 +12,8 @@ import pytest
 from bundle_edits import copy_bundle, edit_manifest, edit_npz, edit_weights, npy_header, rehash, write_npy_member
 from conftest import ROOT
 from latent import artifacts
+from latent.bundle.model import LatentModel
 from latent.errors import BundleError
-from latent.model import LatentModel
 
 REBUILD = "rebuild it with: python -m latent train --dataset digits"
 
@@ -84,12 +84,12 @@ def test_negative_latent_dim_is_named(bundle):
 
 
 def test_a_huge_network_is_refused_before_it_is_built(bundle, monkeypatch):
-    import latent.autoencoder
+    import latent.networks.autoencoder
 
     def never(*args, **kwargs):
         raise AssertionError("a network was built from an unchecked config")
 
-    monkeypatch.setattr(latent.autoencoder.Autoencoder, "__init__", never)
+    monkeypatch.setattr(latent.networks.autoencoder.Autoencoder, "__init__", never)
     edit_manifest(bundle, set_field("config.autoencoder.hidden", 10_000_000))
     refused(bundle, "config.autoencoder.hidden")
     edit_manifest(bundle, set_field("config.autoencoder.hidden", 64))
@@ -214,7 +214,7 @@ def test_cli_info_refuses_a_broken_bundle_in_one_line(bundle, capsys):
 
 def test_limits_live_in_one_place():
     from latent import schema
-    from latent.preprocess import SIZE
+    from latent.inputs.preprocess import SIZE
 
     assert schema.LIMITS.image_size == SIZE
     assert schema.LIMITS.schema_version == artifacts.SCHEMA_VERSION

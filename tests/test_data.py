@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from conftest import shared_data_dir
-from latent import data as D
 from latent.errors import CorruptDataError, DatasetNotFoundError
+from latent.inputs import data as D
 
 
 def test_digits_are_mnist_shaped(digits):

@@ -14,9 +14,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import ROOT
-from latent.mixture import ClassGaussianMixture
-from latent.scorer import MixtureScorer, SingleMixtureScorer
-from latent.single_mixture import SingleGaussianMixture
+from latent.density.mixture import ClassGaussianMixture
+from latent.density.scorer import MixtureScorer, SingleMixtureScorer
+from latent.density.single_mixture import SingleGaussianMixture
 
 EXPECTED_FAILED_CHECKS = {
     # Runs only with SCIPY_ARRAY_API=1 (skipped otherwise); then scikit-learn's own GaussianMixture refuses
@@ -110,7 +110,7 @@ def test_fitted_attributes_exist_only_after_fit_and_params_clone(iris):
 
 
 def test_default_regularisation_is_the_pipelines():
-    from latent.pipeline import MixtureConfig
+    from latent.workflows.pipeline import MixtureConfig
 
     assert ClassGaussianMixture().reg_covar == MixtureConfig().reg_covar == SingleGaussianMixture().reg_covar
 

@@ -6,13 +6,20 @@ import numpy as np
 import pytest
 
 from drawing import draw_digit
-from latent import summary
-from latent.model import LatentModel
-from latent.morph import crossings, endpoint, morph
-from latent.preprocess import to_model_input
-from latent.reading import read_input
-from latent.sampling import SOURCES, draw_samples, latent_box, recognise
-from latent.similarity import confusion_kl_agreement, most_confused_pairs, pair_confusion, rank, spearman, symmetric_kl
+from latent.bundle.model import LatentModel
+from latent.bundle.reading import read_input
+from latent.density.similarity import (
+    confusion_kl_agreement,
+    most_confused_pairs,
+    pair_confusion,
+    rank,
+    spearman,
+    symmetric_kl,
+)
+from latent.explore.morph import crossings, endpoint, morph
+from latent.explore.sampling import SOURCES, draw_samples, latent_box, recognise
+from latent.figures import summary
+from latent.inputs.preprocess import to_model_input
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +64,7 @@ def test_training_method_says_how_the_latent_space_was_shaped(manifest):
 
 
 def test_augmentation_says_what_was_changed_and_what_the_decoder_gave_back():
-    from latent.augment import AugmentConfig
+    from latent.networks.augment import AugmentConfig
 
     def manifest(denoise, target, augment):
         return {"config": {"training": {"denoise": denoise, "target": target, "augment": augment.to_dict()}}}
@@ -184,7 +191,7 @@ def test_read_input_classifies_reconstructs_and_places_a_drawing(model):
 
 
 def test_dense_morph_hops_between_real_codes_and_beats_the_straight_line(model):
-    from latent.morph import code_graph, compare_paths, endpoint, interpolate, resample_polyline
+    from latent.explore.morph import code_graph, compare_paths, endpoint, interpolate, resample_polyline
 
     graph = code_graph(model)
     z0, z1 = endpoint(model.mixture, 0), endpoint(model.mixture, 1)

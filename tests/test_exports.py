@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latent.exports import grid_png, matrix_csv, png_bytes, table_csv
+from latent.figures.exports import grid_png, matrix_csv, png_bytes, table_csv
 
 
 def test_grid_png_opens_as_the_tiled_upscaled_images():

@@ -21,9 +21,10 @@ import pytest
 
 from bundle_edits import copy_bundle, edit_manifest, edit_npz, edit_weights, read_manifest, rehash
 from conftest import ROOT
-from latent import artifacts, summary
+from latent import artifacts
+from latent.bundle.model import LatentModel
 from latent.errors import BundleError
-from latent.model import LatentModel
+from latent.figures import summary
 
 SEED = 20261129
 FILES = [
@@ -85,7 +86,7 @@ def problem(bundle, images) -> tuple[str | None, bool]:
 
 def use(model, images) -> str | None:
     """None when a loaded model gives finite, valid answers (or refuses with one BundleError)."""
-    from latent import map_inverse
+    from latent.bundle import map_inverse
 
     try:
         Z = model.encode(images)

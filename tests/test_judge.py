@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from latent.bundle.model import LatentModel
 from latent.errors import BundleError
-from latent.judge import Judge, JudgeConfig, sample_fidelity, train_judge
-from latent.model import LatentModel
+from latent.workflows.judge import Judge, JudgeConfig, sample_fidelity, train_judge
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bundle_edits import copy_bundle, edit_manifest, edit_npz, read_manifest
-from latent import map_inverse as mi
 from latent import schema
+from latent.bundle import map_inverse as mi
 from latent.errors import BundleError
 from latent.schema import MAP_INVERSE_FILE, SchemaError
 
@@ -74,7 +74,7 @@ def test_bad_arguments_raise_value_errors():
 
 
 def test_density_grid_scores_the_blends_with_the_class_mixtures():
-    from latent.mixture import ClassGaussianMixture
+    from latent.density.mixture import ClassGaussianMixture
 
     coords, codes, labels, _ = clusters()
     mixture = ClassGaussianMixture(1, covariance_type="full", random_state=0).fit(codes, labels)
@@ -157,7 +157,7 @@ def file_hashes(bundle) -> dict:
 
 
 def test_training_stores_the_inverse_and_its_density_grid(tiny_bundle):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     model = LatentModel.load(tiny_bundle)
     assert MAP_INVERSE_FILE in read_manifest(tiny_bundle)["files"]
@@ -179,8 +179,8 @@ def test_training_stores_the_inverse_and_its_density_grid(tiny_bundle):
 
 
 def test_an_old_bundle_gets_the_inverse_without_a_grid_and_the_cli_adds_it(tiny_bundle, tmp_path, capsys):
+    from latent.bundle.model import LatentModel
     from latent.cli import main
-    from latent.model import LatentModel
 
     old = without_inverse(tiny_bundle, tmp_path / "old")
     inverse, grid = mi.load(LatentModel.load(old))
@@ -208,7 +208,7 @@ def test_an_old_bundle_gets_the_inverse_without_a_grid_and_the_cli_adds_it(tiny_
 
 
 def test_a_broken_inverse_file_is_one_bundle_error(tiny_bundle, tmp_path):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     bundle = copy_bundle(tiny_bundle, tmp_path / "broken")
     edit_npz(bundle, MAP_INVERSE_FILE, lambda a: a["predicted"].__setitem__((0, 0), 99))

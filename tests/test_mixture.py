@@ -5,10 +5,10 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from conftest import blobs
-from latent import gaussian as G
-from latent import measures
-from latent.mixture import NONE, ClassGaussianMixture
-from latent.single_mixture import SingleGaussianMixture
+from latent.density import gaussian as G
+from latent.density import measures
+from latent.density.mixture import NONE, ClassGaussianMixture
+from latent.density.single_mixture import SingleGaussianMixture
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from latent import measures
-from latent.mixture import ClassGaussianMixture
-from latent.scorer import MixtureScorer, SingleMixtureScorer
-from latent.single_mixture import SingleGaussianMixture
+from latent.density import measures
+from latent.density.mixture import ClassGaussianMixture
+from latent.density.scorer import MixtureScorer, SingleMixtureScorer
+from latent.density.single_mixture import SingleGaussianMixture
 
 RTOL = 1e-9  # the same arithmetic gives the same bits; the margin only absorbs another CPU's BLAS
 
@@ -221,7 +221,7 @@ def test_loading_a_bundle_never_imports_sklearn_and_classifies_as_before():
     script = """
 import json, sys
 import numpy as np
-from latent.model import LatentModel
+from latent.bundle.model import LatentModel
 model = LatentModel.load("assets/mnist")
 Z = model.map.codes[:64].astype(np.float64)
 c = model.classify(Z, reject_below=model.threshold)

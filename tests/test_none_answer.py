@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from drawing import draw_digit, save_png
-from latent import junk
-from latent.rejection import CANNOT_REDRAW, FOREIGN, UNLIKELY, NoneRule, Test
+from latent.bundle.rejection import CANNOT_REDRAW, FOREIGN, UNLIKELY, NoneRule, Test
+from latent.inputs import junk
 from test_cli import run
 
 
@@ -47,7 +47,7 @@ def test_a_higher_threshold_refuses_more():
 
 
 def test_a_trained_bundle_carries_every_test_and_its_validation_scores(tiny_bundle, digits):
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     model = LatentModel.load(tiny_bundle)
     assert [t.score for t in model.rule.tests] == ["likelihood", "reconstruction", "detector"]
@@ -98,7 +98,7 @@ def test_evaluate_junk_reports_every_kind_left_out(tiny_bundle):
 
 
 def test_the_map_caption_names_exactly_the_tests_the_map_cannot_show():
-    from latent.rejection import beyond_latent
+    from latent.bundle.rejection import beyond_latent
 
     latent_only = NoneRule.from_calibration({"reject_below": -30.0})
     assert "latent test alone" in beyond_latent(latent_only)
@@ -111,7 +111,7 @@ def test_the_map_caption_names_exactly_the_tests_the_map_cannot_show():
 
 
 def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade():
-    from latent.foreign import cache_dir, generate_inputs
+    from latent.workflows.foreign import cache_dir, generate_inputs
 
     kinds = ("letters (fonts)", "drawn digits")
     first = generate_inputs(kinds, 6, 11, reading="ink", size=112)
@@ -130,10 +130,10 @@ def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade(
 def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_foreign_files(tiny_bundle, tmp_path):
     import shutil
 
-    from latent.detector import DetectorConfig
+    from latent.bundle.model import LatentModel
     from latent.errors import LatentError
-    from latent.model import LatentModel
-    from latent.pipeline import calibrate_bundle
+    from latent.networks.detector import DetectorConfig
+    from latent.workflows.pipeline import calibrate_bundle
 
     copy = tmp_path / "digits"
     shutil.copytree(tiny_bundle, copy)
@@ -154,10 +154,10 @@ def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_for
 def test_a_bundle_trained_without_a_detector_loads_with_the_other_two_tests(tmp_path, digits):
     from dataclasses import replace
 
-    from latent.autoencoder import AutoencoderConfig
-    from latent.model import LatentModel
-    from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
-    from latent.train import TrainConfig
+    from latent.bundle.model import LatentModel
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
 
     few = replace(
         digits,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from latent.model import LatentModel
-from latent.ood import auroc, evaluate_ood, image_statistics
+from latent.bundle.model import LatentModel
+from latent.density.ood import auroc, evaluate_ood, image_statistics
 
 
 def test_auroc_counts_pairs_and_ties():

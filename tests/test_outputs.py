@@ -20,14 +20,14 @@ from latent.errors import OutputError
 @pytest.fixture()
 def no_training(monkeypatch):
     """Any training reached is a failure: a refusal must come first."""
-    import latent.judge
-    import latent.train
+    import latent.networks.train
+    import latent.workflows.judge
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started before the output path was checked")
 
-    monkeypatch.setattr(latent.train, "train_autoencoder", refuse)
-    monkeypatch.setattr(latent.judge, "_network", refuse)
+    monkeypatch.setattr(latent.networks.train, "train_autoencoder", refuse)
+    monkeypatch.setattr(latent.workflows.judge, "_network", refuse)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -46,9 +46,9 @@ def _hidden(folder: Path) -> list[str]:
 
 
 def _tiny_config():
-    from latent.autoencoder import AutoencoderConfig
-    from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig
-    from latent.train import TrainConfig
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, MixtureConfig, PipelineConfig
 
     return PipelineConfig(
         dataset="digits",
@@ -79,9 +79,11 @@ def few_digits(digits):
 @pytest.fixture()
 def quick_map(monkeypatch):
     """The map's layout is not what these tests check: a projection on two code axes stands in for UMAP."""
-    import latent.projection
+    import latent.bundle.projection
 
-    monkeypatch.setattr(latent.projection, "fit_umap", lambda Z, **kw: np.asarray(Z[:, :2], dtype=np.float32) * 1.0)
+    monkeypatch.setattr(
+        latent.bundle.projection, "fit_umap", lambda Z, **kw: np.asarray(Z[:, :2], dtype=np.float32) * 1.0
+    )
 
 
 def test_train_refuses_a_folder_with_foreign_files(tmp_path, capsys, no_training):
@@ -149,7 +151,7 @@ def test_train_refuses_an_output_that_contains_or_sits_inside_a_folder_dataset(t
 def test_train_refuses_an_output_that_contains_the_idx_data(tmp_path, capsys, no_training):
     data = tmp_path / "data" / "mnist"
     data.mkdir(parents=True)
-    from latent.data import FILES
+    from latent.inputs.data import FILES
 
     for stem in FILES.values():
         (data / f"{stem}.gz").write_bytes(b"")  # found by name; never read before the refusal
@@ -171,8 +173,8 @@ def test_train_refuses_an_output_that_contains_the_idx_data(tmp_path, capsys, no
 
 def test_retraining_replaces_a_bundle_in_one_move(tiny_bundle, tmp_path, few_digits, monkeypatch, quick_map):
     """The old bundle is moved aside and the new one moved in: a reader sees one whole bundle or none."""
-    from latent.model import LatentModel
-    from latent.pipeline import train_bundle
+    from latent.bundle.model import LatentModel
+    from latent.workflows.pipeline import train_bundle
 
     out = tmp_path / "digits"
     shutil.copytree(tiny_bundle, out)
@@ -209,7 +211,7 @@ def test_retraining_replaces_a_bundle_in_one_move(tiny_bundle, tmp_path, few_dig
 
 
 def test_a_failed_swap_leaves_the_old_bundle_in_place(tiny_bundle, tmp_path, few_digits, monkeypatch, quick_map):
-    from latent.pipeline import train_bundle
+    from latent.workflows.pipeline import train_bundle
 
     out = tmp_path / "digits"
     shutil.copytree(tiny_bundle, out)
@@ -228,7 +230,7 @@ def test_a_failed_swap_leaves_the_old_bundle_in_place(tiny_bundle, tmp_path, few
 
 
 def test_train_writes_into_an_empty_or_new_folder(tmp_path, few_digits, quick_map):
-    from latent.pipeline import train_bundle
+    from latent.workflows.pipeline import train_bundle
 
     (tmp_path / "empty").mkdir()
     for out in (tmp_path / "empty", tmp_path / "new" / "deeper"):
@@ -281,7 +283,7 @@ def test_sweep_refuses_to_overwrite_a_file_it_did_not_write(tmp_path, capsys, no
 
 def test_sweep_replaces_its_own_file_atomically(tmp_path, digits):
     from latent.cli import build_parser, pipeline_config
-    from latent.sweep import write_sweep
+    from latent.workflows.sweep import write_sweep
 
     out = tmp_path / "sweep.json"
     cfg = pipeline_config(build_parser().parse_args(["sweep", "--dataset", "digits"]))

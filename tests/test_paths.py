@@ -60,7 +60,7 @@ def test_sweep_defaults_to_the_assets_folder_from_any_working_folder(tmp_path, m
     monkeypatch.setenv(paths.ASSETS_ENV, str(assets))
     monkeypatch.chdir(tmp_path)
     seen = {}
-    monkeypatch.setattr("latent.sweep.check_sweep_target", lambda out: (seen.setdefault("sweep", out), 1 / 0))
+    monkeypatch.setattr("latent.workflows.sweep.check_sweep_target", lambda out: (seen.setdefault("sweep", out), 1 / 0))
     try:
         cli.main(["sweep", "--dataset", "digits", "--dims", "2"])
     except ZeroDivisionError:

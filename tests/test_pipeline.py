@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import shared_data_dir
-from latent.model import LatentModel
-from latent.walks import interpolate, mcmc_walk, point_at
+from latent.bundle.model import LatentModel
+from latent.explore.walks import interpolate, mcmc_walk, point_at
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +66,10 @@ def test_integration_on_a_slice_of_mnist(tmp_path):
     """Two epochs on 6000 real MNIST images already beat 90 % on 2000 real test images."""
     from dataclasses import replace
 
-    from latent.autoencoder import AutoencoderConfig
-    from latent.data import load_dataset
-    from latent.pipeline import MapConfig, PipelineConfig, train_bundle
-    from latent.train import TrainConfig
+    from latent.inputs.data import load_dataset
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, PipelineConfig, train_bundle
 
     full = load_dataset("mnist", shared_data_dir())
     ds = replace(
@@ -95,9 +95,9 @@ def test_integration_on_a_slice_of_mnist(tmp_path):
 
 def test_joint_training_uses_the_labels_to_separate_the_classes(tmp_path, digits, model):
     """The class-structure term makes the per-class mixtures classify better than the two-stage fixture."""
-    from latent.autoencoder import AutoencoderConfig
-    from latent.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
-    from latent.train import TrainConfig
+    from latent.networks.autoencoder import AutoencoderConfig
+    from latent.networks.train import TrainConfig
+    from latent.workflows.pipeline import MapConfig, MixtureConfig, PipelineConfig, train_bundle
 
     cfg = PipelineConfig(
         dataset="digits",
@@ -115,9 +115,9 @@ def test_joint_training_uses_the_labels_to_separate_the_classes(tmp_path, digits
 
 
 def test_joint_training_without_labels_is_refused(digits):
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
     from latent.errors import ConfigError
-    from latent.train import TrainConfig, train_autoencoder
+    from latent.networks.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.networks.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="labels"):
         train_autoencoder(
@@ -133,8 +133,8 @@ def test_joint_dims_shape_only_the_leading_code_dimensions(digits):
     """With joint_dims=2 the class term separates the classes along the first two dimensions only."""
     import torch
 
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
-    from latent.train import TrainConfig, encode_images, train_autoencoder
+    from latent.networks.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.networks.train import TrainConfig, encode_images, train_autoencoder
 
     torch.manual_seed(0)
     ae = Autoencoder(AutoencoderConfig(latent_dim=8, channels=(8, 16), hidden=64))
@@ -156,9 +156,9 @@ def test_joint_dims_shape_only_the_leading_code_dimensions(digits):
 
 
 def test_joint_dims_larger_than_the_code_is_refused(digits):
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
     from latent.errors import ConfigError
-    from latent.train import TrainConfig, train_autoencoder
+    from latent.networks.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.networks.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="joint_dims"):
         train_autoencoder(
@@ -177,9 +177,9 @@ def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits)
 
     import torch
 
-    from latent.augment import AugmentConfig
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
-    from latent.train import TrainConfig, reconstruction_mse, train_autoencoder
+    from latent.networks.augment import AugmentConfig
+    from latent.networks.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.networks.train import TrainConfig, reconstruction_mse, train_autoencoder
 
     always_mirror = dataclasses.replace(AugmentConfig.mirror(), p=1.0)
     mirrored_val = digits.x_val[:, :, ::-1].copy()
@@ -199,9 +199,9 @@ def test_augmented_target_redraws_the_changed_copy_instead_of_undoing_it(digits)
 
 
 def test_unknown_reconstruction_target_is_refused(digits):
-    from latent.autoencoder import Autoencoder, AutoencoderConfig
     from latent.errors import ConfigError
-    from latent.train import TrainConfig, train_autoencoder
+    from latent.networks.autoencoder import Autoencoder, AutoencoderConfig
+    from latent.networks.train import TrainConfig, train_autoencoder
 
     with pytest.raises(ConfigError, match="target"):
         train_autoencoder(
@@ -217,14 +217,14 @@ def test_a_class_with_fewer_images_than_components_is_refused_before_training(di
     """It used to fail in the mixture fit, after the autoencoder had trained, with a ValueError traceback."""
     from dataclasses import replace
 
-    import latent.train
+    import latent.networks.train
     from latent.errors import ConfigError
-    from latent.pipeline import MixtureConfig, PipelineConfig, train_bundle
+    from latent.workflows.pipeline import MixtureConfig, PipelineConfig, train_bundle
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(latent.train, "train_autoencoder", refuse)
+    monkeypatch.setattr(latent.networks.train, "train_autoencoder", refuse)
     keep = (digits.y_train != 3) | (np.cumsum(digits.y_train == 3) <= 4)  # four 3s left
     few_threes = replace(digits, x_train=digits.x_train[keep], y_train=digits.y_train[keep])
     cfg = PipelineConfig(dataset="digits", mixture=MixtureConfig(n_components=6))

@@ -4,8 +4,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from latent import plots
-from latent.imaging import TEXT_RAMP, text_thumbnails, tile, upscale
+from latent.figures import plots
+from latent.inputs.imaging import TEXT_RAMP, text_thumbnails, tile, upscale
 
 NAMES = ["zero", "one", "two"]
 
@@ -109,7 +109,7 @@ def test_latent_map_without_ellipses_hover_thumbnails_and_subsampling():
 
 def _grid(coords, size=12, threshold_share=0.25):
     """A density grid over the points' extent whose lowest `threshold_share` of cells are below the threshold."""
-    from latent.map_inverse import DensityGrid, map_extent
+    from latent.bundle.map_inverse import DensityGrid, map_extent
 
     rng = np.random.default_rng(0)
     ll = rng.normal(size=(size, size)) * 10
@@ -639,7 +639,7 @@ def test_class_colours_stay_apart_for_colour_blind_viewers(kind):
 
 
 def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
-    from latent.styles import style_numbers
+    from latent.explore.styles import style_numbers
 
     coords, labels, ellipses = _map_data(k=3)
     rng = np.random.default_rng(1)
@@ -658,7 +658,7 @@ def test_map_styles_are_numbered_by_weight_as_on_the_styles_page():
 
 
 def test_none_tests_puts_each_test_on_its_own_row_with_its_threshold_and_the_input():
-    from latent.reading import TestResult
+    from latent.bundle.reading import TestResult
 
     rng = np.random.default_rng(0)
     tests = [

@@ -8,7 +8,7 @@ from PIL import Image
 
 from drawing import draw_digit
 from latent.errors import ImageInputError
-from latent.preprocess import center_by_mass, image_to_model_input, read_image, rgba_to_gray, to_model_input
+from latent.inputs.preprocess import center_by_mass, image_to_model_input, read_image, rgba_to_gray, to_model_input
 
 
 def _png_bytes(img: Image.Image, **kw) -> bytes:
@@ -153,7 +153,7 @@ def test_huge_png_is_refused_from_its_header_before_decoding(monkeypatch):
     """A 5000x5000 PNG is a tiny file but 25 M pixels: one line, and Pillow never decodes it."""
     from PIL import ImageFile
 
-    from latent.imagefile import MAX_PIXELS
+    from latent.inputs.imagefile import MAX_PIXELS
 
     def no_decoding(self):
         raise AssertionError("the image was decoded")
@@ -169,7 +169,7 @@ def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
     """A 12 MP photo of a digit on paper: decoded at 1/2..1/8 scale by libjpeg, read at <= WORK_SIDE pixels."""
     from PIL import JpegImagePlugin
 
-    from latent.imagefile import WORK_SIDE
+    from latent.inputs.imagefile import WORK_SIDE
 
     scales = []
     real_draft = JpegImagePlugin.JpegImageFile.draft
@@ -193,7 +193,7 @@ def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
 
 def test_progressive_jpeg_beyond_the_coefficient_budget_is_refused():
     """libjpeg holds every DCT coefficient of a progressive JPEG, whatever the scale: its size is checked first."""
-    from latent.imagefile import MAX_JPEG_COEFFICIENT_BYTES
+    from latent.inputs.imagefile import MAX_JPEG_COEFFICIENT_BYTES
 
     big = Image.new("RGB", (4000, 3000), (200, 200, 200))  # 4:4:4 colour: 2 bytes x 3 samples a pixel = 72 MB
     assert 2 * 3 * 4000 * 3000 > MAX_JPEG_COEFFICIENT_BYTES
@@ -206,7 +206,7 @@ def test_progressive_jpeg_beyond_the_coefficient_budget_is_refused():
 
 def test_large_png_is_reduced_before_float_conversion():
     """A 3000x2000 8-bit PNG is block-averaged to <= WORK_SIDE pixels, exactly as Pillow's reduce(3) would."""
-    from latent.imagefile import WORK_SIDE
+    from latent.inputs.imagefile import WORK_SIDE
 
     digit = Image.fromarray(draw_digit("2", width=16)).resize((2000, 2000), Image.Resampling.BILINEAR)
     page = Image.new("L", (3000, 2000), 0)
@@ -261,7 +261,7 @@ def test_only_the_listed_formats_are_opened_and_webp_has_its_own_limit():
 
 
 def test_oversized_bytes_are_refused_before_opening():
-    from latent.imagefile import MAX_BYTES
+    from latent.inputs.imagefile import MAX_BYTES
 
     with pytest.raises(ImageInputError, match=r"big.png is 50.0 MB, larger than the 50 MB accepted"):
         read_image(b"\x89PNG" + bytes(MAX_BYTES), name="big.png")
@@ -271,7 +271,7 @@ def test_the_dashboard_takes_no_larger_upload_than_the_reader_accepts():
     import tomllib
 
     from conftest import ROOT
-    from latent.imagefile import MAX_BYTES
+    from latent.inputs.imagefile import MAX_BYTES
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == MAX_BYTES // 2**20

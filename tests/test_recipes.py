@@ -1,4 +1,4 @@
-"""The training recipes (latent.catalog.Recipe) are the settings the shipped bundles were built with."""
+"""The training recipes (latent.inputs.catalog.Recipe) are the settings the shipped bundles were built with."""
 
 import json
 import shlex

@@ -54,7 +54,7 @@ def test_the_walk_animation_is_the_figure_plotly_validates_frame_by_frame():
     import plotly.graph_objects as go
     import plotly.io
 
-    from latent import plots
+    from latent.figures import plots
 
     images = np.random.default_rng(0).uniform(size=(7, 28, 28))
     fig = plots.frames_animation(images, [f"step {i}" for i in range(7)])

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT
 from drawing import STROKES, draw_digit
-from latent.model import LatentModel
-from latent.preprocess import to_model_input
+from latent.bundle.model import LatentModel
+from latent.inputs.preprocess import to_model_input
 
 SHIPPED = {"mnist": 0.985, "fashion-mnist": 0.875}  # issue 2's targets, measured on the full test sets
 MAX_BYTES = 10 * 1024 * 1024
@@ -99,7 +99,7 @@ def _none_share(model, inputs) -> float:
 
 
 def test_mnist_answers_none_to_generated_junk_and_keeps_digits_people_draw(mnist):
-    from latent.foreign import generate_inputs
+    from latent.workflows.foreign import generate_inputs
 
     assert mnist.detector is not None and len(mnist.rule.tests) == 3
     # Measured at this seed: letters 0.93 / 0.88, photo crops 0.88, noise 1.00; scribbles 0.72 and simple
@@ -135,7 +135,7 @@ def test_mnist_answers_none_to_generated_junk_and_keeps_digits_people_draw(mnist
 
 @pytest.mark.parametrize("name", ["fashion-mnist", "fashion-mnist-joint"])
 def test_fashion_bundles_answer_none_to_digits_letters_scribbles_photos_and_noise(name):
-    from latent.foreign import generate_inputs
+    from latent.workflows.foreign import generate_inputs
 
     model = LatentModel.load(ROOT / "assets" / name)
     kinds = ("drawn digits", "letters (fonts)", "scribbles", "photo crops", "noise")
@@ -147,7 +147,7 @@ def test_fashion_bundles_answer_none_to_digits_letters_scribbles_photos_and_nois
 def test_the_default_walks_on_the_shipped_mnist_model_accept_near_the_best_rate(mnist, method):
     """The page's default walk (step size 1 = the tuned scale) on every class: the page's old default accepted
     97-98 % (Langevin), and the textbook scale 12 % (Metropolis)."""
-    from latent.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
+    from latent.explore.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
 
     target = TARGET_ACCEPTANCE[method]
     rates = []

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from latent.styles import style_number, style_numbers, styles_by_weight
+from latent.explore.styles import style_number, style_numbers, styles_by_weight
 
 
 class _Mixture:

@@ -1,9 +1,9 @@
 """The latent-size sweep on scikit-learn's digits: the trade-off it exists to show, and its file."""
 
-from latent.autoencoder import AutoencoderConfig
-from latent.pipeline import MixtureConfig, PipelineConfig
-from latent.sweep import read_sweep, run_sweep, write_sweep
-from latent.train import TrainConfig
+from latent.networks.autoencoder import AutoencoderConfig
+from latent.networks.train import TrainConfig
+from latent.workflows.pipeline import MixtureConfig, PipelineConfig
+from latent.workflows.sweep import read_sweep, run_sweep, write_sweep
 
 
 def test_a_bigger_latent_space_reconstructs_better_and_the_file_round_trips(digits, tmp_path):
@@ -26,11 +26,11 @@ def test_a_bigger_latent_space_reconstructs_better_and_the_file_round_trips(digi
 
 
 def test_the_sweep_and_the_pipeline_train_the_same_stage(digits):
-    """One training stage (latent.stage) for every caller: a sweep row is what `train_stage` gives the same
+    """One training stage (latent.workflows.stage) for every caller: a sweep row is what `train_stage` gives the same
     config, and the stage is deterministic for a seed."""
     import numpy as np
 
-    from latent.stage import train_stage
+    from latent.workflows.stage import train_stage
 
     cfg = PipelineConfig(
         dataset="digits",

@@ -74,7 +74,7 @@ def test_plotly_text_has_no_tags_entities_or_template_fields(name):
 
 
 def test_repeated_picker_labels_name_their_folder_then_their_path():
-    from latent.summary import unique_labels
+    from latent.figures.summary import unique_labels
 
     same, other = "mnist (MNIST, 16-d)", "fashion (Fashion-MNIST, 64-d)"
     labels = {"/a/x/mnist": same, "/b/y/mnist": same, "/c/x/mnist": same, "/d/fashion": other}

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from drawing import draw_digit
-from latent import junk
-from latent.calibration import fit_temperature, reliability, tempered_proba
+from latent.density.calibration import fit_temperature, reliability, tempered_proba
 from latent.errors import BlankImageError, NoInkError
-from latent.photo import clean_photo
-from latent.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
+from latent.inputs import junk
+from latent.inputs.photo import clean_photo
+from latent.inputs.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
 
 
 def _width(x: np.ndarray) -> float:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from latent.mixture import ClassGaussianMixture
-from latent.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
+from latent.density.mixture import ClassGaussianMixture
+from latent.explore.walks import TARGET_ACCEPTANCE, mcmc_walk, stationary_acceptance, tune_scale
 
 
 def synthetic_mixture(d: int = 8, seed: int = 0) -> ClassGaussianMixture:

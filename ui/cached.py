@@ -27,8 +27,8 @@ SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 
 
 @dataclass(frozen=True)
 class MapInverseInfo:
-    inverse: Any  # latent.map_inverse.MapInverse: map position -> latent code
-    grid: Any  # latent.map_inverse.DensityGrid, or None for a bundle without one
+    inverse: Any  # latent.bundle.map_inverse.MapInverse: map position -> latent code
+    grid: Any  # latent.bundle.map_inverse.DensityGrid, or None for a bundle without one
     problem: str | None  # why the bundle's map_inverse.npz cannot be used, if it cannot
     extent: tuple  # (x0, x1, y0, y1) of the map
     spots: tuple  # (xs, ys) centres of the clickable spot grid
@@ -55,7 +55,7 @@ class PointSummary:
 
 @dataclass(frozen=True)
 class MorphData:
-    morph: Any  # latent.morph.Morph
+    morph: Any  # latent.explore.morph.Morph
     xy: np.ndarray  # (n_points, 2) the path on the map
     strip_images: np.ndarray  # (n_strip, 28, 28)
     strip_names: list[str]
@@ -131,8 +131,8 @@ class Reconstructions:
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
 def map_thumbnails(path: str) -> list[str]:
     """A text thumbnail of the decoded code of every stored map point (for hover labels)."""
-    from latent.imaging import text_thumbnails
-    from latent.plots import trim_thumbnails
+    from latent.figures.plots import trim_thumbnails
+    from latent.inputs.imaging import text_thumbnails
 
     model = load_model(path)
     images = np.concatenate([model.decode(model.map.codes[i : i + 2000]) for i in range(0, len(model.map.codes), 2000)])
@@ -141,9 +141,9 @@ def map_thumbnails(path: str) -> list[str]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def map_inverse(path: str) -> MapInverseInfo:
-    """The map's inverse (`latent.map_inverse`), its density grid (None for a bundle without one) and,
+    """The map's inverse (`latent.bundle.map_inverse`), its density grid (None for a bundle without one) and,
     when the bundle's map_inverse.npz cannot be used, why (the inverse then falls back to the default)."""
-    from latent import map_inverse as mi
+    from latent.bundle import map_inverse as mi
     from latent.errors import LatentError
 
     model = load_model(path)
@@ -198,11 +198,11 @@ def map_figure(
     density: bool = False,
     webgl: bool = False,
 ):
-    """The latent map of a model (shared, read-only, frozen: see `latent.plots.freeze`).
+    """The latent map of a model (shared, read-only, frozen: see `latent.figures.plots.freeze`).
 
     `spots` makes every spot of the map clickable; `density` shades it with the density grid (when the
-    bundle has one); `webgl` draws points and spots with WebGL (see `latent.plots.latent_map`)."""
-    from latent import plots
+    bundle has one); `webgl` draws points and spots with WebGL (see `latent.figures.plots.latent_map`)."""
+    from latent.figures import plots
 
     model = load_model(path)
     inv = map_inverse(path) if spots or density else None
@@ -254,7 +254,7 @@ def point_summary(path: str, index: int) -> PointSummary:
 @st.cache_resource(show_spinner="Linking the stored codes into a neighbour graph…", max_entries=4)
 def code_graph(path: str):
     """The k-nearest-neighbour graph of the model's stored codes (dense morphs), built once per model."""
-    from latent.morph import code_graph as build
+    from latent.explore.morph import code_graph as build
 
     return build(load_model(path))
 
@@ -271,7 +271,7 @@ def morph_data(
     n_strip: int = MORPH_FRAMES,
 ) -> MorphData:
     """Everything about a morph that does not depend on the slider: the path, its classes, the strip."""
-    from latent.morph import endpoint, morph
+    from latent.explore.morph import endpoint, morph
 
     model = load_model(path)
     classes = model.mixture.classes_
@@ -299,7 +299,7 @@ def morph_figures(
 ) -> MorphFigures:
     """The morph's chart and map as figure dicts without the slider's marks (shared, read-only): a slider
     move adds its line and star with `plots.from_spec` instead of rebuilding and validating both figures."""
-    from latent import plots
+    from latent.figures import plots
 
     model = load_model(path)
     data = morph_data(path, source, source_style, target, target_style, dense=dense)
@@ -313,7 +313,7 @@ def morph_figures(
 
 
 def _morph_csv(m, names, label_name) -> str:
-    from latent.exports import table_csv
+    from latent.figures.exports import table_csv
 
     header = ["t", *[f"p({n})" for n in names], "answer", "best class log-likelihood"]
     rows = [
@@ -328,7 +328,7 @@ def sample_panel(
     path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN, n_score: int = SAMPLES_SCORED
 ) -> SamplePanel:
     """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
-    from latent.sampling import draw_samples, recognise
+    from latent.explore.sampling import draw_samples, recognise
 
     model = load_model(path)
     scored = draw_samples(model, source, n_score, random_state=seed)
@@ -348,7 +348,7 @@ def sample_panel(
 @st.cache_data(max_entries=64, show_spinner="Tuning the walk's step…")
 def walk_scale(path: str, class_index: int, method: str) -> float:
     """The proposal scale at which this sampler accepts its best share of moves on this class (once per model)."""
-    from latent.walks import tune_scale
+    from latent.explore.walks import tune_scale
 
     model = load_model(path)
     return tune_scale(model.mixture, model.mixture.classes_[class_index], method=method)
@@ -359,7 +359,7 @@ def walk_data(
     path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int, max_frames: int = 60
 ) -> WalkData:
     """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance."""
-    from latent.walks import mcmc_walk
+    from latent.explore.walks import mcmc_walk
 
     model = load_model(path)
     walk = mcmc_walk(
@@ -383,7 +383,7 @@ def walk_data(
 def walk_figures(path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int) -> WalkFigures:
     """The walk's animation, map and density chart (shared, read-only figures): built once per walk, not on
     every rerun of the page (the animation alone cost ~0.5 s a rerun under load)."""
-    from latent import plots
+    from latent.figures import plots
 
     model = load_model(path)
     walk = walk_data(path, class_index, n_steps, step_size, method, seed)
@@ -413,8 +413,8 @@ def similarity_data(path: str, method: str, n_samples: int) -> SimilarityData:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def similarity_figures(path: str, method: str, n_samples: int) -> SimilarityFigures:
     """The Class similarity page's figures and CSV files (shared, read-only), built once per estimate."""
-    from latent import plots
-    from latent.exports import matrix_csv
+    from latent.figures import plots
+    from latent.figures.exports import matrix_csv
 
     model = load_model(path)
     names = model.class_names
@@ -436,9 +436,9 @@ def similarity_figures(path: str, method: str, n_samples: int) -> SimilarityFigu
 def report_figures(path: str) -> ReportFigures:
     """The Model report's figures and CSV files from the manifest (shared, read-only), built once per model:
     its sweep curves alone cost ~350 ms a rerun under load."""
-    from latent import plots
-    from latent.exports import matrix_csv
-    from latent.sweep import read_sweep
+    from latent.figures import plots
+    from latent.figures.exports import matrix_csv
+    from latent.workflows.sweep import read_sweep
     from ui.common import ASSETS
 
     model = load_model(path)
@@ -472,7 +472,7 @@ def test_reconstructions(path: str, n: int = 12) -> Reconstructions:
     try:
         test_index = _map_test_index(model)
         if test_index is not None and dataset:
-            from latent.data import load_dataset
+            from latent.inputs.data import load_dataset
 
             # Where the bundle was trained from (if that folder is still here), else the usual places.
             data_dir = source if source and Path(source).is_dir() else None

@@ -63,7 +63,7 @@ def requested_model(argv: list[str] | None = None) -> str | None:
 def bundle_choices(requested: str | None, assets: str) -> dict[str, str]:
     """{bundle path: label} for the picker: the requested bundle first, then every bundle in assets/.
     Labels are unique (a repeated one names its folder): Streamlit keys a choice by its label."""
-    from latent.summary import bundle_label, unique_labels
+    from latent.figures.summary import bundle_label, unique_labels
 
     found = sorted(artifacts.find_bundles(assets), key=lambda p: p.name != DEFAULT_BUNDLE)  # mnist first: the canvas
     paths = ([requested] if requested else []) + [str(p.resolve()) for p in found]
@@ -116,7 +116,7 @@ def load_model(path: str):
     """The loaded bundle (autoencoder + mixtures + map), shared by all sessions. Never mutated."""
     import torch
 
-    from latent.model import LatentModel
+    from latent.bundle.model import LatentModel
 
     # One thread per op: a request is one image, and concurrent sessions already use the cores. Two
     # intra-op threads on a busy 2-core machine made one encode 10-30x slower (benchmarks/load_bench.py).
@@ -215,8 +215,8 @@ def png(image, scale: int) -> bytes:
 
 @functools.lru_cache(maxsize=4096)  # small images: at most a few MB of keys and PNGs
 def _png(data: bytes, shape: tuple, dtype: str, scale: int) -> bytes:
-    from latent.exports import png_bytes
-    from latent.imaging import to_uint8, upscale
+    from latent.figures.exports import png_bytes
+    from latent.inputs.imaging import to_uint8, upscale
 
     return png_bytes(upscale(to_uint8(np.frombuffer(data, dtype=dtype).reshape(shape)), scale))
 
@@ -224,7 +224,7 @@ def _png(data: bytes, shape: tuple, dtype: str, scale: int) -> bytes:
 @st.cache_data(max_entries=256, show_spinner=False)
 def grid_png(images, n_cols: int, scale: int) -> bytes:
     """Images tiled on one grid picture, as PNG bytes (shown and offered for download), encoded once."""
-    from latent.exports import grid_png as encode
+    from latent.figures.exports import grid_png as encode
 
     return encode(images, n_cols, scale=scale)
 

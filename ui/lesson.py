@@ -112,9 +112,9 @@ STEPS: list[Step] = [
 
 def facts(model) -> dict:
     """Everything a step's text or parameters quote, from the model (class names as given by the bundle)."""
-    from latent.catalog import dataset_info
-    from latent.rejection import beyond_latent
-    from latent.walks import TARGET_ACCEPTANCE
+    from latent.bundle.rejection import beyond_latent
+    from latent.explore.walks import TARGET_ACCEPTANCE
+    from latent.inputs.catalog import dataset_info
 
     names = model.class_names
     n_comp = np.asarray(model.mixture.n_components_)

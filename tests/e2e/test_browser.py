@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import ROOT
 from drawing import STROKES
-from latent.handwriting import LETTERS
+from latent.inputs.handwriting import LETTERS
 
 PAGES = {  # sidebar label -> url path
     "Home": "",
@@ -183,7 +183,7 @@ def test_clicking_a_component_marker_opens_its_samples(page: Page, app_url, cons
     page.get_by_test_id("stRadioGroup").get_by_text("styles only", exact=True).click()
     wait_idle(page)
     traces = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace')
-    # SVG trace order (latent.plots.latent_map, points=False; the spots are WebGL): one ellipse per
+    # SVG trace order (latent.figures.plots.latent_map, points=False; the spots are WebGL): one ellipse per
     # component, 10 centre traces, then 10 traces of invisible hit markers, 7 per style (its centre first)
     expect(traces.first).to_be_visible(timeout=30_000)
     hits_of_class_9 = traces.nth(traces.count() - 1).locator("path.point")

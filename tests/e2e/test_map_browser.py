@@ -27,8 +27,8 @@ SCALE = """() => {
 
 @pytest.fixture(scope="module")
 def bundle_map(e2e_model):
-    from latent.model import LatentModel
-    from latent.styles import style_number
+    from latent.bundle.model import LatentModel
+    from latent.explore.styles import style_number
 
     model = LatentModel.load(e2e_model)
     numbers = [style_number(model.mixture, int(c), int(k)) for c, k in model.ellipse_index]  # by weight, as shown

@@ -1,0 +1,136 @@
+"""What the model makes of one input image: the whole chain behind the Draw page and `classify`, in one call.
+
+`read_input(model, x)` takes a 28x28 model input (after `latent.inputs.preprocess.prepare`) and returns its
+latent code, the answer (a class, or "none" with its reason), every "none" test's score against its
+threshold, the reconstruction, its place on the map and the mixture component (style) that explains
+it best. `answer_record` turns a reading (or a blank picture) into the JSON record `classify --json`
+prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from latent.bundle.rejection import NoneRule
+from latent.inputs.preprocess import SIZE
+
+# How each test's score is named and read, for people (the Draw page, `classify`).
+TEST_LABELS = {
+    "likelihood": ("best class log-likelihood of its code", "≥"),
+    "reconstruction": ("log reconstruction error", "≤"),
+    "detector": ("looks like the training images (detector logit)", "≥"),
+}
+
+
+@dataclass
+class TestResult:
+    """One "none" test on one input: its score, its threshold, and whether the input passed."""
+
+    test: str  # "likelihood", "reconstruction", "detector"
+    label: str
+    value: float
+    threshold: float
+    passed: bool
+    reason: str  # what a failure is called
+
+
+@dataclass
+class Reading:
+    x: np.ndarray  # (28, 28) the model input
+    z: np.ndarray  # (d,) its latent code
+    label: int  # predicted class index, -1 for "none"
+    name: str  # predicted class name or "none"
+    proba: np.ndarray  # (n_classes,) p(class | z)
+    score: float  # max_c log p(z | c), the latent test's score
+    reconstruction: np.ndarray  # (28, 28) decode(z)
+    map_xy: np.ndarray  # (2,) position on the map
+    style_class: int  # class index of the component that explains z best
+    style: int  # that component's index within its class
+    style_responsibility: float  # p(component | z, class)
+    reason: str | None = None  # why "none" (None when it got a class)
+    tests: tuple[TestResult, ...] = ()
+
+
+def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule: NoneRule | None = None) -> Reading:
+    """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
+    threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1]."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.shape != (SIZE, SIZE):
+        raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
+    rule = rule if rule is not None else model.rule
+    if reject_below is not None:
+        rule = rule.with_likelihood(reject_below)
+    z = model.encode(x[None])[0]
+    result = model.classify_images(x[None], rule=rule, Z=z[None])
+    c, k, resp = model.nearest_component(z)
+    tests = tuple(
+        TestResult(
+            t.score,
+            TEST_LABELS[t.score][0],
+            float(result.scores[t.score][0]),
+            t.threshold,
+            not bool(t.fails(result.scores[t.score][0])),
+            t.reason,
+        )
+        for t in rule.tests
+    )
+    return Reading(
+        x=x,
+        z=z,
+        label=int(result.labels[0]),
+        name=result.names[0],
+        proba=result.proba[0],
+        score=float(result.max_log_likelihood[0]),
+        reconstruction=model.decode(z)[0],
+        map_xy=model.to_map(z)[0],
+        style_class=c,
+        style=k,
+        style_responsibility=float(resp[k]),
+        reason=result.reasons[0],
+        tests=tests,
+    )
+
+
+def answer_record(
+    model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None, notes=()
+) -> dict:
+    """The JSON record of one answer: file, label (a class name or "none"), reason, probabilities,
+    scores (each test's value, threshold and whether it passed), and the closest class."""
+    if reading is None:  # nothing to read: "none" because the picture is blank, not an error
+        return {
+            "file": file,
+            "label": "none",
+            "reason": blank_reason,
+            "probabilities": {},
+            "scores": {},
+            "notes": list(notes),
+        }
+    top = int(np.argmax(reading.proba))
+    return {
+        "file": file,
+        "label": reading.name,
+        "reason": reading.reason,
+        "probabilities": {name: float(p) for name, p in zip(model.class_names, reading.proba, strict=True)},
+        "scores": {t.test: {"value": t.value, "threshold": t.threshold, "passed": t.passed} for t in reading.tests},
+        "predicted_class": model.class_names[top],
+        "probability": float(reading.proba[top]),
+        "log_likelihood": reading.score,
+        "notes": list(notes),
+    }
+
+
+def answer_line(model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None) -> str:
+    """One line for `classify`: the class and its probability, or "none" with its reason and scores."""
+    if reading is None:
+        return f"{file}: none ({blank_reason})"
+    top = int(np.argmax(reading.proba))
+    closest = f"{model.class_names[top]} p={reading.proba[top]:.3f}"
+    if reading.reason is None:
+        return f"{file}: {reading.name} (p={reading.proba[top]:.3f}, log-likelihood {reading.score:.1f})"
+    failed = [t for t in reading.tests if not t.passed]
+    detail = "; ".join(
+        f"{t.test} {t.value:.2f} {'<' if TEST_LABELS[t.test][1] == '≥' else '>'} {t.threshold:.2f}" for t in failed
+    )
+    return f"{file}: none, {reading.reason} ({detail}; closest {closest})"

@@ -1,0 +1,1 @@
+"""What the pages explore: walks, morphs, sampling, styles."""

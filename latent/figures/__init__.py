@@ -1,0 +1,1 @@
+"""What is shown: plotly figures, exported files, summary text."""

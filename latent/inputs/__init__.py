@@ -1,0 +1,1 @@
+"""What goes into the models: datasets, the dataset records, reading and preparing images, generated inputs."""

@@ -1,0 +1,138 @@
+"""Photos of paper to ink on black: what an uploaded or camera picture must become before the model sees it.
+
+A phone photo of a digit written on paper has a grey, unevenly lit background, shadows, JPEG noise
+and maybe a bit of the desk. Left in, the paper becomes part of the model input (a photo of a "5"
+read as "8, 97 %"). `clean_photo` does what a document scanner does:
+
+1. estimate the paper's own brightness everywhere (a median filter much wider than any pen
+   stroke, on a reduced copy) and measure each pixel against it, which removes uneven light and soft
+   shadows;
+   the ink is whichever way (darker or lighter) the picture departs furthest from its paper;
+2. threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
+   marks close to it (a 5's bar, a 4's second stroke), dropping specks, the desk's edge, shadows;
+3. keep the soft ink values inside the kept marks (anti-aliased edges matter at 28x28).
+
+A picture with no clear ink (a blank page, a photo of a wall, noise, a smooth gradient) raises
+`NoInkError` (reason "no clear ink"), which callers report as the answer "none".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latent.errors import NoInkError
+
+WORK_SIDE = 384  # longest side the cleaning works at (a digit in a photo stays >= ~40 px tall)
+PAPER_SIDE = 64  # longest side at which the paper's brightness is estimated (it varies slowly)
+PAPER_PERCENTILE = 75  # the paper is this bright a part of its neighbourhood (dark ink; 25 for light ink)
+MIN_CONTRAST = 0.08  # ink must stand this far (0..1) above the paper to count as ink
+MIN_SEPARATION = 0.5  # Otsu's between-class share of variance: below it, ink and paper are not two groups
+TOP_PIXELS = 20  # the ink's peak is its 20th brightest pixel (single bright pixels are noise)
+SPECK = 0.02  # a mark with less than this share of the largest one's ink is a speck
+MIN_MAIN_SHARE = 0.5  # the kept marks must hold at least this share of all thresholded ink
+
+
+def _resize(gray: np.ndarray, side: int) -> np.ndarray:
+    from PIL import Image
+
+    h, w = gray.shape
+    scale = side / max(h, w)
+    if scale >= 1:
+        return gray
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(
+        Image.fromarray(gray.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32
+    )
+
+
+def otsu(values: np.ndarray, bins: int = 128) -> tuple[float, float]:
+    """(threshold, between-class share of variance) of Otsu's method on values in [0, 1]."""
+    hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    p = hist.astype(np.float64) / max(hist.sum(), 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    m = np.cumsum(p * centers)
+    total_mean, total_var = m[-1], float((p * (centers - m[-1]) ** 2).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (total_mean * w0 - m) ** 2 / (w0 * (1 - w0))
+    between = np.nan_to_num(between[:-1])
+    k = int(np.argmax(between))
+    return float(edges[k + 1]), float(between[k] / total_var) if total_var > 0 else 0.0
+
+
+def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """The paper's brightness at every pixel, strokes removed, on a reduced copy: a median filter a
+    third of the picture wide (the light's gradients and a shadow's edge stay where they are), except
+    where ink fills most of the window (a thick marker's crossing strokes) and the window's 75th
+    percentile (25th for light ink) stands clearly above the median: there the paper is that brighter part."""
+    from PIL import Image
+    from scipy.ndimage import median_filter, percentile_filter
+
+    h, w = gray.shape
+    small = _resize(gray, PAPER_SIDE)
+    size = max(3, max(small.shape) // 3 | 1)
+    median = median_filter(small, size=size, mode="nearest")
+    upper = percentile_filter(
+        small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size, mode="nearest"
+    )
+    fooled = (upper - median if dark_ink else median - upper) > MIN_CONTRAST
+    bg = np.where(fooled, upper, median)
+    return np.asarray(
+        Image.fromarray(bg.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32
+    )
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """How much darker (or lighter) than its own paper each pixel is, in [0, 1], ink bright.
+
+    Which way the ink goes is read from the picture: the side whose extreme departures from the
+    paper are larger. Dark ink is measured relative to the paper's brightness, so a stroke in a
+    shadow counts as much as one in the light.
+    """
+    bg_dark, bg_light = paper_background(gray, True), paper_background(gray, False)
+    dark = np.clip((bg_dark - gray) / np.maximum(bg_dark, 0.05), 0.0, 1.0)
+    light = np.clip((gray - bg_light) / np.maximum(1.0 - bg_light, 0.05), 0.0, 1.0)
+    k = min(TOP_PIXELS, gray.size)
+    return dark if np.partition(dark.ravel(), -k)[-k] >= np.partition(light.ravel(), -k)[-k] else light
+
+
+def clean_photo(gray: np.ndarray) -> np.ndarray:
+    """Ink on black (H', W') float32 in [0, 1] from a grayscale picture in [0, 1]; raises NoInkError."""
+    from scipy import ndimage
+
+    gray = _resize(np.asarray(gray, dtype=np.float32), WORK_SIDE)
+    ink = ink_map(gray)
+    top = float(np.partition(ink.ravel(), -TOP_PIXELS)[-TOP_PIXELS]) if ink.size >= TOP_PIXELS else 0.0
+    if top < MIN_CONTRAST:
+        raise NoInkError("no clear ink: the picture is blank or too faint")
+    ink = np.clip(ink / top, 0.0, 1.0)
+    threshold, separation = otsu(ink)
+    mask = ink > max(threshold, 0.2)
+    if separation < MIN_SEPARATION or not mask.any():
+        raise NoInkError("no clear ink: nothing in the picture stands out from its background")
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    mass = ndimage.sum(ink, labels, index=np.arange(1, n + 1))
+    boxes = ndimage.find_objects(labels)
+    h, w = ink.shape
+    # Specks are noise. A mark touching the frame is the desk, a shadow's edge or a cut-off object,
+    # not the drawing, unless there is nothing else.
+    inside = np.array([b[0].start > 0 and b[1].start > 0 and b[0].stop < h and b[1].stop < w for b in boxes])
+    candidate = mass >= SPECK * mass.max()
+    if (candidate & inside).any():
+        candidate &= inside
+    main = int(np.argmax(np.where(candidate, mass, -1.0)))
+    top_, bottom, left, right = boxes[main][0].start, boxes[main][0].stop, boxes[main][1].start, boxes[main][1].stop
+    # Marks within half the main mark's size of it belong to the same glyph (a 5's bar, an i's dot).
+    my, mx = (bottom - top_) // 2 + 2, (right - left) // 2 + 2
+    near = np.array(
+        [
+            b[0].start < bottom + my and b[0].stop > top_ - my and b[1].start < right + mx and b[1].stop > left - mx
+            for b in boxes
+        ]
+    )
+    group = candidate & near
+    if mass[group].sum() < MIN_MAIN_SHARE * mass[candidate].sum():
+        raise NoInkError("no clear ink: the picture holds many scattered marks, not one drawing")
+    keep = np.concatenate([[False], group])
+    near_ink = ndimage.binary_dilation(keep[labels], iterations=2)
+    return (ink * near_ink).astype(np.float32)

@@ -1,0 +1,1 @@
+"""The torch networks and their training: autoencoder, augmentation, training loop, the none-detector."""

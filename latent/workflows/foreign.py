@@ -1,0 +1,420 @@
+"""The "none" answer against what people really give the model: fit it, calibrate it, measure it kind by kind.
+
+Training (`fit_none_rule`, run by `train`): generate foreign inputs of every kind the dataset's
+record (`latent.inputs.catalog`) lists, and, for digits, digits drawn as people draw them; train the
+detector on them against the training images; set each test's threshold on the validation split;
+fit the temperature of the class probabilities.
+
+Measuring (`evaluate_junk`, run by `evaluate --junk`): fresh inputs of every kind (another seed,
+full-size canvases and photos), each answered by the bundle's rule and, honestly, by a rule whose
+detector was trained without that kind and its family (`latent.inputs.catalog.FAMILIES`: no drawn letters
+*and* no font letters when letters are measured); digits people write are scored for being right,
+not refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from latent import artifacts
+from latent.bundle.rejection import DEFAULT_RATES, NoneRule, Test
+from latent.inputs import junk
+from latent.inputs.catalog import DatasetInfo
+from latent.inputs.preprocess import SIZE
+from latent.progress import progress_bar
+
+if TYPE_CHECKING:
+    from latent.networks.detector import Detector  # imports torch: only where a detector is trained
+
+TRAIN_SIZE = 112  # canvas side of generated training inputs (quicker to make; all end up 28x28)
+N_EVAL = 300  # generated evaluation inputs per kind
+TRAIN_SEED, EVAL_SEED = 100, 1  # different seeds: evaluation never sees a training input
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def cache_dir() -> Path:
+    """Where generated inputs are kept between runs: $LATENT_CACHE_DIR, else ~/.cache/latent-explorer."""
+    return Path(os.environ.get("LATENT_CACHE_DIR") or Path.home() / ".cache" / "latent-explorer")
+
+
+def _code_version() -> str:
+    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key.
+    The code's syntax tree is hashed, not its bytes: reformatting or a comment keeps the cache."""
+    from latent.inputs import handwriting, photo, preprocess
+
+    digest = hashlib.sha256()
+    for module in (junk, handwriting, photo, preprocess):
+        assert module.__file__ is not None, module  # modules of this package are files
+        digest.update(ast.dump(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))).encode())
+    return digest.hexdigest()[:16]
+
+
+def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dict[str, junk.InputSet]:
+    """`make()`, or what an earlier call with the same key stored in `cache_dir()` (npz, no pickles).
+
+    Generating thousands of photo-like inputs takes minutes; calibrating two bundles of one dataset and
+    measuring them asks for the same ones again. A missing or unreadable cache file is just remade."""
+    key = {**key, "code": _code_version()}
+    path = cache_dir() / f"inputs-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {
+                str(kind): junk.InputSet(
+                    z[f"x{i}"],
+                    [label or None for label in z[f"labels{i}"].tolist()],
+                    int(z["blank"][i]),
+                    int(z["total"][i]),
+                )
+                for i, kind in enumerate(z["kinds"])
+            }
+    except (OSError, KeyError, ValueError):
+        pass
+    sets = make()
+    arrays = {
+        "kinds": np.array(list(sets), dtype=str),
+        "blank": np.array([s.blank for s in sets.values()]),
+        "total": np.array([s.total for s in sets.values()]),
+    }
+    for i, s in enumerate(sets.values()):
+        arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, SIZE, SIZE)
+        arrays[f"labels{i}"] = np.array([label or "" for label in s.labels], dtype=str)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
+        np.savez(tmp, **artifacts.npz_members(arrays))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: no cache, same results
+    return sets
+
+
+def generate_inputs(
+    kinds, n: int, seed: int, *, reading: str, size: int = junk.hw.CANVAS, progress: bool = False
+) -> dict[str, junk.InputSet]:
+    """{kind: model inputs} of n generated samples per kind, through the Draw page's preprocessing."""
+    kinds = list(kinds)
+
+    def make() -> dict[str, junk.InputSet]:
+        return {
+            kind: junk.model_inputs(junk.generate(kind, n, seed, size=size), reading=reading)
+            for kind in progress_bar(kinds, desc="generating", unit="kind", enabled=progress)
+        }
+
+    return _cached_sets(
+        {"what": "generated", "kinds": kinds, "n": n, "seed": seed, "reading": reading, "size": size}, make
+    )
+
+
+@dataclass
+class DetectorData:
+    """What the detector trains on: our images (training split + generated members) and foreign kinds."""
+
+    ours: np.ndarray  # (n, 28, 28) uint8
+    foreign: dict[str, np.ndarray]  # kind -> (m, 28, 28) uint8
+
+    def without(self, kinds=()) -> np.ndarray:
+        """Every foreign input but those of `kinds` (a name or a collection of names: leave them out)."""
+        kinds = {kinds} if isinstance(kinds, str) else set(kinds or ())
+        return np.concatenate([x for k, x in self.foreign.items() if k not in kinds and len(x)])
+
+
+def varied_inputs(
+    kinds, images: np.ndarray, labels, seed: int, *, reading: str, size: int = junk.hw.CANVAS, progress: bool = False
+) -> dict[str, junk.InputSet]:
+    """{variation: model inputs} of real images rewritten each way (`latent.inputs.junk.VARIATIONS`)."""
+    kinds = list(kinds)
+
+    def make() -> dict[str, junk.InputSet]:
+        return {
+            kind: junk.model_inputs(junk.vary(kind, images, labels, seed, size=size), reading=reading)
+            for kind in progress_bar(kinds, desc="rewriting", unit="kind", enabled=progress)
+        }
+
+    images_hash = hashlib.sha256(np.ascontiguousarray(images).tobytes() + np.asarray(labels).tobytes()).hexdigest()
+    return _cached_sets(
+        {"what": "varied", "kinds": kinds, "images": images_hash, "seed": seed, "reading": reading, "size": size}, make
+    )
+
+
+def detector_data(
+    info: DatasetInfo,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    n: int = 1500,
+    n_varied: int = 1000,
+    seed: int = TRAIN_SEED,
+    progress: bool = False,
+) -> DetectorData:
+    """Our images (the training split, n generated members per kind, n_varied training images rewritten
+    each way) and n foreign inputs per kind."""
+    members = generate_inputs(info.members, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
+    pick = np.random.default_rng(seed).choice(len(x_train), min(len(x_train), n_varied), replace=False)
+    varied = varied_inputs(
+        info.variations, x_train[pick], y_train[pick], seed, reading=info.reading, size=TRAIN_SIZE, progress=progress
+    )
+    foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
+    ours = np.concatenate([x_train, *(s.x for s in members.values()), *(s.x for s in varied.values())])
+    return DetectorData(ours, {k: s.x for k, s in foreign.items()})
+
+
+def fit_detector(data: DetectorData, *, augment_cfg=None, leave_out=(), cfg=None, log: Callable[[str], None] = _quiet):
+    from latent.networks.detector import DetectorConfig, train_detector
+
+    return train_detector(data.ours, data.without(leave_out), cfg or DetectorConfig(), augment_cfg=augment_cfg, log=log)
+
+
+def image_scores(autoencoder, mixture, images: np.ndarray, detector=None, batch_size: int = 2000) -> dict:
+    """Per-image scores of the "none" tests for (n, 28, 28) model inputs: each of shape (n,)."""
+    import torch
+
+    from latent.networks.train import to_tensor
+
+    x = to_tensor(np.asarray(images))
+    likelihood, log_mse, ll_all = [], [], []
+    autoencoder.eval()
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            xb = x[i : i + batch_size]
+            z = autoencoder.encode(xb)
+            rec = autoencoder.decode(z)
+            ll = mixture.log_likelihoods(z.numpy().astype(np.float64))
+            ll_all.append(ll)
+            likelihood.append(ll.max(axis=1))
+            log_mse.append(np.log(((rec - xb) ** 2).mean(dim=(1, 2, 3)).numpy().astype(np.float64) + 1e-8))
+    scores = {
+        "likelihood": np.concatenate(likelihood),
+        "reconstruction": np.concatenate(log_mse),
+        "log_likelihoods": np.concatenate(ll_all),
+    }
+    if detector is not None:
+        scores["detector"] = detector.score(images)
+    return scores
+
+
+def thresholds(val_scores: dict, rates: dict | None = None) -> dict[str, float]:
+    """Each test's threshold: the quantile of the validation scores that refuses its share (DEFAULT_RATES)."""
+    rates = {**DEFAULT_RATES, **(rates or {})}
+    out = {
+        "reject_below": float(np.quantile(val_scores["likelihood"], rates["likelihood"])),
+        "reconstruction_above": float(np.quantile(val_scores["reconstruction"], 1 - rates["reconstruction"])),
+    }
+    if "detector" in val_scores:
+        out["detector_below"] = float(np.quantile(val_scores["detector"], rates["detector"]))
+    return out
+
+
+@dataclass
+class NoneRuleFit:
+    """What `train` stores for the "none" answer: the detector (or None), manifest fields, arrays."""
+
+    detector: Detector | None
+    calibration: dict  # manifest "calibration" fields: thresholds, temperature, rates
+    arrays: dict[str, np.ndarray]  # calibration.npz: sorted validation scores of each test
+
+
+def fit_none_rule(
+    autoencoder,
+    mixture,
+    info: DatasetInfo,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    augment_cfg=None,
+    detector_cfg=None,
+    rates: dict | None = None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+) -> NoneRuleFit:
+    """Train the detector (`detector_cfg`, when the dataset's record lists foreign kinds), then calibrate
+    every test and the class probabilities' temperature on the validation split."""
+    from latent.density.calibration import fit_temperature
+
+    det = None
+    if detector_cfg is not None and info.foreign:
+        log(
+            f"      generating {detector_cfg.n_per_kind} inputs of each of {len(info.foreign) + len(info.members)} "
+            f"kinds, rewriting {detector_cfg.n_varied} training images {len(info.variations)} ways"
+        )
+        data = detector_data(
+            info,
+            x_train,
+            y_train,
+            n=detector_cfg.n_per_kind,
+            n_varied=detector_cfg.n_varied,
+            seed=TRAIN_SEED + detector_cfg.seed,
+            progress=progress,
+        )
+        log(
+            f"      training the detector: {len(data.ours)} of ours against {sum(map(len, data.foreign.values()))} "
+            "foreign inputs"
+        )
+        det = fit_detector(data, augment_cfg=augment_cfg, cfg=detector_cfg, log=log)
+    val = image_scores(autoencoder, mixture, x_val, det)
+    rates = {**DEFAULT_RATES, **(rates or {})}
+    temperature = fit_temperature(
+        val["log_likelihoods"], np.searchsorted(mixture.classes_, y_val), np.log(mixture.class_prior_)
+    )
+    calibration = {
+        **thresholds(val, rates),
+        "temperature": temperature,
+        "rates": {
+            k: rates[k] for k in ("likelihood", "reconstruction", "detector") if k != "detector" or det is not None
+        },
+    }
+    arrays = {
+        "val_max_log_likelihood": np.sort(val["likelihood"]).astype(np.float32),
+        "val_log_reconstruction_error": np.sort(val["reconstruction"]).astype(np.float32),
+    }
+    if det is not None:
+        arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
+    return NoneRuleFit(det, calibration, arrays)
+
+
+def augment_of(manifest: dict):
+    """The AugmentConfig a bundle's autoencoder was trained with (None without augmentation)."""
+    from latent.networks.augment import AugmentConfig
+
+    training = manifest.get("config", {}).get("training", {})
+    if not training.get("denoise", True):
+        return None
+    return AugmentConfig(
+        **{k: v for k, v in training.get("augment", {}).items() if k in AugmentConfig.__dataclass_fields__}
+    )
+
+
+def _none_share(result, blank: int, total: int) -> float:
+    refused = sum(reason is not None for reason in (result.reasons if result is not None else []))
+    return (refused + blank) / max(total, 1)
+
+
+def evaluate_junk(
+    model,
+    dataset,
+    *,
+    n: int = N_EVAL,
+    seed: int = EVAL_SEED,
+    leave_one_out: bool = True,
+    leave_out_epochs: int | None = None,
+    data_dir=None,
+    log: Callable[[str], None] = _quiet,
+    progress: bool = False,
+) -> dict:
+    """How the bundle's "none" answer holds outside its test set, kind by kind (see the module docstring).
+
+    Returns {"junk": {kind: {"n", "none", "none_left_out"}}, "digits": {set: {"n", "correct", "none"}},
+    "test": {"none", "accuracy"}}: `none` is the share answered "none" (blank pictures included) by the
+    bundle's rule; `none_left_out` by the same rule with a detector trained without that kind's family
+    (`left_out_with`).
+    """
+    from latent.errors import LatentError
+    from latent.inputs.catalog import dataset_info, family_of
+    from latent.inputs.data import load_dataset
+    from latent.networks.detector import DetectorConfig
+
+    info = dataset_info(model.manifest["dataset"]["name"])
+    rule = model.rule
+
+    def answer(x: np.ndarray, r=rule):
+        return model.classify_images(x, rule=r) if len(x) else None
+
+    log(f"generating {n} inputs of each foreign kind and digit set (seed {seed})")
+    foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, progress=progress)
+    out: dict = {"junk": {}, "digits": {}, "seed": seed}
+    for kind, inputs in foreign.items():
+        out["junk"][kind] = {"n": inputs.total, "none": _none_share(answer(inputs.x), inputs.blank, inputs.total)}
+    for other in info.foreign_datasets:
+        try:
+            images = load_dataset(other, data_dir, download=False, progress=False).x_test[:n]
+        except LatentError:
+            log(f"      {other} is not available here: its test images are skipped")
+            continue
+        out["junk"][f"{other} test images"] = {"n": len(images), "none": _none_share(answer(images), 0, len(images))}
+
+    sets = generate_inputs((*info.members, *info.writers), n, seed, reading=info.reading, progress=progress)
+    pick = np.random.default_rng(seed).choice(len(dataset.x_test), min(n, len(dataset.x_test)), replace=False)
+    sets.update(
+        {
+            f"test digits, {k}": v
+            for k, v in varied_inputs(
+                info.variations,
+                dataset.x_test[pick],
+                dataset.y_test[pick],
+                seed,
+                reading=info.reading,
+                progress=progress,
+            ).items()
+        }
+    )
+    for name, inputs in sets.items():
+        result = answer(inputs.x)
+        right = (
+            0
+            if result is None
+            else sum(
+                reason is None and model.class_names[int(label)] == truth
+                for reason, label, truth in zip(result.reasons, result.labels, inputs.labels, strict=True)
+            )
+        )
+        out["digits"][name] = {
+            "n": inputs.total,
+            "correct": right / max(inputs.total, 1),
+            "none": _none_share(result, inputs.blank, inputs.total),
+        }
+    test = model.classify_images(dataset.x_test, rule=rule)
+    best = model.mixture.classes_[test.proba.argmax(axis=1)]  # the class before any "none", as evaluate counts
+    out["test"] = {"none": float(np.mean(test.labels < 0)), "accuracy": float(np.mean(best == dataset.y_test))}
+
+    if leave_one_out and model.detector is not None:
+        cfg = DetectorConfig.from_dict(model.manifest["config"].get("detector", {}))
+        if leave_out_epochs is not None:  # a shorter one-cycle schedule, for time (recorded in the results)
+            cfg = DetectorConfig.from_dict({**cfg.to_dict(), "epochs": leave_out_epochs})
+        out["leave_out_epochs"] = cfg.epochs
+        log("leaving each family of foreign kinds out of the detector's training in turn")
+        data = detector_data(
+            info,
+            dataset.x_train,
+            dataset.y_train,
+            n=cfg.n_per_kind,
+            n_varied=cfg.n_varied,
+            seed=TRAIN_SEED + cfg.seed,
+            progress=progress,
+        )
+        rate = model.manifest["calibration"].get("rates", {}).get("detector", DEFAULT_RATES["detector"])
+        families: dict[str, list[str]] = {}
+        for kind in foreign:
+            families.setdefault(family_of(kind), []).append(kind)
+        for family, kinds in families.items():
+            log(f"      without {family}: {', '.join(kinds)}")
+            detector = fit_detector(data, augment_cfg=augment_of(model.manifest), leave_out=kinds, cfg=cfg)
+            threshold = float(np.quantile(detector.score(dataset.x_val), rate))
+            left_out = NoneRule(
+                [t if t.score != "detector" else Test("detector", threshold, True, t.reason) for t in rule.tests]
+            )
+            for kind in kinds:
+                inputs = foreign[kind]
+                refused = 0
+                if len(inputs.x):
+                    scores = {
+                        "likelihood": model.classify(model.encode(inputs.x)).max_log_likelihood,
+                        "reconstruction": model.reconstruction_error(inputs.x),
+                        "detector": detector.score(inputs.x),
+                    }
+                    refused = sum(r is not None for r in left_out.reasons(scores))
+                out["junk"][kind]["none_left_out"] = (refused + inputs.blank) / max(inputs.total, 1)
+                out["junk"][kind]["left_out_with"] = family
+    return out
