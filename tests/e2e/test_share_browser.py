@@ -15,18 +15,22 @@ def query(page: Page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query, keep_blank_values=True).items()}
 
 
+def step_the_morph(page: Page, link: str, presses: int, shows: str) -> None:
+    """Open a morph link at t = 0.30, press the slider's right arrow `presses` times, wait for `shows`."""
+    page.goto(link)
+    wait_idle(page)
+    expect(page.get_by_text("Frame at t = 0.30")).to_be_visible(timeout=30_000)
+    page.get_by_role("slider", name=re.compile("Mix t")).focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_text(shows)).to_be_visible(timeout=30_000)
+    wait_idle(page)
+
+
 def test_a_shared_morph_link_opens_the_same_frame_in_a_fresh_context(browser: Browser, app_url):
     one = browser.new_context(viewport={"width": 1280, "height": 800})
     page = one.new_page()
-    page.goto(app_url + "morph?from=4&to=9&path=data&t=0.3")
-    wait_idle(page)
-    expect(page.get_by_text("Frame at t = 0.30")).to_be_visible(timeout=30_000)
-    slider = page.get_by_role("slider", name=re.compile("Mix t"))
-    slider.focus()
-    for _ in range(2):
-        page.keyboard.press("ArrowRight")
-    expect(page.get_by_text("Frame at t = 0.32")).to_be_visible(timeout=30_000)
-    wait_idle(page)
+    step_the_morph(page, app_url + "morph?from=4&to=9&path=data&t=0.3", 2, "Frame at t = 0.32")
     link = page.url
     assert query(page)["t"] == "0.32" and query(page)["from"] == "4" and query(page)["path"] == "data", link
     frame = page.get_by_test_id("stImage").first.locator("img").first.get_attribute("src")
@@ -77,15 +81,7 @@ def test_the_share_link_follows_a_change_made_inside_a_fragment(page: Page, app_
     """The slider's frame is a fragment: moving it reruns only that part of the page. The link offered by
     "Share this view" must still be the page as it is now, not as the last full run left it."""
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(app_url + "morph?from=4&to=9&t=0.3")
-    wait_idle(page)
-    expect(page.get_by_text("Frame at t = 0.30")).to_be_visible(timeout=30_000)
-    slider = page.get_by_role("slider", name=re.compile("Mix t"))
-    slider.focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    expect(page.get_by_text("Frame at t = 0.33")).to_be_visible(timeout=30_000)
-    wait_idle(page)
+    step_the_morph(page, app_url + "morph?from=4&to=9&t=0.3", 3, "Frame at t = 0.33")
     page.get_by_role("button", name=re.compile("Share this view")).click()
     link = page.get_by_test_id("stCode").filter(has_text="http")
     expect(link).to_be_visible(timeout=30_000)
