@@ -26,6 +26,7 @@ class names come from the bundle: every text given to these functions is shown a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -650,6 +651,34 @@ def from_spec(spec: dict, *, traces: Sequence[dict] = (), shapes: Sequence[dict]
     return _Overlay({"data": [*spec.get("data", []), *traces], "layout": layout})
 
 
+@functools.lru_cache(maxsize=1)
+def _default_template() -> dict:
+    """plotly's default template as a dict, as `Figure.to_dict()` writes it into every figure (shared: read only)."""
+    import plotly.io as pio
+
+    return pio.templates[pio.templates.default].to_plotly_json()
+
+
+def _static(composed: dict) -> go.Figure:
+    """A read-only figure over a figure dict built here (see `_Overlay`), completed as `Figure.to_dict()`
+    would complete it: plotly's default template, numpy arrays as base64 typed arrays."""
+    from _plotly_utils.utils import convert_to_base64
+
+    composed["layout"] = {"template": _default_template(), **composed.get("layout", {})}
+    sent = _copy_containers(composed)  # the arrays stay numpy in `composed`: what `.data` and `.frames` show
+    convert_to_base64(sent)
+    return _Overlay(sent, full=composed)
+
+
+def _copy_containers(obj):
+    """A copy of the dicts and lists of a figure dict, sharing everything else (arrays, strings)."""
+    if isinstance(obj, dict):
+        return {k: _copy_containers(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_copy_containers(v) for v in obj]
+    return obj
+
+
 class _Overlay(go.Figure):
     """A read-only figure over a composed figure dict. `to_dict()` (what `st.plotly_chart` sends) is that
     dict, with no deep copy; `data` and `layout` build a real figure the first time they are read (tests,
@@ -657,16 +686,18 @@ class _Overlay(go.Figure):
 
     _figure: go.Figure | None = None  # the real figure, once built
     _composed: dict | None = None  # set after plotly's own __init__, which reads its (empty) layout and data
+    _source: dict | None = None
 
-    def __init__(self, composed: dict):
+    def __init__(self, composed: dict, full: dict | None = None):
         super().__init__(layout={"template": {}}, _validate=False)  # an empty template: plotly's default costs ~10 ms
         self._composed = composed
+        self._source = full if full is not None else composed  # what `data`, `layout`, `frames` are built from
 
     def _full(self) -> go.Figure | None:
         if self._composed is None:
             return None
         if self._figure is None:
-            self._figure = go.Figure(self._composed, _validate=False)
+            self._figure = go.Figure(self._source, _validate=False)
         return self._figure
 
     @property
@@ -678,6 +709,11 @@ class _Overlay(go.Figure):
     def layout(self):
         full = self._full()
         return super().layout if full is None else full.layout
+
+    @property
+    def frames(self):
+        full = self._full()
+        return super().frames if full is None else full.frames
 
     def to_dict(self):
         return self._composed if self._composed is not None else super().to_dict()
@@ -1109,33 +1145,44 @@ def training_curves(history: Sequence[dict], *, height: int = 300) -> go.Figure:
 
 
 def log_density_trace(log_density: np.ndarray, *, threshold: float | None = None, height: int = 220) -> go.Figure:
-    """log p(z | class) at each step of a walk, with the "none" threshold as a dashed line."""
+    """log p(z | class) at each step of a walk, with the "none" threshold as a dashed line.
+
+    Composed as a dict (`_static`): `add_hline` alone took ~30 ms of every new walk."""
     log_density = np.asarray(log_density, dtype=np.float64)
-    fig = go.Figure(
-        go.Scatter(
-            x=np.arange(len(log_density)),
-            y=log_density,
-            mode="lines",
-            name="log p(z | class)",
-            line=dict(color=PETROFF10[0], width=2),
-            hovertemplate="step %{x}: %{y:.1f}<extra></extra>",
-        )
-    )
-    if threshold is not None:
-        fig.add_hline(
-            y=float(threshold),
-            line=dict(color=NEUTRAL, dash="dash"),
-            annotation_text="“none” below this",
-            annotation_position="bottom right",
-        )
-    fig.update_layout(
+    layout: dict = dict(
         height=height,
         margin=dict(l=8, r=8, t=8, b=8),
         showlegend=False,
-        xaxis=dict(title="step"),
-        yaxis=dict(title="log p(z | class)"),
+        xaxis=dict(title=dict(text="step")),
+        yaxis=dict(title=dict(text="log p(z | class)")),
     )
-    return fig
+    if threshold is not None:
+        y = float(threshold)
+        layout["shapes"] = [
+            dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=dict(color=NEUTRAL, dash="dash"))
+        ]
+        layout["annotations"] = [
+            dict(
+                text="“none” below this",
+                xref="x domain",
+                x=1,
+                xanchor="right",
+                yref="y",
+                y=y,
+                yanchor="top",
+                showarrow=False,
+            )
+        ]
+    trace = dict(
+        type="scatter",
+        x=np.arange(len(log_density)),
+        y=log_density,
+        mode="lines",
+        name="log p(z | class)",
+        line=dict(color=PETROFF10[0], width=2),
+        hovertemplate="step %{x}: %{y:.1f}<extra></extra>",
+    )
+    return _static({"data": [trace], "layout": layout})
 
 
 # --------------------------------------------------------------------------- images
@@ -1155,11 +1202,11 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
     images = np.asarray(images, dtype=np.float64)
     if images.ndim != 3 or len(images) != len(labels) or len(images) == 0:
         raise ValueError(f"need images (n, H, W) and n labels, got {images.shape} and {len(labels)} labels")
-    # One heatmap is validated (its colorscale spelled out for plotly.js); the frames reuse it unvalidated:
-    # validating 60 frames one by one cost ~0.25 s per rerun of the Sampling page under load.
+    # One heatmap is validated (its colorscale spelled out for plotly.js); the frames reuse it, and the
+    # figure is composed as a dict (`_static`): even unvalidated, plotly building 60 Frame objects took
+    # ~170 ms of every new walk on the Sampling page.
     first = _image_heatmap(images[0]).to_plotly_json()
     frames = [dict(data=[{**first, "z": img}], name=str(i)) for i, img in enumerate(images)]
-    fig = go.Figure(dict(data=[first], frames=frames), _validate=False)
     play = dict(
         label="▶ play",
         method="animate",
@@ -1184,7 +1231,7 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
         )
         for i, lab in enumerate(labels)
     ]
-    fig.update_layout(
+    layout = dict(
         height=height,
         margin=dict(l=4, r=4, t=4, b=96),
         xaxis=dict(visible=False, constrain="domain"),
@@ -1217,7 +1264,7 @@ def frames_animation(images: np.ndarray, labels: Sequence[str], *, height: int =
             )
         ],
     )
-    return fig
+    return _static({"data": [first], "layout": layout, "frames": frames})
 
 
 def bic_curve(bic: np.ndarray, chosen: int, class_name: str, *, height: int = 260) -> go.Figure:
