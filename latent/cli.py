@@ -29,6 +29,12 @@ DEFAULT_MODEL = "mnist"  # the shipped bundle that `--model` names when it is no
 MODEL_HELP = "model bundle: its folder, or the name of one in the assets folder (mnist, fashion-mnist-joint, ...)"
 
 
+DATA_DIR_HELP = (
+    "folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>, then the per-user download cache, "
+    "where missing MNIST files are fetched)"
+)
+
+
 def _quiet(_: str) -> None:
     pass
 
@@ -97,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="mnist",
         help="mnist, fashion-mnist, digits (bundled, offline) or folder:PATH (one sub-folder per class)",
     )
-    train.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    train.add_argument("--data-dir", help=DATA_DIR_HELP)
     train.add_argument("--out", help="bundle directory to write (default: assets/<dataset>)")
     train.add_argument(
         "--latent-dim", type=_positive_int, default=None, help="size of the latent space (default: per dataset)"
@@ -177,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate a model bundle on its dataset.",
     )
     evaluate.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
-    evaluate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    evaluate.add_argument("--data-dir", help=DATA_DIR_HELP)
     evaluate.add_argument("--dataset", help="dataset to evaluate on (default: the one the model was trained on)")
     evaluate.add_argument(
         "--ood",
@@ -236,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         "JSON file that the dashboard's report page plots.",
     )
     sweep.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, digits or folder:PATH")
-    sweep.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    sweep.add_argument("--data-dir", help=DATA_DIR_HELP)
     sweep.add_argument("--dims", type=_positive_int, nargs="+", default=[2, 4, 8, 16, 32], help="latent sizes")
     sweep.add_argument("--epochs", type=_positive_int, default=4, help="training epochs per size")
     sweep.add_argument(
@@ -285,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         "uses it to measure how often decoded class samples look like their class.",
     )
     judge.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, digits or folder:PATH")
-    judge.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    judge.add_argument("--data-dir", help=DATA_DIR_HELP)
     judge.add_argument("--out", help="directory to write (default: assets/judges/<dataset>)")
     judge.add_argument("--epochs", type=_positive_int, default=5)
 
@@ -321,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
         "does, for an existing bundle (its autoencoder and mixtures stay as they are).",
     )
     calibrate.add_argument("--model", type=_bundle, default=DEFAULT_MODEL, help=MODEL_HELP)
-    calibrate.add_argument("--data-dir", help="folder holding the dataset files (else $LATENT_DATA_DIR, ./data/<name>)")
+    calibrate.add_argument("--data-dir", help=DATA_DIR_HELP)
     calibrate.add_argument(
         "--reject-rate",
         type=_rate,
