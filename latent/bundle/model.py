@@ -203,11 +203,9 @@ class LatentModel:
 
     def decode(self, Z: np.ndarray) -> np.ndarray:
         """Latents (n, d) -> images (n, 28, 28) float32 in [0, 1]."""
-        import torch
+        from latent.networks.train import decode_codes
 
-        Z = np.atleast_2d(np.asarray(Z, dtype=np.float32))
-        with torch.no_grad():
-            images = self.autoencoder.decode(torch.from_numpy(Z)).squeeze(1).numpy()
+        images = decode_codes(self.autoencoder, Z)
         if not np.all(np.isfinite(images)):
             raise self._broken(AUTOENCODER_FILE, "its decoder gives NaN or infinite pixels")
         return images

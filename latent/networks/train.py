@@ -222,3 +222,11 @@ def encode_images(model: Autoencoder, images: np.ndarray, batch_size: int = 2000
         .numpy()
         .astype(np.float32)
     )
+
+
+@torch.no_grad()
+def decode_codes(model: Autoencoder, Z: np.ndarray) -> np.ndarray:
+    """Images (n, 28, 28) float32 in [0, 1] of latent codes (n, d) (the inverse direction of `encode_images`)."""
+    model.eval()
+    Z = np.atleast_2d(np.asarray(Z, dtype=np.float32))
+    return model.decode(torch.from_numpy(Z)).squeeze(1).numpy()

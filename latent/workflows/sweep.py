@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,7 @@ def run_sweep(
     dataset, dims: list[int], cfg, *, judge=None, log: Callable[[str], None] = lambda _: None, progress: bool = False
 ) -> list[dict]:
     """One row of measures per latent size; `cfg` is a PipelineConfig whose latent size is replaced."""
-    import torch
-
-    from latent.networks.train import reconstruction_mse
+    from latent.networks.train import decode_codes, reconstruction_mse
     from latent.workflows.judge import class_sample_fidelity
     from latent.workflows.stage import train_stage
 
@@ -48,12 +47,7 @@ def run_sweep(
             "test_mean_log_likelihood": float(ll[np.arange(len(ll)), dataset.y_test].mean() / d),
         }
         if judge is not None:
-
-            def decode(Z, ae=ae):  # this size's autoencoder, bound now
-                with torch.no_grad():
-                    return ae.decode(torch.from_numpy(Z)).squeeze(1).numpy()
-
-            per_class, _ = class_sample_fidelity(mixture, decode, judge)
+            per_class, _ = class_sample_fidelity(mixture, partial(decode_codes, ae), judge)
             row["sample_fidelity"] = float(np.mean(list(per_class.values())))
         row["seconds"] = round(time.time() - started, 1)
         log("  " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
