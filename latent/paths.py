@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 ASSETS_ENV = "LATENT_ASSETS_DIR"
+CACHE_ENV = "LATENT_CACHE_DIR"
 CHECKOUT_ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -21,6 +22,13 @@ def assets_root() -> Path:
     if value:
         return Path(value).expanduser()
     return CHECKOUT_ASSETS if CHECKOUT_ASSETS.is_dir() else Path("assets")
+
+
+def cache_root() -> Path:
+    """The per-user cache: downloaded datasets (data/<name>/) and generated inputs (inputs-*.npz).
+    $LATENT_CACHE_DIR when it is set, else ~/.cache/latent-explorer. Everything there can be rebuilt."""
+    value = os.environ.get(CACHE_ENV)
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "latent-explorer"
 
 
 def judges_root() -> Path:

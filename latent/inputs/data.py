@@ -26,6 +26,7 @@ from typing import TypedDict
 import numpy as np
 
 from latent.errors import CorruptDataError, DatasetNotFoundError, ImageInputError
+from latent.paths import cache_root
 from latent.progress import progress_bar
 
 ENV_VAR = "LATENT_DATA_DIR"
@@ -158,16 +159,8 @@ def source_folders(name: str, data_dir: str | os.PathLike | None = None) -> list
 
 
 def cache_dir(name: str) -> Path:
-    """Where downloads go, and the last place looked: pooch's per-user cache (~/.cache/latent-explorer
-    on Linux; $LATENT_CACHE_DIR when set, as for the generated inputs of `latent.workflows.foreign`)."""
-    import pooch
-
-    root = (
-        Path(os.environ["LATENT_CACHE_DIR"])
-        if os.environ.get("LATENT_CACHE_DIR")
-        else pooch.os_cache("latent-explorer")
-    )
-    return Path(root) / "data" / name
+    """Where downloads go, and the last place looked: the per-user cache (`latent.paths.cache_root`)."""
+    return cache_root() / "data" / name
 
 
 def candidate_dirs(name: str, data_dir: str | os.PathLike | None = None) -> list[Path]:

@@ -30,6 +30,7 @@ from latent.bundle.rejection import DEFAULT_RATES, NoneRule, Test
 from latent.inputs import junk
 from latent.inputs.catalog import DatasetInfo
 from latent.inputs.preprocess import SIZE
+from latent.paths import cache_root
 from latent.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ def _quiet(_: str) -> None:
 
 
 def cache_dir() -> Path:
-    """Where generated inputs are kept between runs: $LATENT_CACHE_DIR, else ~/.cache/latent-explorer."""
-    return Path(os.environ.get("LATENT_CACHE_DIR") or Path.home() / ".cache" / "latent-explorer")
+    """Where generated inputs are kept between runs (`latent.paths.cache_root`)."""
+    return cache_root()
 
 
 def _code_version() -> str:
