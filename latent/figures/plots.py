@@ -503,19 +503,12 @@ def trim_thumbnails(thumbnails: Sequence[str]) -> list[str]:
 
 
 def freeze(fig: go.Figure) -> go.Figure:
-    """The same figure, whose `to_dict()` is computed once and then shared.
+    """The same figure, read-only, whose `to_dict()` is computed once and then shared (an `_Overlay`).
 
     `st.plotly_chart` calls `to_dict()` (a deep copy) on every rerun before serialising; for the
-    10,000-point map that copy is half of what a click costs the server. A frozen figure must not be
-    changed afterwards (copy it with `go.Figure(fig.to_dict())` to add to it: that copies)."""
-    frozen = _FrozenFigure(fig.to_dict(), _validate=False)
-    frozen._frozen_dict = fig.to_dict()
-    return frozen
-
-
-class _FrozenFigure(go.Figure):
-    def to_dict(self):
-        return getattr(self, "_frozen_dict", None) or super().to_dict()
+    10,000-point map that copy is half of what a click costs the server. `fig` must not be changed
+    afterwards; to add to a frozen figure use `from_spec` / `map_markers` / `map_path`."""
+    return _Overlay(fig.to_dict(), figure=fig)
 
 
 def map_markers(
@@ -681,17 +674,19 @@ def _copy_containers(obj):
 
 class _Overlay(go.Figure):
     """A read-only figure over a composed figure dict. `to_dict()` (what `st.plotly_chart` sends) is that
-    dict, with no deep copy; `data` and `layout` build a real figure the first time they are read (tests,
-    and Streamlit reading the layout's height). Changing it (add_trace, update_layout) is not supported."""
+    dict, with no deep copy; `data`, `layout` and `frames` come from `figure` when given, else from a real
+    figure built from `full` (default: the dict itself) the first time they are read (tests do). Changing
+    it (add_trace, update_layout) is not supported."""
 
     _figure: go.Figure | None = None  # the real figure, once built
     _composed: dict | None = None  # set after plotly's own __init__, which reads its (empty) layout and data
     _source: dict | None = None
 
-    def __init__(self, composed: dict, full: dict | None = None):
+    def __init__(self, composed: dict, full: dict | None = None, figure: go.Figure | None = None):
         super().__init__(layout={"template": {}}, _validate=False)  # an empty template: plotly's default costs ~10 ms
         self._composed = composed
         self._source = full if full is not None else composed  # what `data`, `layout`, `frames` are built from
+        self._figure = figure
 
     def _full(self) -> go.Figure | None:
         if self._composed is None:
