@@ -209,8 +209,23 @@ def png(image, scale: int) -> bytes:
     st.image re-encoded every array on every rerun (the Styles page spent ~280 ms on 54 small images).
     Keyed by the array's bytes in a plain LRU cache: st.cache_data's own hashing of each argument cost
     more than the encoding it saved (~7 % of a page's server time)."""
-    image = np.ascontiguousarray(image)
-    return _png(image.tobytes(), image.shape, image.dtype.str, scale)
+    return _png(*_as_key(image), scale)
+
+
+def grid_png(images, n_cols: int, scale: int) -> bytes:
+    """Images tiled on one grid picture, as PNG bytes (shown and offered for download), encoded once
+    (keyed by the images' bytes, as `png`)."""
+    return _grid_png(*_as_key(images), n_cols, scale)
+
+
+def _as_key(images) -> tuple[bytes, tuple, str]:
+    """An array as a hashable cache key: its bytes, shape and dtype (`_as_array` turns it back)."""
+    array = np.ascontiguousarray(images)
+    return array.tobytes(), array.shape, array.dtype.str
+
+
+def _as_array(data: bytes, shape: tuple, dtype: str) -> np.ndarray:
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
 @functools.lru_cache(maxsize=4096)  # small images: at most a few MB of keys and PNGs
@@ -218,15 +233,14 @@ def _png(data: bytes, shape: tuple, dtype: str, scale: int) -> bytes:
     from latent.figures.exports import png_bytes
     from latent.inputs.imaging import to_uint8, upscale
 
-    return png_bytes(upscale(to_uint8(np.frombuffer(data, dtype=dtype).reshape(shape)), scale))
+    return png_bytes(upscale(to_uint8(_as_array(data, shape, dtype)), scale))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def grid_png(images, n_cols: int, scale: int) -> bytes:
-    """Images tiled on one grid picture, as PNG bytes (shown and offered for download), encoded once."""
+@functools.lru_cache(maxsize=256)  # a grid of 16-64 small images: ~50-200 kB of key each, ~30 MB at most
+def _grid_png(data: bytes, shape: tuple, dtype: str, n_cols: int, scale: int) -> bytes:
     from latent.figures.exports import grid_png as encode
 
-    return encode(images, n_cols, scale=scale)
+    return encode(_as_array(data, shape, dtype), n_cols, scale=scale)
 
 
 def show_images(images, *, captions=None, width: int | str = 84) -> None:
