@@ -62,3 +62,31 @@ def test_the_walk_animation_is_the_figure_plotly_validates_frame_by_frame():
     validated = go.Figure(data=[plots._image_heatmap(images[0])], frames=frames, layout=fig.layout)
     assert json.loads(plotly.io.to_json(fig)) == json.loads(plotly.io.to_json(validated))
     assert isinstance(fig.frames[3].data[0].colorscale, tuple)  # spelled out: plotly.js knows no "gray"
+
+
+def test_the_favicon_is_drawn_once_as_a_data_url():
+    """Given a picture, st.set_page_config encodes it to PNG and stores it in the media manager on every
+    rerun of every session; a data URL is passed through as it is."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    import ui.common
+
+    url = ui.common.favicon()
+    assert url.startswith("data:image/png;base64,")
+    assert ui.common.favicon() is url
+    assert Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size == (64, 64)
+
+
+def test_plotly_serialises_figures_with_orjson():
+    """plotly's own JSON encoder passes every figure three times (encode, parse, encode again); every
+    chart of every rerun goes through it. With orjson installed (a requirement), plotly's "auto" engine
+    uses it instead."""
+    import importlib.util
+
+    import plotly.io as pio
+
+    assert importlib.util.find_spec("orjson") is not None, "orjson is in requirements.txt"
+    assert pio.json.config.default_engine == "auto"

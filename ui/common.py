@@ -181,9 +181,14 @@ def fragment(func):
 
 
 @st.cache_resource(show_spinner=False)
-def favicon():
-    """A 64x64 icon (three overlapping class clouds) drawn in code: a material-icon or emoji favicon
-    would be fetched from a CDN, which fails offline and logs a console error."""
+@functools.cache
+def favicon() -> str:
+    """A 64x64 icon (three overlapping class clouds) drawn in code, as a PNG data URL: a material-icon or
+    emoji favicon would be fetched from a CDN, which fails offline and logs a console error. Drawn once
+    per process: given a picture, `st.set_page_config` would encode and store it again on every rerun."""
+    import base64
+    import io
+
     import numpy as np
     from PIL import Image
 
@@ -195,7 +200,9 @@ def favicon():
         alpha = np.clip(1.2 - ((yy - cy) ** 2 + (xx - cx) ** 2) / r**2, 0, 1)[..., None]
         img[..., :3] = img[..., :3] * (1 - alpha) + np.array(color, dtype=np.float32) * alpha
         img[..., 3:] = np.maximum(img[..., 3:], alpha * 255)
-    return Image.fromarray(img.round().astype(np.uint8), mode="RGBA")
+    buffer = io.BytesIO()
+    Image.fromarray(img.round().astype(np.uint8), mode="RGBA").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def explain(markdown: str, *, expanded: bool = False) -> None:
