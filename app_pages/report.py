@@ -7,17 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from latent.errors import LatentError
-from latent.figures import plots
 from latent.figures.summary import (
-    accuracy_table,
     dataset_title,
-    file_table,
-    junk_rows,
-    manifest_facts,
     method_comparison,
-    morph_rows,
     ood_caption,
-    ood_rows,
 )
 from latent.text import escape_markdown, md_code
 from ui import cached, common
@@ -49,15 +42,10 @@ validation curve is the one that matters (if it rose while training fell, the mo
 memorising).
 """)
 
-st.subheader("Accuracy")
-rows = accuracy_table(manifest)
-table = pd.DataFrame(
-    [{k: (v if k == "model" else "–" if v is None else f"{100 * v:.2f}%") for k, v in r.items()} for r in rows]
-).set_index("model")
-table.index.name = None
-st.table(table)
-
 figures = cached.report_figures(path)
+st.subheader("Accuracy")
+st.table(figures.accuracy)
+
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### Confusion matrix (test)")
@@ -87,8 +75,7 @@ with right:
         )
         st.caption("The axis is zoomed to the classes' spread; each line is the class's error, its gap to 100 %.")
 
-reliability = metrics.get("test_reliability")
-if reliability:
+if figures.reliability is not None:
     st.subheader("Are its probabilities honest?")
     st.markdown(
         f"Of all answers given with confidence *p*, about *p* should be right. The class likelihoods alone are "
@@ -98,9 +85,7 @@ if reliability:
         f"{metrics['test_ece']:.2%}**."
     )
     st.plotly_chart(
-        plots.reliability_diagram(
-            {"likelihoods alone": reliability["uncalibrated"], "with the temperature": reliability["calibrated"]}
-        ),
+        figures.reliability,
         key="report_reliability",
         config=common.chart_config("reliability"),
         width="stretch",
@@ -151,36 +136,33 @@ if len(same_data) > 1:
     st.table(pd.DataFrame(method_comparison(same_data)).set_index("measure"))
 
 evaluation = manifest.get("evaluation", {})
-ood = ood_rows(evaluation)
-if ood:
+if figures.ood is not None:
     st.markdown(
         f"##### Out of distribution: {evaluation.get('ood_n', '?')} "
         f"{escape_markdown(evaluation.get('ood_dataset', '?'))} "
         "test images vs this model's own test images"
     )
     st.caption(ood_caption(evaluation))
-    st.table(pd.DataFrame(ood).set_index("score"))
+    st.table(figures.ood)
     st.caption(
         f"At the stored threshold, **{evaluation['ood_rejected_at_threshold']:.1%}** of the foreign images "
         f"are answered “none” (and {evaluation['test_rejected_at_threshold']:.1%} of the model's own test "
         "images)."
     )
-junk_report = evaluation.get("junk")
-if junk_report:
-    kinds, digit_sets = junk_rows(junk_report)
+if figures.junk_kinds is not None:
     st.markdown("##### Outside the test set: what people really draw and upload")
     st.caption(
         "Each foreign kind generated fresh (another seed than training), answered by this bundle's rule, and "
         "by the same rule with its detector trained **without that kind** (leave one kind out: the honest "
         "figure for kinds nobody thought of)."
     )
-    st.table(pd.DataFrame(kinds).set_index("kind"))
+    st.table(figures.junk_kinds)
     st.caption("Digits as people write them: read right (a “none” counts as wrong) and refused.")
-    st.table(pd.DataFrame(digit_sets).set_index("digits"))
-morphs = morph_rows(evaluation)
-if morphs:
+    if figures.junk_digits is not None:
+        st.table(figures.junk_digits)
+if figures.morphs is not None:
     st.markdown(f"##### Morphs: straight line vs through the data ({evaluation['morph_pairs']} random pairs of styles)")
-    st.table(pd.DataFrame(morphs).set_index("path"))
+    st.table(figures.morphs)
 if "sample_fidelity" in evaluation:
     st.markdown("##### Sample fidelity")
     st.caption(
@@ -202,17 +184,16 @@ if sweep:
         f"is easier for the mixtures. Measured by {md_code(figures.sweep_command)}."
     )
     st.plotly_chart(figures.sweep, key="report_sweep", config=common.chart_config("latent-size-sweep"), width="stretch")
-if not (len(same_data) > 1 or ood or morphs or sweep):
+if not (len(same_data) > 1 or figures.ood is not None or figures.morphs is not None or sweep):
     st.caption(
         "No extra measurements for this model yet: `python -m latent evaluate --model PATH --ood OTHER --save` "
         "stores them in its manifest."
     )
 
 st.subheader("The bundle")
-facts = [(label, escape_markdown(value)) for label, value in manifest_facts(manifest)]  # table cells are Markdown
-st.table(pd.DataFrame(facts, columns=["", "value"]).set_index(""))
+st.table(figures.facts)
 st.caption(f"Folder: {md_code(path)}")
 with st.expander("Files and their SHA-256", icon=":material/folder_zip:"):
-    st.dataframe(pd.DataFrame(file_table(manifest)), hide_index=True, width="stretch")
+    st.dataframe(figures.files, hide_index=True, width="stretch")
 with st.expander("Full configuration (manifest.json)", icon=":material/data_object:"):
     st.code(json.dumps(manifest.get("config", {}), indent=2), language="json")

@@ -120,6 +120,15 @@ class ReportFigures:  # each None when the manifest lacks what it shows
     history: Any = None
     sweep: Any = None
     sweep_command: str | None = None
+    reliability: Any = None
+    # the report's tables from the manifest alone (pandas DataFrames), each None when it has nothing to show
+    accuracy: Any = None
+    ood: Any = None
+    junk_kinds: Any = None
+    junk_digits: Any = None
+    morphs: Any = None
+    facts: Any = None
+    files: Any = None
 
 
 @dataclass(frozen=True)
@@ -457,7 +466,45 @@ def report_figures(path: str) -> ReportFigures:
     sweep = read_sweep(ASSETS / "sweeps" / f"{dataset}.json") if plain else None  # never a path outside
     if sweep:
         out["sweep"], out["sweep_command"] = plots.sweep_curves(sweep["rows"]), sweep.get("command", "?")
-    return ReportFigures(**out)
+    reliability = metrics.get("test_reliability")
+    if reliability:
+        out["reliability"] = plots.freeze(
+            plots.reliability_diagram(
+                {"likelihoods alone": reliability["uncalibrated"], "with the temperature": reliability["calibrated"]}
+            )
+        )
+    return ReportFigures(**out, **_report_tables(manifest))
+
+
+def _report_tables(manifest: dict) -> dict:
+    """The report's tables that depend on the manifest only, as DataFrames (pandas costs ~10 ms a rerun)."""
+    import pandas as pd
+
+    from latent.figures import summary
+    from latent.text import escape_markdown
+
+    def frame(rows, index: str):
+        return pd.DataFrame(rows).set_index(index) if rows else None
+
+    accuracy = pd.DataFrame(
+        [
+            {k: (v if k == "model" else "–" if v is None else f"{100 * v:.2f}%") for k, v in r.items()}
+            for r in summary.accuracy_table(manifest)
+        ]
+    ).set_index("model")
+    accuracy.index.name = None
+    evaluation = manifest.get("evaluation", {})
+    kinds, digit_sets = summary.junk_rows(evaluation["junk"]) if evaluation.get("junk") else ([], [])
+    facts = [(label, escape_markdown(value)) for label, value in summary.manifest_facts(manifest)]  # cells: Markdown
+    return {
+        "accuracy": accuracy,
+        "ood": frame(summary.ood_rows(evaluation), "score"),
+        "junk_kinds": frame(kinds, "kind"),
+        "junk_digits": frame(digit_sets, "digits"),
+        "morphs": frame(summary.morph_rows(evaluation), "path"),
+        "facts": pd.DataFrame(facts, columns=["", "value"]).set_index(""),
+        "files": pd.DataFrame(summary.file_table(manifest)),
+    }
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading test images…")
