@@ -43,6 +43,10 @@ tests_text = {
     "reconstruction": "how well the autoencoder can **redraw** it",
     "detector": "a small network trained on generated letters, scribbles, shapes and photos against "
     "the training images (**does it look like any of its classes at all?**)",
+    "combined": "a **combined score** that weighs the latent test's log-likelihood, how well the autoencoder can "
+    "**redraw** it and a small network trained on generated letters, scribbles, shapes and photos against the "
+    "training images (**does it look like any of its classes at all?**); a refusal names the part that weighed "
+    "most against it",
 }
 common.explain(f"""
 Your input is prepared like the training images: a photo of paper is first cleaned to the ink alone

@@ -84,7 +84,7 @@ def main() -> int:
             lambda n: fmt(e(n, "test_rejected_at_threshold"), pct=True),
         ),
         (
-            "own test images answered “none” (all three tests)",
+            "own test images answered “none” (every test of its rule)",
             lambda n: fmt((e(n, "junk") or {}).get("test", {}).get("none"), pct=True),
         ),
         (
@@ -147,8 +147,8 @@ def print_junk_tables(bundles: dict) -> None:
     epochs = sorted({j.get("leave_out_epochs") for j in junk.values() if j.get("leave_out_epochs")})
     retrained = f", retrained for {'/'.join(map(str, epochs))} epochs" if epochs else ""
     print(
-        f"\nAnswered “none” (the bundle's rule / the same rule with its detector trained without that kind's "
-        f"family{retrained}):\n"
+        f"\nAnswered “none” (the bundle's rule / the same rule with its detector, and for a combined test its "
+        f"weights, fitted without that kind's family{retrained}):\n"
     )
     print("| input kind | " + " | ".join(f"`{n}`" for n in names) + " |")
     print("|---|" + "---:|" * len(names))

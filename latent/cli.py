@@ -334,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="share of validation images the latent test refuses (default: the bundle's)",
     )
+    calibrate.add_argument(
+        "--recipe",
+        action="store_true",
+        help="train the detector with the dataset's current recipe (latent.inputs.catalog) instead of the "
+        "settings the bundle's manifest records",
+    )
     calibrate.add_argument("--quiet", action="store_true", help="print only the final line")
 
     map_cmd = sub.add_parser(
@@ -408,6 +414,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         mixture=MixtureConfig(n_components=args.components, covariance_type=args.covariance),
         map=MapConfig(n_points=args.map_points),
         reject_rate=args.reject_rate,
+        detector=recipe.detector(),
     )
 
 
@@ -549,8 +556,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     log = _quiet if args.quiet else _to_stdout
     rates = {"likelihood": args.reject_rate} if args.reject_rate is not None else None
+    detector_cfg = None  # the bundle's own
+    if args.recipe:
+        from latent.artifacts import load_manifest
+        from latent.inputs.catalog import dataset_info
+
+        manifest = load_manifest(args.model, verify=True)
+        joint = bool(manifest.get("config", {}).get("training", {}).get("joint_weight"))
+        detector_cfg = dataset_info(manifest["dataset"]["name"]).training_recipe(joint=joint).detector()
     manifest = calibrate_bundle(
-        args.model, data_dir=args.data_dir, rates=rates, command=current_command(), log=log, progress=not args.quiet
+        args.model,
+        data_dir=args.data_dir,
+        detector_cfg=detector_cfg,
+        rates=rates,
+        command=current_command(),
+        log=log,
+        progress=not args.quiet,
     )
     c = manifest["calibration"]
     tests = ", ".join(f"{k} {v:.3f}" for k, v in c["rates"].items())

@@ -415,10 +415,36 @@ def check_calibration(calibration: dict) -> None:
     number(calibration, "reconstruction_above", where, -bound, bound, required=False)
     number(calibration, "detector_below", where, -bound, bound, required=False)
     number(calibration, "temperature", where, LIMITS.temperature[0], LIMITS.temperature[1], required=False)
+    combined = section(calibration, "combined", where, required=False)
+    if combined is not None:
+        check_combination(combined, where + "combined.")
     rates = section(calibration, "rates", where, required=False) or {}
     for key in rates:
         check_text(key, where + "rates (a test's name)")
         number(rates, key, where + "rates.", 0, 1)
+
+
+def check_combination(combined: dict, where: str) -> None:
+    """The combined "none" test (latent.bundle.rejection.Combination): known scores, one finite number each."""
+    from latent.bundle.rejection import COMBINED_FEATURES
+
+    bound = LIMITS.log_likelihood_abs
+    features = combined.get("features")
+    if not isinstance(features, list) or not features or any(f not in COMBINED_FEATURES for f in features):
+        raise SchemaError(f"{where}features must be a list of {', '.join(COMBINED_FEATURES)}")
+    if len(set(features)) != len(features):
+        raise SchemaError(f"{where}features names a score twice")
+    for key in ("mean", "scale", "weights"):
+        values = combined.get(key)
+        if not isinstance(values, list) or len(values) != len(features):
+            raise SchemaError(f"{where}{key} must be a list of {len(features)} numbers, one per feature")
+        for i, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > bound:
+                raise SchemaError(f"{where}{key}[{i}] must be a finite number within ±{bound:g}")
+            if key == "scale" and v <= 0:
+                raise SchemaError(f"{where}scale[{i}] must be positive")
+    number(combined, "bias", where, -bound, bound)
+    number(combined, "threshold", where, -bound, bound)
 
 
 # Numbers the CLI and the report read from `metrics` and `evaluation` (absent is fine; null only where
@@ -667,8 +693,9 @@ def check_map_arrays(arrays: dict, n_classes: int, latent_dim: int, n_components
     array(arrays, "ellipse_covariances", "f", (m, 2, 2))
 
 
-def check_map_inverse_arrays(arrays: dict, n_classes: int) -> None:
-    """map_inverse.npz: the map inverse's parameters and its density grid over the map."""
+def check_map_inverse_arrays(arrays: dict, n_classes: int, *, n_points: int | None = None) -> None:
+    """map_inverse.npz: the map inverse's parameters, its density grid over the map and, when present,
+    the text thumbnails of its `n_points` stored points."""
     n_neighbors = int(array(arrays, "n_neighbors", "i", (1,))[0])
     if not 1 <= n_neighbors <= LIMITS.map_points:
         raise SchemaError(f"array n_neighbors must be from 1 to {LIMITS.map_points}, got {n_neighbors}")
@@ -690,11 +717,21 @@ def check_map_inverse_arrays(arrays: dict, n_classes: int) -> None:
     probability = array(arrays, "probability", "f", (ny, nx))
     if np.any(probability < 0) or np.any(probability > 1):
         raise SchemaError("array probability must hold shares from 0 to 1")
+    if "thumbnails" in arrays:
+        from latent.inputs.imaging import TEXT_RAMP
+
+        thumbnails = array(arrays, "thumbnails", "i", (n_points, None, None))
+        if thumbnails.shape[1] > 28 or thumbnails.shape[2] > 28:
+            raise SchemaError(
+                f"array thumbnails holds {thumbnails.shape[1]} x {thumbnails.shape[2]} pictures, at most 28 x 28"
+            )
+        if thumbnails.size and (int(thumbnails.min()) < 0 or int(thumbnails.max()) >= len(TEXT_RAMP)):
+            raise SchemaError(f"array thumbnails must hold levels from 0 to {len(TEXT_RAMP) - 1}")
 
 
 def check_calibration_arrays(arrays: dict) -> None:
     """calibration.npz: the validation images' scores of each "none" test (the thresholds' reference)."""
-    for key in ("val_max_log_likelihood", "val_log_reconstruction_error", "val_detector"):
+    for key in ("val_max_log_likelihood", "val_log_reconstruction_error", "val_detector", "val_combined"):
         if key not in arrays and key != "val_max_log_likelihood":
             continue
         values = array(arrays, key, "f", (None,))

@@ -48,7 +48,7 @@ def tiny_bundle(tmp_path_factory, digits) -> Path:
         mixture=MixtureConfig(n_components=2),
         map=MapConfig(n_points=300, n_neighbors=10),
         # a small "none" detector: a few generated inputs per kind, enough to have every test in the bundle
-        detector=DetectorConfig(channels=(8, 16), hidden=32, epochs=2, n_per_kind=80, n_varied=60),
+        detector=DetectorConfig(channels=(8, 16), hidden=32, epochs=2, n_per_kind=80, n_varied=60, n_cal=40),
     )
     train_bundle(cfg, out, dataset=digits, command="python -m latent train --dataset digits (test fixture)")
     return out

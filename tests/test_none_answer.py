@@ -38,6 +38,45 @@ def test_each_input_gets_the_reason_of_the_first_test_it_fails():
     assert NoneRule([]).reasons(scores) == [None] * 4
 
 
+def test_the_combined_test_weighs_the_scores_and_names_the_one_that_pulled_it_down():
+    from latent.bundle.rejection import Combination
+
+    combination = Combination(
+        ("likelihood", "reconstruction", "detector"), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, -1.0, 2.0), 0.0
+    )
+    rule = NoneRule.from_calibration({"reject_below": -30.0, "combined": {**combination.to_dict(), "threshold": -1.0}})
+    assert [t.score for t in rule.tests] == ["likelihood", "combined"] and rule.combination == combination
+    scores = {
+        "likelihood": np.array([1.0, -2.0, 0.0, 0.5, -40.0]),
+        "reconstruction": np.array([0.0, 0.0, 3.0, 0.5, 0.0]),
+        "detector": np.array([0.0, 0.0, 0.0, -1.0, 0.0]),
+    }
+    # scores: 1, -2, -3, -2, -40: the second to fifth fail; each says which score weighed most against it
+    assert rule.with_scores(scores)["combined"] == pytest.approx([1, -2, -3, -2, -40])
+    assert rule.reasons(scores) == [None, UNLIKELY, CANNOT_REDRAW, FOREIGN, UNLIKELY]
+    # no single score crosses a threshold of its own for the second input: only their sum refuses it
+    assert rule.with_likelihood(None).reasons(scores) == [None] * 5
+
+
+def test_a_combination_fitted_on_two_clouds_separates_them():
+    from latent.workflows.foreign import fit_combination
+
+    rng = np.random.default_rng(0)
+
+    def cloud(n, shift):
+        return {
+            "likelihood": rng.normal(shift, 1, n),
+            "reconstruction": rng.normal(-shift, 1, n),
+            "detector": rng.normal(0, 1, n),  # says nothing here
+        }
+
+    ours, foreign = cloud(400, 2.0), cloud(100, -2.0)
+    combination = fit_combination([ours], [foreign])
+    weights = dict(zip(combination.features, combination.weights, strict=True))
+    assert weights["likelihood"] > 1 and weights["reconstruction"] < -1 and abs(weights["detector"]) < 0.5
+    assert np.mean(combination.score(ours) > 0) > 0.95 and np.mean(combination.score(foreign) < 0) > 0.95
+
+
 def test_a_higher_threshold_refuses_more():
     rng = np.random.default_rng(0)
     scores = {"likelihood": rng.normal(size=500)}
@@ -50,16 +89,18 @@ def test_a_trained_bundle_carries_every_test_and_its_validation_scores(tiny_bund
     from latent.bundle.model import LatentModel
 
     model = LatentModel.load(tiny_bundle)
-    assert [t.score for t in model.rule.tests] == ["likelihood", "reconstruction", "detector"]
-    assert model.detector is not None and set(model.val_scores) == {"likelihood", "reconstruction", "detector"}
+    assert [t.score for t in model.rule.tests] == ["likelihood", "combined"]
+    assert model.detector is not None
+    assert set(model.val_scores) == {"likelihood", "reconstruction", "detector", "combined"}
     calibration = model.manifest["calibration"]
-    assert 0.1 < calibration["temperature"] < 100 and set(calibration["rates"]) == set(model.val_scores)
+    assert 0.1 < calibration["temperature"] < 100 and set(calibration["rates"]) == {"likelihood", "combined"}
     # each threshold refuses its stated share of the validation images
     for test in model.rule.tests:
         refused = np.mean(test.fails(model.val_scores[test.score]))
         assert refused == pytest.approx(calibration["rates"][test.score], abs=0.02)
     result = model.classify_images(digits.x_test[:50], rule=model.rule)
-    assert len(result.reasons) == 50 and set(result.scores) == {"likelihood", "reconstruction", "detector"}
+    assert len(result.reasons) == 50
+    assert set(result.scores) == {"likelihood", "reconstruction", "detector", "combined"}
     assert all((r is None) == (label >= 0) for r, label in zip(result.reasons, result.labels, strict=True))
     assert np.allclose(result.proba.sum(axis=1), 1) and np.mean(result.labels >= 0) > 0.8
 
@@ -74,8 +115,15 @@ def test_classify_json_says_why_none(tiny_bundle, tmp_path):
     empty, three = (json.loads(line) for line in result.stdout.splitlines())
     assert (empty["file"], empty["label"], empty["reason"]) == (str(blank), "none", "blank")
     assert set(three) >= {"file", "label", "probabilities", "reason", "scores"}
-    assert set(three["scores"]) == {"likelihood", "reconstruction", "detector"}
-    assert all(set(s) == {"value", "threshold", "passed"} for s in three["scores"].values())
+    assert set(three["scores"]) == {"likelihood", "combined"}
+    assert all(set(s) >= {"value", "threshold", "passed"} for s in three["scores"].values())
+    parts = three["scores"]["combined"]["parts"]  # the scores behind the combined one, and what each added
+    assert set(parts) == {"likelihood", "reconstruction", "detector"}
+    assert sum(p["contribution"] for p in parts.values()) == pytest.approx(
+        three["scores"]["combined"]["value"]
+        - json.loads(run("info", "--model", tiny_bundle, "--json").stdout)["calibration"]["combined"]["bias"],
+        abs=1e-4,
+    )
     assert (three["reason"] is None) == all(s["passed"] for s in three["scores"].values())
     refused = json.loads(run("classify", "--model", tiny_bundle, "--json", "--threshold", "1e9", digit).stdout)
     assert refused["label"] == "none" and refused["reason"] == UNLIKELY

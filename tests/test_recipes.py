@@ -26,6 +26,15 @@ def test_each_shipped_bundles_command_gives_back_its_settings(name):
     assert cfg.training.joint_weight == t.get("joint_weight", 0.0)
     assert cfg.training.joint_dims == (t.get("joint_dims") or 0)
     assert cfg.training.target == (t.get("target") or "clean")
+    detector = manifest["config"].get("detector")
+    if detector:  # the "none" detector the recipe trains (what `calibrate --recipe` fitted the bundle with)
+        assert cfg.detector is not None
+        assert (cfg.detector.pool, cfg.detector.epochs) == (detector["pool"], detector["epochs"])
+        # and the rule it calibrates: one combined test, or the tests each alone
+        from latent.inputs.catalog import dataset_info
+
+        combined = dataset_info(manifest["dataset"]["name"]).recipe.combined_none
+        assert ("combined" in manifest["calibration"]) == combined
     if t["denoise"]:  # without augmentation the stored changes were never used (fashion-mnist: the digits' set)
         augment = cfg.training.augment.to_dict()
         assert {k: augment[k] for k in t["augment"] if k in augment} == {

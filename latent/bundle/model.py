@@ -87,6 +87,7 @@ class LatentModel:
                 ("likelihood", "val_max_log_likelihood"),
                 ("reconstruction", "val_log_reconstruction_error"),
                 ("detector", "val_detector"),
+                ("combined", "val_combined"),
             )
             if key in calibration
         }
@@ -248,6 +249,7 @@ class LatentModel:
         scores = {"likelihood": result.max_log_likelihood, "reconstruction": self.reconstruction_error(images, Z)}
         if self.detector is not None:
             scores["detector"] = self.detector.score(images)
+        scores = rule.with_scores(scores)
         reasons = rule.reasons(scores)
         labels = np.array(
             [NONE if r else label for r, label in zip(reasons, result.labels, strict=True)], dtype=np.int64

@@ -21,6 +21,7 @@ TEST_LABELS = {
     "likelihood": ("best class log-likelihood of its code", "≥"),
     "reconstruction": ("log reconstruction error", "≤"),
     "detector": ("looks like the training images (detector logit)", "≥"),
+    "combined": ("one of its classes (combined score)", "≥"),
 }
 
 
@@ -28,12 +29,14 @@ TEST_LABELS = {
 class TestResult:
     """One "none" test on one input: its score, its threshold, and whether the input passed."""
 
-    test: str  # "likelihood", "reconstruction", "detector"
+    test: str  # "likelihood", "reconstruction", "detector", "combined"
     label: str
     value: float
     threshold: float
     passed: bool
     reason: str  # what a failure is called
+    # the combined test's parts: (score, its value, its contribution to the combined score); else empty
+    parts: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass
@@ -53,6 +56,15 @@ class Reading:
     tests: tuple[TestResult, ...] = ()
 
 
+def _parts(rule: NoneRule, scores: dict[str, np.ndarray]) -> tuple[tuple[str, float, float], ...]:
+    """(score, value, contribution) of each part of the rule's combined score, for one input."""
+    combination = rule.combination
+    if combination is None:
+        return ()
+    contributions = combination.contributions(scores)[0]
+    return tuple((f, float(scores[f][0]), float(c)) for f, c in zip(combination.features, contributions, strict=True))
+
+
 def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule: NoneRule | None = None) -> Reading:
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
     threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1]."""
@@ -65,6 +77,7 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     z = model.encode(x[None])[0]
     result = model.classify_images(x[None], rule=rule, Z=z[None])
     c, k, resp = model.nearest_component(z)
+    first = {k: np.atleast_1d(v)[:1] for k, v in result.scores.items()}
     tests = tuple(
         TestResult(
             t.score,
@@ -72,7 +85,8 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
             float(result.scores[t.score][0]),
             t.threshold,
             not bool(t.fails(result.scores[t.score][0])),
-            t.reason,
+            rule.test_reasons(t, first)[0],
+            _parts(rule, first) if t.score == "combined" else (),
         )
         for t in rule.tests
     )
@@ -113,12 +127,19 @@ def answer_record(
         "label": reading.name,
         "reason": reading.reason,
         "probabilities": {name: float(p) for name, p in zip(model.class_names, reading.proba, strict=True)},
-        "scores": {t.test: {"value": t.value, "threshold": t.threshold, "passed": t.passed} for t in reading.tests},
+        "scores": {t.test: _score_record(t) for t in reading.tests},
         "predicted_class": model.class_names[top],
         "probability": float(reading.proba[top]),
         "log_likelihood": reading.score,
         "notes": list(notes),
     }
+
+
+def _score_record(t: TestResult) -> dict:
+    record: dict = {"value": t.value, "threshold": t.threshold, "passed": t.passed}
+    if t.parts:  # the combined test: each score behind it and what it added
+        record["parts"] = {name: {"value": value, "contribution": c} for name, value, c in t.parts}
+    return record
 
 
 def answer_line(model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None) -> str:

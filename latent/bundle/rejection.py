@@ -10,6 +10,15 @@ split (images the model never trained on), so each refuses a stated small share 
 - `detector` (bundles that have one, see latent/networks/detector.py): the outlier-exposure check says it
   looks like the training images, logit at least `detector_below`; else "does not look like any of
   its classes".
+- `combined` (bundles calibrated since it exists, in place of the last two): one logistic score over
+  the three scores above, fitted on generated foreign inputs against real and varied images the
+  detector never trained on (`latent.workflows.foreign.fit_combination`); below its threshold the
+  answer is "none", with the reason of the score that pulled it down the most.
+
+Each score alone wastes what the others know: a real digit the autoencoder redraws badly (a
+slanted or very thick one) is refused by the reconstruction test even when the detector and the
+likelihood are sure of it, and a letter the detector half-doubts passes when no single threshold is
+crossed. One weighted score refuses more junk and fewer real digits at the same validation rate.
 
 Before any of these, preprocessing answers "blank" (no ink at all) or, for photos, "no clear ink".
 """
@@ -27,7 +36,55 @@ CANNOT_REDRAW = "the model cannot redraw it"
 FOREIGN = "does not look like any of its classes"
 
 # Shares of validation images each test refuses by default (the union refuses at most their sum).
-DEFAULT_RATES = {"likelihood": 0.005, "reconstruction": 0.0025, "detector": 0.005}
+DEFAULT_RATES = {"likelihood": 0.005, "reconstruction": 0.0025, "detector": 0.005, "combined": 0.01}
+# The scores the combined test weighs, and the reason given when each is what pulled it down most.
+COMBINED_FEATURES = ("likelihood", "reconstruction", "detector")
+FEATURE_REASONS = {"likelihood": UNLIKELY, "reconstruction": CANNOT_REDRAW, "detector": FOREIGN}
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A logistic score over other scores: sum_i weight_i * (score_i - mean_i) / scale_i + bias, high
+    for inputs like the training images. Each term is a score's *contribution*; the most negative one
+    says why an input was refused."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def contributions(self, scores: dict[str, np.ndarray]) -> np.ndarray:
+        """(n, k) each feature's term of the score."""
+        x = np.stack([np.asarray(scores[f], dtype=np.float64) for f in self.features], axis=-1)
+        return (x - np.asarray(self.mean)) / np.asarray(self.scale) * np.asarray(self.weights)
+
+    def score(self, scores: dict[str, np.ndarray]) -> np.ndarray:
+        return self.contributions(scores).sum(axis=-1) + self.bias
+
+    def reasons(self, scores: dict[str, np.ndarray]) -> list[str]:
+        """Per input, the reason of the feature whose contribution is lowest."""
+        worst = np.argmin(self.contributions(scores), axis=-1)
+        return [FEATURE_REASONS[self.features[int(i)]] for i in np.atleast_1d(worst)]
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "weights": list(self.weights),
+            "bias": self.bias,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Combination:
+        return cls(
+            tuple(str(f) for f in d["features"]),
+            tuple(float(v) for v in d["mean"]),
+            tuple(float(v) for v in d["scale"]),
+            tuple(float(v) for v in d["weights"]),
+            float(d["bias"]),
+        )
 
 
 @dataclass
@@ -49,11 +106,17 @@ class NoneRule:
     """The tests of a bundle, in the order their reasons are given."""
 
     tests: list[Test] = field(default_factory=list)
+    combination: Combination | None = None  # what the "combined" test's score is (None: no such test)
 
     @classmethod
     def from_calibration(cls, calibration: dict) -> NoneRule:
-        """The rule stored in a manifest's "calibration" (bundles before the detector: likelihood only)."""
+        """The rule stored in a manifest's "calibration" (bundles before the detector: likelihood only;
+        before the combined test: likelihood, reconstruction and detector, each alone)."""
         tests = [Test("likelihood", float(calibration["reject_below"]), True, UNLIKELY)]
+        if calibration.get("combined") is not None:
+            combined = calibration["combined"]
+            tests.append(Test("combined", float(combined["threshold"]), True, FOREIGN))
+            return cls(tests, Combination.from_dict(combined))
         if calibration.get("reconstruction_above") is not None:
             tests.append(Test("reconstruction", float(calibration["reconstruction_above"]), False, CANNOT_REDRAW))
         if calibration.get("detector_below") is not None:
@@ -65,16 +128,34 @@ class NoneRule:
         if threshold is None:
             return NoneRule([])
         return NoneRule(
-            [Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t for t in self.tests]
+            [Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t for t in self.tests],
+            self.combination,
         )
+
+    def with_scores(self, scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """`scores` with the ones this rule derives from them (the combined score) added."""
+        if self.combination is None or "combined" in scores:
+            return scores
+        return {**scores, "combined": self.combination.score(scores)}
+
+    def test_reasons(self, test: Test, scores: dict[str, np.ndarray]) -> list[str]:
+        """Per input, what a failure of `test` is called (for the combined test: its lowest contribution)."""
+        n = len(np.atleast_1d(scores[test.score]))
+        if test.score == "combined" and self.combination is not None:
+            return self.combination.reasons(scores)
+        return [test.reason] * n
 
     def reasons(self, scores: dict[str, np.ndarray]) -> list[str | None]:
         """Per input, the reason of the first test it fails, or None when it passes them all."""
+        scores = self.with_scores(scores)
         n = len(next(iter(scores.values())))
         out: list[str | None] = [None] * n
         for test in reversed(self.tests):  # the first failing test in order wins
-            for i in np.flatnonzero(test.fails(scores[test.score])):
-                out[i] = test.reason
+            failing = np.flatnonzero(test.fails(scores[test.score]))
+            if len(failing):
+                names = self.test_reasons(test, {k: np.atleast_1d(v)[failing] for k, v in scores.items()})
+                for i, name in zip(failing, names, strict=True):
+                    out[i] = name
         return out
 
     def thresholds(self) -> dict[str, float]:
@@ -86,6 +167,8 @@ BEYOND_LATENT = {
     "reconstruction": "the autoencoder **cannot redraw the drawing** (its reconstruction is far from it)",
     "detector": "an **outlier-exposure check**, trained on pictures that are none of the classes, says it does "
     "not look like any of them",
+    "combined": "a **combined score** says it is none of them: how likely its code is, how well the autoencoder "
+    "redraws it and an outlier-exposure check (trained on pictures that are none of the classes), weighed together",
 }
 
 

@@ -1399,6 +1399,10 @@ def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int
                 yaxis=y,
                 marker=dict(symbol="diamond", size=16, color=color, line=dict(color="white", width=1)),
                 hovertemplate=escape_plotly(f"{t.label}: {t.value:.2f} (threshold {t.threshold:.2f}, {verdict})")
+                + "".join(
+                    "<br>" + escape_plotly(f"{name} {value:.2f}, adds {c:+.2f}")
+                    for name, value, c in getattr(t, "parts", ())
+                )
                 + "<extra></extra>",
             )
         )

@@ -37,6 +37,8 @@ class DetectorConfig:
     blur_p: float = 0.3  # share of each batch blurred (a low-resolution scan, a soft photo), both sides alike
     n_per_kind: int = 1500  # generated inputs per foreign kind and per generated member kind
     n_varied: int = 1000  # training images rewritten per variation (latent.inputs.junk.VARIATIONS)
+    # fresh inputs per kind (and validation images per variation) the combined "none" test is fitted on
+    n_cal: int = 300
     seed: int = 0
 
     def __post_init__(self):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from latent import artifacts
-from latent.bundle.rejection import DEFAULT_RATES, NoneRule, Test
+from latent.bundle.rejection import COMBINED_FEATURES, DEFAULT_RATES, FOREIGN, UNLIKELY, Combination, NoneRule, Test
 from latent.inputs import junk
 from latent.inputs.catalog import DatasetInfo
 from latent.inputs.preprocess import SIZE
@@ -217,6 +217,69 @@ def thresholds(val_scores: dict, rates: dict | None = None) -> dict[str, float]:
     return out
 
 
+CAL_SEED = 1000  # added to the detector's seed: the inputs the combined test is fitted on (never trained on)
+
+
+def calibration_sets(info: DatasetInfo, x_val, y_val, *, seed: int, n: int, progress: bool = False):
+    """(ours, foreign): {name: (m, 28, 28)} inputs the combined test is fitted on, none of which the
+    detector trained on: generated members and validation images rewritten each way (ours), generated
+    foreign inputs of every kind (foreign), all with a seed of their own."""
+    members = generate_inputs(info.members, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
+    pick = np.random.default_rng(seed).choice(len(x_val), min(len(x_val), n), replace=False)
+    varied = varied_inputs(
+        info.variations, x_val[pick], y_val[pick], seed, reading=info.reading, size=TRAIN_SIZE, progress=progress
+    )
+    foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
+    ours = {k: s.x for k, s in {**members, **varied}.items() if len(s.x)}
+    return ours, {k: s.x for k, s in foreign.items() if len(s.x)}
+
+
+def fit_combination(ours: list[dict], foreign: list[dict], features=COMBINED_FEATURES) -> Combination:
+    """A logistic regression of "ours" (1) against "foreign" (0) on the standardised scores `features`,
+    each side weighing half (ours, foreign: lists of {score: (n,)} dicts, e.g. one per set)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def stack(parts: list[dict]) -> np.ndarray:
+        return np.concatenate([np.stack([np.asarray(p[f], dtype=np.float64) for f in features], 1) for p in parts])
+
+    xo, xf = stack(ours), stack(foreign)
+    x = np.concatenate([xo, xf])
+    y = np.r_[np.ones(len(xo)), np.zeros(len(xf))]
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    weight = np.where(y == 1, 0.5 / len(xo), 0.5 / len(xf)) * len(y)
+    fit = LogisticRegression(max_iter=1000).fit((x - mean) / scale, y, sample_weight=weight)
+    return Combination(
+        tuple(features),
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in fit.coef_[0]),
+        float(fit.intercept_[0]),
+    )
+
+
+def combined_rule(
+    autoencoder, mixture, detector, x_val, cal_ours: dict, cal_foreign: dict, *, rates: dict, leave_out=()
+) -> tuple[NoneRule, dict, np.ndarray]:
+    """The latent test and the combined test at their validation rates, the combination fitted on the
+    calibration sets (without the foreign kinds `leave_out`). Returns (rule, manifest fields, the
+    validation images' combined scores)."""
+    val = image_scores(autoencoder, mixture, x_val, detector)
+    ours = [val] + [image_scores(autoencoder, mixture, x, detector) for x in cal_ours.values()]
+    foreign = [image_scores(autoencoder, mixture, x, detector) for k, x in cal_foreign.items() if k not in leave_out]
+    combination = fit_combination(ours, foreign)
+    val_combined = combination.score(val)
+    threshold = float(np.quantile(val_combined, rates["combined"]))
+    reject_below = float(np.quantile(val["likelihood"], rates["likelihood"]))
+    rule = NoneRule(
+        [Test("likelihood", reject_below, True, UNLIKELY), Test("combined", threshold, True, FOREIGN)], combination
+    )
+    return (
+        rule,
+        {"reject_below": reject_below, "combined": {**combination.to_dict(), "threshold": threshold}},
+        val_combined,
+    )
+
+
 @dataclass
 class NoneRuleFit:
     """What `train` stores for the "none" answer: the detector (or None), manifest fields, arrays."""
@@ -270,19 +333,25 @@ def fit_none_rule(
     temperature = fit_temperature(
         val["log_likelihoods"], np.searchsorted(mixture.classes_, y_val), np.log(mixture.class_prior_)
     )
-    calibration = {
-        **thresholds(val, rates),
-        "temperature": temperature,
-        "rates": {
-            k: rates[k] for k in ("likelihood", "reconstruction", "detector") if k != "detector" or det is not None
-        },
-    }
     arrays = {
         "val_max_log_likelihood": np.sort(val["likelihood"]).astype(np.float32),
         "val_log_reconstruction_error": np.sort(val["reconstruction"]).astype(np.float32),
     }
-    if det is not None:
-        arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
+    if det is None or not info.recipe.combined_none:  # the tests each alone
+        tests = ("likelihood", "reconstruction") + (("detector",) if det is not None else ())
+        calibration = {**thresholds(val, rates), "temperature": temperature, "rates": {k: rates[k] for k in tests}}
+        if det is not None:
+            arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
+        return NoneRuleFit(det, calibration, arrays)
+    assert detector_cfg is not None  # a detector was trained with it
+    log(f"      fitting the combined test on {detector_cfg.n_cal} fresh inputs of each kind (none the detector saw)")
+    cal_ours, cal_foreign = calibration_sets(
+        info, x_val, y_val, seed=TRAIN_SEED + CAL_SEED + detector_cfg.seed, n=detector_cfg.n_cal, progress=progress
+    )
+    _, fields, val_combined = combined_rule(autoencoder, mixture, det, x_val, cal_ours, cal_foreign, rates=rates)
+    calibration = {**fields, "temperature": temperature, "rates": {k: rates[k] for k in ("likelihood", "combined")}}
+    arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
+    arrays["val_combined"] = np.sort(val_combined).astype(np.float32)
     return NoneRuleFit(det, calibration, arrays)
 
 
@@ -395,17 +464,34 @@ def evaluate_junk(
             seed=TRAIN_SEED + cfg.seed,
             progress=progress,
         )
-        rate = model.manifest["calibration"].get("rates", {}).get("detector", DEFAULT_RATES["detector"])
+        stored_rates = model.manifest["calibration"].get("rates", {})
+        rate = stored_rates.get("detector", DEFAULT_RATES["detector"])
+        cal = None
+        if rule.combination is not None:  # the combination is refitted without the family too
+            cal = calibration_sets(
+                info, dataset.x_val, dataset.y_val, seed=TRAIN_SEED + CAL_SEED + cfg.seed, n=cfg.n_cal
+            )
         families: dict[str, list[str]] = {}
         for kind in foreign:
             families.setdefault(family_of(kind), []).append(kind)
         for family, kinds in families.items():
             log(f"      without {family}: {', '.join(kinds)}")
             detector = fit_detector(data, augment_cfg=augment_of(model.manifest), leave_out=kinds, cfg=cfg)
-            threshold = float(np.quantile(detector.score(dataset.x_val), rate))
-            left_out = NoneRule(
-                [t if t.score != "detector" else Test("detector", threshold, True, t.reason) for t in rule.tests]
-            )
+            if cal is not None:
+                left_out, _, _ = combined_rule(
+                    model.autoencoder,
+                    model.mixture,
+                    detector,
+                    dataset.x_val,
+                    *cal,
+                    rates={**DEFAULT_RATES, **stored_rates},
+                    leave_out=kinds,
+                )
+            else:
+                threshold = float(np.quantile(detector.score(dataset.x_val), rate))
+                left_out = NoneRule(
+                    [t if t.score != "detector" else Test("detector", threshold, True, t.reason) for t in rule.tests]
+                )
             for kind in kinds:
                 inputs = foreign[kind]
                 refused = 0
