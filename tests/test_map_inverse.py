@@ -178,6 +178,31 @@ def test_training_stores_the_inverse_and_its_density_grid(tiny_bundle):
     assert own.mean() >= stored.mean() - 0.1
 
 
+def test_training_stores_the_hover_thumbnails_of_the_map_points(tiny_bundle, tmp_path):
+    """The dashboard's first map used to decode every stored point (10,000: 5 s here) for its hover labels."""
+    from latent.bundle.model import LatentModel
+    from latent.inputs.imaging import text_thumbnails
+
+    model = LatentModel.load(tiny_bundle)
+    thumbnails = mi.stored_thumbnails(model)
+    assert thumbnails == text_thumbnails(model.decode(model.map.codes))
+    # a bundle from before them has none (the page decodes them), and `latent map --force` adds them
+    old = copy_bundle(tiny_bundle, tmp_path / "old")
+    edit_npz(old, MAP_INVERSE_FILE, lambda a: a.pop("thumbnails"))
+    assert mi.stored_thumbnails(LatentModel.load(old)) is None
+    from latent.cli import main
+
+    assert main(["map", "--model", str(old), "--force"]) == 0
+    assert mi.stored_thumbnails(LatentModel.load(old)) == thumbnails
+    # levels beyond the ramp, or thumbnails of another number of points, are one bundle error
+    edit_npz(old, MAP_INVERSE_FILE, lambda a: a["thumbnails"].__setitem__((0, 0, 0), 200))
+    with pytest.raises(BundleError, match=r"map_inverse\.npz.*thumbnails"):
+        mi.stored_thumbnails(LatentModel.load(old))
+    edit_npz(old, MAP_INVERSE_FILE, lambda a: a.__setitem__("thumbnails", a["thumbnails"][:-1] * 0))
+    with pytest.raises(BundleError, match=r"map_inverse\.npz.*thumbnails has shape"):
+        mi.stored_thumbnails(LatentModel.load(old))
+
+
 def test_an_old_bundle_gets_the_inverse_without_a_grid_and_the_cli_adds_it(tiny_bundle, tmp_path, capsys):
     from latent.bundle.model import LatentModel
     from latent.cli import main

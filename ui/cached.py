@@ -139,13 +139,21 @@ class Reconstructions:
 
 @st.cache_data(show_spinner="Decoding the map's thumbnails…", max_entries=4)
 def map_thumbnails(path: str) -> list[str]:
-    """A text thumbnail of the decoded code of every stored map point (for hover labels)."""
+    """A text thumbnail of the decoded code of every stored map point (for hover labels): stored in the
+    bundle's map_inverse.npz since `train` / `latent map` write them, else decoded here (~5 s)."""
+    from latent.bundle import map_inverse as mi
+    from latent.errors import LatentError
     from latent.figures.plots import trim_thumbnails
-    from latent.inputs.imaging import text_thumbnails
+    from latent.inputs.imaging import levels_text
 
     model = load_model(path)
-    images = np.concatenate([model.decode(model.map.codes[i : i + 2000]) for i in range(0, len(model.map.codes), 2000)])
-    return trim_thumbnails(text_thumbnails(images))
+    try:
+        stored = mi.stored_thumbnails(model)
+    except LatentError:
+        stored = None  # the map page says what is wrong with map_inverse.npz; the hover pictures are decoded
+    if stored is None:
+        stored = levels_text(mi.point_thumbnails(model.map.codes, model.decode))
+    return trim_thumbnails(stored)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -193,10 +193,40 @@ def to_arrays(inverse: MapInverse, grid: DensityGrid) -> dict[str, np.ndarray]:
     }
 
 
-def build_arrays(coords, codes, mixture, *, size: int = GRID_SIZE) -> dict[str, np.ndarray]:
-    """Fit the inverse on a map's stored points and score its density grid (training time)."""
+def build_arrays(coords, codes, mixture, *, size: int = GRID_SIZE, decode=None) -> dict[str, np.ndarray]:
+    """Fit the inverse on a map's stored points and score its density grid (training time); with `decode`
+    ((m, d) codes -> (m, 28, 28) images), also the text thumbnails of the decoded points (`thumbnails`)."""
     inverse = MapInverse().fit(coords, codes)
-    return to_arrays(inverse, density_grid(inverse, mixture, map_extent(coords), size))
+    arrays = to_arrays(inverse, density_grid(inverse, mixture, map_extent(coords), size))
+    if decode is not None:
+        arrays["thumbnails"] = point_thumbnails(codes, decode)
+    return arrays
+
+
+def point_thumbnails(codes, decode, chunk: int = 2000) -> np.ndarray:
+    """(n, 7, 14) uint8 `latent.inputs.imaging.thumbnail_levels` of the decoded codes: the map's hover
+    pictures. Stored, they spare the dashboard decoding 10,000 codes (5 s here) on its first map."""
+    from latent.inputs.imaging import thumbnail_levels
+
+    return np.concatenate([thumbnail_levels(decode(codes[i : i + chunk])) for i in range(0, len(codes), chunk)])
+
+
+def stored_thumbnails(model) -> list[str] | None:
+    """The map points' hover thumbnails as `map_inverse.npz` stores them (None for a bundle without them).
+    A listed file that breaks the schema raises `BundleError` naming it."""
+    from latent import artifacts, schema
+    from latent.inputs.imaging import levels_text
+
+    if MAP_INVERSE_FILE not in model.manifest.get("files", {}):
+        return None
+    arrays = artifacts.read_npz(model.directory, model.manifest, MAP_INVERSE_FILE)
+    if "thumbnails" not in arrays:
+        return None
+    try:
+        schema.check_map_inverse_arrays(arrays, model.n_classes, n_points=len(model.map.codes))
+    except schema.SchemaError as exc:
+        raise artifacts.bundle_error(model.directory, model.manifest, MAP_INVERSE_FILE, exc) from None
+    return levels_text(arrays["thumbnails"])
 
 
 def from_arrays(arrays: dict, coords, codes) -> tuple[MapInverse, DensityGrid]:
@@ -226,7 +256,7 @@ def load(model) -> tuple[MapInverse, DensityGrid | None]:
         return MapInverse().fit(coords, codes), None
     arrays = artifacts.read_npz(model.directory, model.manifest, MAP_INVERSE_FILE)
     try:
-        schema.check_map_inverse_arrays(arrays, model.n_classes)
+        schema.check_map_inverse_arrays(arrays, model.n_classes, n_points=len(codes))
     except schema.SchemaError as exc:
         raise artifacts.bundle_error(model.directory, model.manifest, MAP_INVERSE_FILE, exc) from None
     return from_arrays(arrays, coords, codes)
@@ -254,7 +284,7 @@ def add_to_bundle(directory: str | Path, *, size: int = GRID_SIZE, force: bool =
     if target.exists() and not listed:
         raise BundleError(f"{target} exists but is not part of the bundle; move it away first")
     log(f"blending the codes of {len(model.map.codes)} map points over a {size}x{size} grid")
-    arrays = build_arrays(model.map.coords, model.map.codes, model.mixture, size=size)
+    arrays = build_arrays(model.map.coords, model.map.codes, model.mixture, size=size, decode=model.decode)
     manifest = artifacts.load_manifest(directory, verify=False)
     others = {name: info for name, info in manifest["files"].items() if name != MAP_INVERSE_FILE}
     artifacts.verify_files(directory, {**manifest, "files": others})  # nothing else changed meanwhile

@@ -105,11 +105,20 @@ def text_thumbnails(images: np.ndarray, *, size: int = 14, floor: float = 0.12) 
     -------
     list of n strings, each `size // 2` lines of `size` characters.
     """
+    return levels_text(thumbnail_levels(images, size=size, floor=floor))
+
+
+def thumbnail_levels(images: np.ndarray, *, size: int = 14, floor: float = 0.12) -> np.ndarray:
+    """The characters of `text_thumbnails` as indices into `TEXT_RAMP`: (n, size // 2, size) uint8, what a
+    bundle stores (`latent.bundle.map_inverse`) so that the dashboard need not decode its map points."""
     small = block_mean(images, size)  # (n, size, size)
     pairs = small[:, : size - size % 2].reshape(len(small), size // 2, 2, size).mean(axis=2)  # (n, size/2, size)
     peak = np.maximum(pairs.max(axis=(1, 2), keepdims=True), floor + 1e-3)
     scaled = np.clip((pairs - floor) / (peak - floor), 0.0, 1.0)  # faint background -> blank
-    levels = np.round(scaled * (len(TEXT_RAMP) - 1)).astype(int)
-    ramp = np.array(list(TEXT_RAMP))
-    chars = ramp[levels]  # (n, rows, size)
+    return np.round(scaled * (len(TEXT_RAMP) - 1)).astype(np.uint8)
+
+
+def levels_text(levels: np.ndarray) -> list[str]:
+    """Text thumbnails from `thumbnail_levels`: each row a line of `TEXT_RAMP` characters, joined by "<br>"."""
+    chars = np.array(list(TEXT_RAMP))[np.asarray(levels, dtype=np.intp)]  # (n, rows, size)
     return ["<br>".join("".join(row) for row in picture) for picture in chars]

@@ -29,7 +29,7 @@ from latent.errors import ConfigError, LatentError
 from latent.inputs.data import Dataset, load_dataset, source_folders
 from latent.networks.autoencoder import AutoencoderConfig
 from latent.networks.detector import DetectorConfig
-from latent.networks.train import TrainConfig
+from latent.networks.train import TrainConfig, decode_codes
 from latent.workflows.stage import MixtureConfig, train_stage
 
 # The original write-up's test accuracies, shown beside ours in README and the report page.
@@ -198,7 +198,7 @@ def train_bundle(
         artifacts.write_npz(tmp / CALIBRATION_FILE, none_rule.arrays)
         if none_rule.detector is not None:
             save_file({k: v.contiguous() for k, v in none_rule.detector.state_dict().items()}, str(tmp / DETECTOR_FILE))
-        write_map_inverse(tmp, latent_map, mixture)
+        write_map_inverse(tmp, latent_map, mixture, decode=lambda z: decode_codes(model, z))
         manifest = artifacts.write_manifest(
             tmp,
             {
@@ -253,12 +253,14 @@ def check_class_sizes(ds: Dataset, n_components) -> None:
         )
 
 
-def write_map_inverse(directory: Path, latent_map, mixture) -> None:
-    """The map's inverse and density grid (`latent.bundle.map_inverse`): click anywhere on the map -> a code."""
+def write_map_inverse(directory: Path, latent_map, mixture, *, decode=None) -> None:
+    """The map's inverse and density grid (`latent.bundle.map_inverse`): click anywhere on the map -> a code;
+    with `decode`, the hover thumbnails of its points."""
     from latent.bundle.map_inverse import build_arrays
     from latent.schema import MAP_INVERSE_FILE
 
-    artifacts.write_npz(directory / MAP_INVERSE_FILE, build_arrays(latent_map.coords, latent_map.codes, mixture))
+    arrays = build_arrays(latent_map.coords, latent_map.codes, mixture, decode=decode)
+    artifacts.write_npz(directory / MAP_INVERSE_FILE, arrays)
 
 
 def mixture_params(mixture) -> dict:
