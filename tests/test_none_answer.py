@@ -186,7 +186,7 @@ def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_for
     copy = tmp_path / "digits"
     shutil.copytree(tiny_bundle, copy)
     before = LatentModel.load(copy)
-    small = DetectorConfig(channels=(4, 8), hidden=8, epochs=1, n_per_kind=20, n_varied=10, seed=3)
+    small = DetectorConfig(channels=(4, 8), hidden=8, epochs=1, n_per_kind=20, n_varied=10, n_cal=20, seed=3)
     manifest = calibrate_bundle(copy, detector_cfg=small, command="calibrate test")
     after = LatentModel.load(copy)  # every file verified against the new manifest
     assert manifest["calibration"]["command"] == "calibrate test" and manifest["calibration"]["calibrated"]
