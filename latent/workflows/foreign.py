@@ -258,12 +258,11 @@ def fit_combination(ours: list[dict], foreign: list[dict], features=COMBINED_FEA
 
 
 def combined_rule(
-    autoencoder, mixture, detector, x_val, cal_ours: dict, cal_foreign: dict, *, rates: dict, leave_out=()
+    autoencoder, mixture, detector, val: dict, cal_ours: dict, cal_foreign: dict, *, rates: dict, leave_out=()
 ) -> tuple[NoneRule, dict, np.ndarray]:
     """The latent test and the combined test at their validation rates, the combination fitted on the
-    calibration sets (without the foreign kinds `leave_out`). Returns (rule, manifest fields, the
-    validation images' combined scores)."""
-    val = image_scores(autoencoder, mixture, x_val, detector)
+    calibration sets (without the foreign kinds `leave_out`); `val`: the validation images' `image_scores`
+    with this detector. Returns (rule, manifest fields, the validation images' combined scores)."""
     ours = [val] + [image_scores(autoencoder, mixture, x, detector) for x in cal_ours.values()]
     foreign = [image_scores(autoencoder, mixture, x, detector) for k, x in cal_foreign.items() if k not in leave_out]
     combination = fit_combination(ours, foreign)
@@ -348,7 +347,7 @@ def fit_none_rule(
     cal_ours, cal_foreign = calibration_sets(
         info, x_val, y_val, seed=TRAIN_SEED + CAL_SEED + detector_cfg.seed, n=detector_cfg.n_cal, progress=progress
     )
-    _, fields, val_combined = combined_rule(autoencoder, mixture, det, x_val, cal_ours, cal_foreign, rates=rates)
+    _, fields, val_combined = combined_rule(autoencoder, mixture, det, val, cal_ours, cal_foreign, rates=rates)
     calibration = {**fields, "temperature": temperature, "rates": {k: rates[k] for k in ("likelihood", "combined")}}
     arrays["val_detector"] = np.sort(val["detector"]).astype(np.float32)
     arrays["val_combined"] = np.sort(val_combined).astype(np.float32)
@@ -482,7 +481,7 @@ def evaluate_junk(
                     model.autoencoder,
                     model.mixture,
                     detector,
-                    dataset.x_val,
+                    image_scores(model.autoencoder, model.mixture, dataset.x_val, detector),
                     *cal,
                     rates={**DEFAULT_RATES, **stored_rates},
                     leave_out=kinds,
