@@ -249,7 +249,13 @@ def check_model_manifest(manifest) -> dict:
         text(manifest, key, "", max_chars=LIMITS.long_text_chars, required=False)
     n_classes = check_dataset(section(manifest, "dataset", ""))
     check_config(section(manifest, "config", ""))
-    check_calibration(section(manifest, "calibration", ""))
+    calibration = section(manifest, "calibration", "")
+    check_calibration(calibration)
+    uses_detector = calibration.get("detector_below") is not None or "detector" in (
+        (calibration.get("combined") or {}).get("features") or []
+    )
+    if uses_detector and DETECTOR_FILE not in manifest["files"]:
+        raise SchemaError(f"field calibration uses the detector's score, but files does not list {DETECTOR_FILE}")
     metrics = section(manifest, "metrics", "", required=False)
     if metrics is not None:
         check_metrics(metrics, "metrics.", n_classes)

@@ -9,7 +9,16 @@ import hashlib
 import numpy as np
 import pytest
 
-from bundle_edits import copy_bundle, edit_manifest, edit_npz, edit_weights, npy_header, rehash, write_npy_member
+from bundle_edits import (
+    copy_bundle,
+    edit_manifest,
+    edit_npz,
+    edit_weights,
+    npy_header,
+    read_manifest,
+    rehash,
+    write_npy_member,
+)
 from conftest import ROOT
 from latent import artifacts
 from latent.bundle.model import LatentModel
@@ -148,6 +157,23 @@ def test_a_missing_calibration_section_is_named(bundle):
     refused(bundle, "calibration")
     with pytest.raises(BundleError, match="calibration"):
         artifacts.load_manifest(bundle, verify=False)  # what the home page reads
+
+
+def test_a_broken_combined_test_is_named(bundle):
+    combined = read_manifest(bundle)["calibration"]["combined"]
+    edit_manifest(bundle, set_field("calibration.combined.features", ["likelihood", "detector", "detector"]))
+    refused(bundle, "calibration.combined.features", "twice")
+    edit_manifest(bundle, set_field("calibration.combined", {**combined, "scale": [1.0, 0.0, 1.0]}))
+    refused(bundle, "calibration.combined.scale[1]", "positive")
+    edit_manifest(bundle, set_field("calibration.combined", {**combined, "weights": [1.0, "x", 1.0]}))
+    refused(bundle, "calibration.combined.weights[1]", "finite number")
+
+
+def test_a_rule_that_needs_the_detector_without_its_file_is_refused(bundle):
+    """Was a KeyError traceback from `classify`: the combined score reads the detector's."""
+    (bundle / "detector.safetensors").unlink()
+    edit_manifest(bundle, lambda m: m["files"].pop("detector.safetensors"))
+    refused(bundle, "calibration", "detector.safetensors")
 
 
 def test_files_as_a_list_and_a_metric_as_text_are_named(bundle):
