@@ -22,6 +22,7 @@ PAGES = {  # sidebar label -> url path
     "Draw": "draw",
     "Model report": "report",
 }
+TITLES = {"Home": "Latent Explorer"}  # a page's title where it differs from its sidebar label
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 400, "height": 800}
 
@@ -45,6 +46,10 @@ def open_page(page: Page, app_url: str, label: str) -> None:
     nav.wait_for()
     if label != "Home":
         nav.get_by_role("link", name=label, exact=True).click()
+        # On a slow machine the click's rerun may not have started within wait_idle's first pause, which
+        # would then see the home page idle: wait for this page's own address and title first.
+        expect(page).to_have_url(re.compile(rf"/{PAGES[label]}(\?|$)"), timeout=60_000)
+        expect(page.locator("h1").first).to_have_text(TITLES.get(label, label), timeout=60_000)
     wait_idle(page)
 
 
