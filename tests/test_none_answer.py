@@ -227,3 +227,33 @@ def test_a_bundle_trained_without_a_detector_loads_with_the_other_two_tests(tmp_
     train_bundle(cfg, tmp_path / "plain", dataset=few, command="test")
     model = LatentModel.load(tmp_path / "plain")  # was: "field config.detector must be an object, got None"
     assert model.detector is None and [t.score for t in model.rule.tests] == ["likelihood", "reconstruction"]
+
+
+def test_the_detectors_drawn_share_makes_a_rare_kind_of_ours_count():
+    """Inputs as people draw them are a few thousand among 54,000 training images: drawn uniformly from one
+    pool, the detector learns to refuse them wherever they look like foreign inputs. `drawn_share` gives
+    them a fixed share of each batch. Here rings are both a drawn kind of ours and half the foreign set."""
+    import torch
+
+    from latent.networks.detector import DetectorConfig, train_detector
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:28, :28]
+    r = np.hypot(yy - 13.5, xx - 13.5)
+
+    def rings(n):
+        radius = rng.uniform(6, 11, (n, 1, 1))
+        return (np.abs(r - radius) < 1.5) * rng.uniform(0.6, 1, (n, 1, 1))
+
+    ours = (r < rng.uniform(3, 6, (2000, 1, 1))) * rng.uniform(0.6, 1, (2000, 1, 1))  # discs
+    foreign = np.concatenate([rings(1000), rng.uniform(0, 1, (1000, 28, 28))])
+    drawn, probe = rings(40), rings(200)
+    torch.set_num_threads(1)
+    scores = {}
+    for share in (0.0, 0.5):
+        cfg = DetectorConfig(channels=(4, 8), hidden=8, epochs=2, batch_size=64, blur_p=0.0, drawn_share=share)
+        det = train_detector(ours.astype(np.float32), foreign.astype(np.float32), cfg, drawn=drawn.astype(np.float32))
+        scores[share] = float(np.median(det.score(probe.astype(np.float32))))
+    # one pool: 40 rings among 2,040 of ours against 1,000 foreign ones, so rings are foreign; half of
+    # each ours batch: as many rings on each side, so the detector cannot call them either way
+    assert scores[0.0] < -2 and abs(scores[0.5]) < 1.5, scores

@@ -37,6 +37,10 @@ class DetectorConfig:
     blur_p: float = 0.3  # share of each batch blurred (a low-resolution scan, a soft photo), both sides alike
     n_per_kind: int = 1500  # generated inputs per foreign kind and per generated member kind
     n_varied: int = 1000  # training images rewritten per variation (latent.inputs.junk.VARIATIONS)
+    # Share of each batch's "ours" half taken from the generated members and rewritten training images (how
+    # people draw and write), the rest from the training images. 0: one pool, drawn uniformly, where those
+    # few thousand inputs are ~10 % of ours and the detector learns to refuse low-resolution or paper digits.
+    drawn_share: float = 0.0
     # fresh inputs per kind (and validation images per variation) the combined "none" test is fitted on
     n_cal: int = 300
     seed: int = 0
@@ -122,13 +126,15 @@ def train_detector(
     foreign: np.ndarray,
     cfg: DetectorConfig,
     *,
+    drawn: np.ndarray | None = None,
     augment_cfg=None,
     log: Callable[[str], None] | None = None,
 ) -> Detector:
     """Fit a detector on images of our kind (n, 28, 28) and foreign images (m, 28, 28), uint8 or float.
 
     Each step takes half a batch of ours and half foreign, both randomly changed by `augment_cfg` when
-    given (as in the autoencoder's training); one epoch is one pass over the foreign images.
+    given (as in the autoencoder's training); one epoch is one pass over the foreign images. `drawn`: more
+    images of our kind, as people draw and write them, that make `cfg.drawn_share` of each ours half.
     """
     from latent.networks.augment import augment
     from latent.networks.train import to_tensor
@@ -136,8 +142,12 @@ def train_detector(
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = Detector(cfg)
+    if drawn is not None and not cfg.drawn_share:  # one pool, as bundles made before drawn_share
+        ours, drawn = np.concatenate([ours, drawn]), None
     xo, xf = to_tensor(ours), to_tensor(foreign)
+    xd = to_tensor(drawn) if drawn is not None and len(drawn) else None
     half = cfg.batch_size // 2
+    n_drawn = int(round(half * cfg.drawn_share)) if xd is not None else 0
     steps = max(1, len(xf) // half)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps, pct_start=0.2)
@@ -147,7 +157,9 @@ def train_detector(
         order_f = torch.randperm(len(xf), generator=gen)
         total = 0.0
         for i in range(steps):
-            b_o = xo[torch.randint(len(xo), (half,), generator=gen)]  # (half, 1, 28, 28)
+            b_o = xo[torch.randint(len(xo), (half - n_drawn,), generator=gen)]  # (half, 1, 28, 28) with b_d
+            if xd is not None and n_drawn:
+                b_o = torch.cat([b_o, xd[torch.randint(len(xd), (n_drawn,), generator=gen)]])
             b_f = xf[order_f[i * half : (i + 1) * half]]
             if len(b_f) < half:
                 b_f = xf[torch.randint(len(xf), (half,), generator=gen)]

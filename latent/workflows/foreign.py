@@ -120,10 +120,12 @@ def generate_inputs(
 
 @dataclass
 class DetectorData:
-    """What the detector trains on: our images (training split + generated members) and foreign kinds."""
+    """What the detector trains on: our images (the training split; generated members and rewritten
+    training images, as people draw and write) and foreign kinds."""
 
-    ours: np.ndarray  # (n, 28, 28) uint8
+    ours: np.ndarray  # (n, 28, 28) uint8, the training split
     foreign: dict[str, np.ndarray]  # kind -> (m, 28, 28) uint8
+    drawn: np.ndarray | None = None  # (k, 28, 28) uint8
 
     def without(self, kinds=()) -> np.ndarray:
         """Every foreign input but those of `kinds` (a name or a collection of names: leave them out)."""
@@ -167,14 +169,16 @@ def detector_data(
         info.variations, x_train[pick], y_train[pick], seed, reading=info.reading, size=TRAIN_SIZE, progress=progress
     )
     foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
-    ours = np.concatenate([x_train, *(s.x for s in members.values()), *(s.x for s in varied.values())])
-    return DetectorData(ours, {k: s.x for k, s in foreign.items()})
+    drawn = np.concatenate([*(s.x for s in members.values()), *(s.x for s in varied.values())])
+    return DetectorData(x_train, {k: s.x for k, s in foreign.items()}, drawn)
 
 
 def fit_detector(data: DetectorData, *, augment_cfg=None, leave_out=(), cfg=None, log: Callable[[str], None] = _quiet):
     from latent.networks.detector import DetectorConfig, train_detector
 
-    return train_detector(data.ours, data.without(leave_out), cfg or DetectorConfig(), augment_cfg=augment_cfg, log=log)
+    return train_detector(
+        data.ours, data.without(leave_out), cfg or DetectorConfig(), drawn=data.drawn, augment_cfg=augment_cfg, log=log
+    )
 
 
 def image_scores(autoencoder, mixture, images: np.ndarray, detector=None, batch_size: int = 2000) -> dict:
@@ -322,9 +326,10 @@ def fit_none_rule(
             seed=TRAIN_SEED + detector_cfg.seed,
             progress=progress,
         )
+        n_drawn = 0 if data.drawn is None else len(data.drawn)
         log(
-            f"      training the detector: {len(data.ours)} of ours against {sum(map(len, data.foreign.values()))} "
-            "foreign inputs"
+            f"      training the detector: {len(data.ours)} training images and {n_drawn} drawn or rewritten "
+            f"ones against {sum(map(len, data.foreign.values()))} foreign inputs"
         )
         det = fit_detector(data, augment_cfg=augment_cfg, cfg=detector_cfg, log=log)
     val = image_scores(autoencoder, mixture, x_val, det)
