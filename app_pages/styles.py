@@ -1,9 +1,7 @@
 """Styles: one row per mixture component of a class — its decoded mean, samples and weight."""
 
-import numpy as np
 import streamlit as st
 
-from latent.explore.styles import styles_by_weight
 from latent.figures import plots
 from latent.text import escape_markdown
 from ui import cached, common, url_state
@@ -50,13 +48,12 @@ controls[2].button(
 )
 
 weights = model.mixture.weights_[c]
-order = styles_by_weight(model.mixture, c)  # style j + 1 is component order[j], the same number on every page
+# style j + 1 is component order[j], the same number on every page; rows[j]: its mean, then n samples
+order, rows = cached.class_styles(path, c, n, st.session_state.styles_seed)
 head = st.columns([3, 1], vertical_alignment="center")
 head[0].caption(f"Class **{escape_markdown(names[c])}** has {len(order)} styles, numbered from the most common.")
-rows = []
-for number, k in enumerate(order, start=1):
-    mean_image, samples = cached.component_images(path, c, int(k), n, st.session_state.styles_seed)
-    rows.append(np.concatenate([mean_image[None], samples]))
+for number, (k, row) in enumerate(zip(order, rows, strict=True), start=1):
+    mean_image, samples = row[0], row[1:]
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium"):
         with st.container(width=120):
             st.markdown(f"**Style {number}**")
@@ -66,7 +63,11 @@ for number, k in enumerate(order, start=1):
             common.show_images(samples, width=56)
 with head[1]:
     common.download_grid(
-        np.concatenate(rows), n + 1, file_name=f"styles-class-{c}.png", key="styles_download", label="PNG of all rows"
+        rows.reshape(-1, *rows.shape[2:]),
+        n + 1,
+        file_name=f"styles-class-{c}.png",
+        key="styles_download",
+        label="PNG of all rows",
     )
 
 bic = model.mixture.bic_

@@ -470,6 +470,22 @@ def test_styles_shows_one_row_per_component(app_env):
     assert image_urls(at) != before and not at.exception
 
 
+def test_styles_decoded_in_one_batch_are_the_draws_of_each_component(app_env):
+    """The Styles page decodes a class's rows in one call; each row is what the map's style panel shows
+    for that component and seed (component_images), in the order of styles_by_weight."""
+    from latent.bundle.model import LatentModel
+    from latent.explore.styles import styles_by_weight
+    from ui import cached
+
+    mixture = LatentModel.load(app_env).mixture
+    for c in range(len(mixture.classes_)):
+        order, rows = cached.class_styles(str(app_env), c, 3, 7)
+        assert list(order) == list(styles_by_weight(mixture, c)) and rows.shape[:2] == (len(order), 4)
+        for k, row in zip(order, rows, strict=True):
+            mean, samples = cached.component_images(str(app_env), c, int(k), 3, 7)
+            np.testing.assert_allclose(row, np.concatenate([mean[None], samples]), atol=1e-5)
+
+
 def test_styles_are_numbered_in_the_order_shown_and_morph_names_them_alike(app_env):
     from latent.bundle.model import LatentModel
 

@@ -243,6 +243,25 @@ def map_figure(
     return plots.freeze(fig)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def class_styles(path: str, class_index: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every style of a class, most common first (`styles_by_weight`): its component numbers (k,) and its
+    decoded mean followed by n decoded samples (k, n + 1, H, W), the same draws as `component_images`
+    but decoded in one batch (six small batches cost six network calls)."""
+    from latent.explore.styles import styles_by_weight
+
+    model = load_model(path)
+    c = model.mixture.classes_[class_index]
+    _, means, _ = model.mixture.components(c)
+    order = np.asarray(styles_by_weight(model.mixture, class_index), dtype=int)
+    codes = []
+    for k in order:
+        Z, _ = model.mixture.sample(c, n, component=int(k), random_state=seed)
+        codes += [means[k][None], Z]
+    images = model.decode(np.concatenate(codes))
+    return order, images.reshape(len(order), n + 1, *images.shape[1:])
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def component_images(path: str, class_index: int, component: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(decoded component mean (28, 28), n decoded samples (n, 28, 28)) of one mixture component."""
