@@ -65,39 +65,49 @@ if "samp_seed" not in st.session_state:
     st.session_state.samp_seed = 0
     st.session_state.walk_seed = 0
 
-url_state.bind("samp_seed", "seed", url_state.integer(0, 10**6))
-url_state.bind("samp_via_image", "judge", url_state.flag(), default=False)
-top = st.columns([1, 2], vertical_alignment="center")
-top[0].button(
-    "Draw new samples",
-    key="samp_resample",
-    icon=":material/casino:",
-    on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1),
-)
-via_image = top[1].toggle("Judge the decoded picture (decode → encode → classify)", value=False, key="samp_via_image")
 
-threshold = model.threshold
-NOTES = {
-    "class": "as the class it was drawn for: {as_intended:.0%}",
-    "single": "no class was asked for",
-    "uniform": "far from every class: median log-likelihood {median:.0f}, “none” below {threshold:.0f}",
-}
-for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), strict=False):
-    panel = cached.sample_panel(path, source, st.session_state.samp_seed, via_image)
-    with col.container(border=True):
-        head = st.columns([3, 2], vertical_alignment="center")
-        head[0].markdown(f"**{title}**")
-        with head[1]:
-            common.download_grid(
-                panel.images, 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
+@common.fragment
+def samples_section() -> None:
+    """The three sources' samples and their controls: drawing new samples reruns only this part, not the
+    walk below (whose three charts were serialised again on every press)."""
+    url_state.bind("samp_seed", "seed", url_state.integer(0, 10**6))
+    url_state.bind("samp_via_image", "judge", url_state.flag(), default=False)
+    top = st.columns([1, 2], vertical_alignment="center")
+    top[0].button(
+        "Draw new samples",
+        key="samp_resample",
+        icon=":material/casino:",
+        on_click=lambda: st.session_state.update(samp_seed=st.session_state.samp_seed + 1),
+    )
+    via_image = top[1].toggle(
+        "Judge the decoded picture (decode → encode → classify)", value=False, key="samp_via_image"
+    )
+
+    threshold = model.threshold
+    notes = {
+        "class": "as the class it was drawn for: {as_intended:.0%}",
+        "single": "no class was asked for",
+        "uniform": "far from every class: median log-likelihood {median:.0f}, “none” below {threshold:.0f}",
+    }
+    for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), strict=False):
+        panel = cached.sample_panel(path, source, st.session_state.samp_seed, via_image)
+        with col.container(border=True):
+            head = st.columns([3, 2], vertical_alignment="center")
+            head[0].markdown(f"**{title}**")
+            with head[1]:
+                common.download_grid(
+                    panel.images, 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
+                )
+            common.show_grid(panel.images, 4, scale=2)
+            st.metric("Recognised", f"{panel.share:.0%}", help=f"Share of {panel.n} samples not answered 'none'.")
+            st.caption(
+                notes[source].format(
+                    as_intended=panel.as_intended or 0.0, median=panel.median_log_likelihood, threshold=threshold
+                )
             )
-        common.show_grid(panel.images, 4, scale=2)
-        st.metric("Recognised", f"{panel.share:.0%}", help=f"Share of {panel.n} samples not answered 'none'.")
-        st.caption(
-            NOTES[source].format(
-                as_intended=panel.as_intended or 0.0, median=panel.median_log_likelihood, threshold=threshold
-            )
-        )
+
+
+samples_section()
 
 st.divider()
 st.subheader("A walk on a class manifold", anchor="walk")  # the lesson links here

@@ -141,6 +141,27 @@ def test_a_morph_slider_move_reruns_only_its_fragment(app_url):
         pool.submit(asyncio.run, drive()).result()
 
 
+def test_new_samples_rerun_only_their_fragment_not_the_walk(app_url):
+    """Drawing new samples on the Sampling page redoes the three panels, not the walk's three charts."""
+
+    async def drive():
+        session = StreamlitSession(app_url)
+        await session.connect()
+        try:
+            await session.open("sampling")
+            assert session._fragment_of("samp_resample") and session._fragment_of("walk_step_size")
+            assert session._fragment_of("samp_resample") != session._fragment_of("walk_step_size")
+            result = await session.click("samp_resample")
+            assert result.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+            assert not result.of_kind("plotly_chart")  # the walk's charts were not sent again
+            assert len(result.of_kind("metric")) == 3  # one "Recognised" per source
+        finally:
+            await session.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, drive()).result()
+
+
 def test_twenty_arrow_presses_on_the_morph_slider_settle_on_the_last_value(page: Page, app_url, console):
     open_page(page, app_url, "Morph")
     strip = page.get_by_test_id("stImage").nth(1).locator("img").first.get_attribute("src")
