@@ -24,7 +24,9 @@ def png_bytes(image: np.ndarray) -> bytes:
     if image.dtype != np.uint8:
         raise ValueError(f"png_bytes needs uint8 pixels, got {image.dtype}")
     buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG", optimize=False)
+    # zlib's fastest level: a page's grids and strips encode ~2.5x faster (grid of 54 digits 10 -> 4 ms)
+    # for files ~20 % larger; these pictures are small and made on every request.
+    Image.fromarray(image).save(buf, format="PNG", optimize=False, compress_level=1)
     return buf.getvalue()
 
 
