@@ -249,3 +249,22 @@ def test_the_cli_refuses_a_grid_beyond_the_limit(tiny_bundle, tmp_path, capsys):
     assert main(["map", "--model", str(old), "--grid", str(schema.LIMITS.map_grid + 1)]) == 1
     assert "cells per side" in capsys.readouterr().err and not (old / MAP_INVERSE_FILE).exists()
     assert MAP_INVERSE_FILE not in json.loads((old / "manifest.json").read_text())["files"]
+
+
+def test_a_new_code_is_placed_by_its_true_nearest_stored_codes():
+    """LatentMap.transform (torch's topk over squared distances) against a brute-force reference: every
+    point of a walk lands where inverse-distance weighting of its 10 truly nearest codes puts it."""
+    from latent.bundle.projection import LatentMap
+
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(3000, 16)).astype(np.float32)
+    coords = rng.uniform(-10, 10, size=(3000, 2)).astype(np.float32)
+    Z = (codes[:200] + rng.normal(0, 0.5, (200, 16))).astype(np.float32)
+    dist = np.sqrt(((Z[:, None, :].astype(np.float64) - codes[None]) ** 2).sum(-1))
+    near = np.argsort(dist, axis=1)[:, :10]
+    w = 1 / (np.take_along_axis(dist, near, 1) + 1e-6)
+    expected = (w[:, :, None] * coords[near]).sum(1) / w.sum(1, keepdims=True)
+    placed = LatentMap(codes, coords)
+    np.testing.assert_allclose(placed.transform(Z), expected, atol=1e-4)
+    np.testing.assert_array_equal(placed.transform(codes[:20]), coords[:20])  # a stored code: its own place
+    assert np.isnan(placed.transform(np.full(16, np.nan))).all()

