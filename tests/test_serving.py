@@ -59,10 +59,11 @@ def test_the_walk_animation_is_the_figure_plotly_validates_frame_by_frame():
     images = np.random.default_rng(0).uniform(size=(7, 28, 28))
     fig = plots.frames_animation(images, [f"step {i}" for i in range(7)])
     levels = np.round(images * 255).astype(np.uint8)
-    frames = [go.Frame(data=[plots._image_heatmap(img)], name=str(i)) for i, img in enumerate(levels)]
+    frames = [go.Frame(data=[go.Heatmap(z=img)], name=str(i)) for i, img in enumerate(levels)]
     validated = go.Figure(data=[plots._image_heatmap(levels[0])], frames=frames, layout=fig.layout)
     assert json.loads(plotly.io.to_json(fig)) == json.loads(plotly.io.to_json(validated))
-    assert isinstance(fig.frames[3].data[0].colorscale, tuple)  # spelled out: plotly.js knows no "gray"
+    assert isinstance(fig.data[0].colorscale, tuple)  # spelled out: plotly.js knows no "gray"
+    assert fig.frames[3].data[0].colorscale is None  # frames carry pixels only; plotly.js keeps the rest
 
 
 def test_the_favicon_is_drawn_once_as_a_data_url():
