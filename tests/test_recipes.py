@@ -29,7 +29,11 @@ def test_each_shipped_bundles_command_gives_back_its_settings(name):
     detector = manifest["config"].get("detector")
     if detector:  # the "none" detector the recipe trains (what `calibrate --recipe` fitted the bundle with)
         assert cfg.detector is not None
-        assert (cfg.detector.pool, cfg.detector.epochs) == (detector["pool"], detector["epochs"])
+        assert (cfg.detector.pool, cfg.detector.epochs, cfg.detector.drawn_share) == (
+            detector["pool"],
+            detector["epochs"],
+            detector.get("drawn_share", 0.0),
+        )
         # and the rule it calibrates: one combined test, or the tests each alone
         from latent.inputs.catalog import dataset_info
 

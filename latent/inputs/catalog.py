@@ -64,6 +64,7 @@ class Recipe:
     # 74 %, symbols 93 % instead of 82 %.
     detector_pool: int = 3
     detector_epochs: int = 6
+    detector_drawn_share: float = 0.0  # DetectorConfig.drawn_share
     # The "none" rule (latent.bundle.rejection): True, the latent test and one combined test; False, the
     # latent, reconstruction and detector tests each alone (the clothes bundles: they refuse every
     # generated kind that way, and the combined test was not measured on them).
@@ -73,7 +74,9 @@ class Recipe:
         """The DetectorConfig `train` (and `calibrate --recipe`) use for this dataset."""
         from latent.networks.detector import DetectorConfig
 
-        return DetectorConfig(pool=self.detector_pool, epochs=self.detector_epochs)
+        return DetectorConfig(
+            pool=self.detector_pool, epochs=self.detector_epochs, drawn_share=self.detector_drawn_share
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ DIGITS = DatasetInfo(
     variations=VARIATIONS,
     recipe=Recipe(latent_dim=8, epochs=40, batch_size=32),
 )
-MNIST_RECIPE = Recipe(latent_dim=16, epochs=12, batch_size=128, detector_pool=7, detector_epochs=12)
+MNIST_RECIPE = Recipe(
+    latent_dim=16, epochs=12, batch_size=128, detector_pool=7, detector_epochs=12, detector_drawn_share=0.5
+)
 CLOTHES_RECIPE = Recipe(
     latent_dim=64, epochs=10, batch_size=128, augment=False, augment_preset="clothes", combined_none=False
 )
