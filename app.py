@@ -25,18 +25,18 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
-    st.Page("app_pages/styles.py", title="Styles", icon=":material/view_module:"),
-    st.Page("app_pages/morph.py", title="Morph", icon=":material/swap_horiz:"),
-    st.Page("app_pages/sampling.py", title="Sampling & manifold", icon=":material/casino:"),
-    st.Page("app_pages/similarity.py", title="Class similarity", icon=":material/compare_arrows:"),
-    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page("app_pages/report.py", title="Model report", icon=":material/analytics:"),
-]
+PAGES = (  # script, title, icon; the first is the default
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/latent_map.py", "Latent map", ":material/scatter_plot:"),
+    ("app_pages/styles.py", "Styles", ":material/view_module:"),
+    ("app_pages/morph.py", "Morph", ":material/swap_horiz:"),
+    ("app_pages/sampling.py", "Sampling & manifold", ":material/casino:"),
+    ("app_pages/similarity.py", "Class similarity", ":material/compare_arrows:"),
+    ("app_pages/draw.py", "Draw", ":material/draw:"),
+    ("app_pages/report.py", "Model report", ":material/analytics:"),
+)
 
-page = st.navigation(PAGES)
+page = st.navigation(common.pages(PAGES))
 url_state.start_run()
 common.model_picker()
 url_state.bind(common.PRESENT_KEY, "present", url_state.flag(), default=False)

@@ -92,3 +92,45 @@ def test_plotly_serialises_figures_with_orjson():
 
     assert importlib.util.find_spec("orjson") is not None, "orjson is in requirements.txt"
     assert pio.json.config.default_engine == "auto"
+
+
+def test_reruns_make_no_pages_and_parse_no_arguments_after_the_first(monkeypatch, tmp_path):
+    """Every rerun of app.py used to build its 8 st.Page objects (each resolves its script's path) and an
+    ArgumentParser (gettext looks for translation files): ~60 system calls a rerun, each a chance to lose
+    the interpreter to another session under load. They are made once per process; each run still gets
+    its own page objects, since st.navigation and Page.run change them."""
+    import argparse
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    import ui.common
+
+    ui.common._page_templates.cache_clear()
+    ui.common._requested_model.cache_clear()
+    monkeypatch.delenv("LATENT_MODEL", raising=False)
+    made, parsers, navigated = [], [], []
+    page_class, parser_init, navigation = st.Page, argparse.ArgumentParser.__init__, st.navigation
+
+    def counting_page(*args, **kwargs):
+        made.append(args[0])
+        return page_class(*args, **kwargs)
+
+    def counting_parser(self, *args, **kwargs):
+        parsers.append(1)
+        parser_init(self, *args, **kwargs)
+
+    def recording_navigation(pages, *args, **kwargs):
+        navigated.append(pages)
+        return navigation(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "Page", counting_page)
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", counting_parser)
+    monkeypatch.setattr(st, "navigation", recording_navigation)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    for _ in range(3):
+        at.run()
+    assert not at.exception
+    assert len(made) == 8 and len(parsers) == 1, (made, parsers)
+    assert len(navigated) == 4 and navigated[0][0] is not navigated[1][0]  # fresh copies each run
+    assert [p.title for p in navigated[3]] == [p.title for p in navigated[0]]

@@ -47,15 +47,45 @@ A bundle stored elsewhere can be opened with `streamlit run app.py -- --model PA
 `LATENT_MODEL=PATH`."""
 
 
+# --------------------------------------------------------------------------- pages
+
+
+def pages(definitions: tuple[tuple[str, str, str], ...]) -> list:
+    """st.Page objects for (script, title, icon) definitions, the first the default. The pages are made once
+    per process (st.Page resolves its script's path: ~40 system calls a rerun) and each run gets fresh
+    copies: st.navigation and Page.run change a page's state, which sessions must not share."""
+    import copy
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    home = str(ctx.pages_manager.main_script_parent) if ctx is not None else ""  # what st.Page resolves against
+    return [copy.copy(p) for p in _page_templates(definitions, home)]
+
+
+@functools.lru_cache(maxsize=4)
+def _page_templates(definitions: tuple[tuple[str, str, str], ...], home: str) -> tuple:
+    return tuple(
+        st.Page(script, title=title, icon=icon, default=i == 0) for i, (script, title, icon) in enumerate(definitions)
+    )
+
+
 # --------------------------------------------------------------------------- choosing a model
 
 
 def requested_model(argv: list[str] | None = None) -> str | None:
     """The bundle named by `--model PATH` (script arguments) or $LATENT_MODEL, resolved; else None."""
+    return _requested_model(tuple(sys.argv[1:] if argv is None else argv), os.environ.get(ENV_VAR))
+
+
+@functools.lru_cache(maxsize=8)
+def _requested_model(argv: tuple[str, ...], env: str | None) -> str | None:
+    """Worked out once per process (per arguments): every rerun asks, and an ArgumentParser (gettext's file
+    lookups) plus `resolve()` cost ~20 system calls, each a chance to lose the interpreter under load."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--model")
-    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    value = args.model or os.environ.get(ENV_VAR)
+    args, _ = parser.parse_known_args(list(argv))
+    value = args.model or env
     return str(Path(value).expanduser().resolve()) if value else None
 
 

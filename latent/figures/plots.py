@@ -712,7 +712,7 @@ def _typed_array(v):
     short = _SHORT_TYPES.get((v.dtype.kind, v.dtype.itemsize)) if native else None
     if short is None or v.size == 0:  # int64, strings, empty, other array types: plotly's own rules
         return to_typed_array_spec(v)
-    spec = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(v)).decode("ascii")}
+    spec = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(v).tobytes()).decode("ascii")}
     if v.ndim > 1:
         spec["shape"] = str(v.shape)[1:-1]
     return spec
