@@ -240,7 +240,9 @@ def map_figure(
         threshold=model.threshold,
         webgl=webgl,
     )
-    return plots.freeze(fig)
+    # The Latent map page's own map (hover thumbnails: 1.4 MB) is encoded once; the light maps that the
+    # other pages draw on (`map_markers`, `map_path`) stay plain dicts
+    return plots.freeze(fig, encode=thumbnails)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
