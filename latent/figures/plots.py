@@ -516,14 +516,12 @@ def freeze(fig: go.Figure, *, encode: bool = False) -> go.Figure:
     return _Overlay(_pre_encoded(spec) if encode else spec, figure=fig)
 
 
-# What plotly's `_safe` escapes in the JSON it writes, as UTF-8 bytes (for a <script> tag, and JavaScript).
-_JSON_ESCAPES = (
-    (b"<", b"\\u003c"),
-    (b">", b"\\u003e"),
-    (b"/", b"\\u002f"),
-    ("\u2028".encode(), b"\\u2028"),
-    ("\u2029".encode(), b"\\u2029"),
-)
+def _json_escapes() -> tuple[tuple[bytes, bytes], ...]:
+    """What plotly's `_safe` escapes in the JSON orjson writes (for a <script> tag, and JavaScript), as
+    UTF-8 bytes: its own table, so the text stays what plotly would write."""
+    from plotly.io._json import _swap_orjson
+
+    return tuple((unsafe.encode(), safe.encode()) for unsafe, safe in _swap_orjson)
 
 
 def _pre_encoded(spec: dict) -> dict:
@@ -542,6 +540,7 @@ def _pre_encoded(spec: dict) -> dict:
     if not hasattr(orjson, "Fragment") or plotly.io.json.config.default_engine not in ("auto", "orjson"):
         return spec
     options = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY  # plotly's, in `to_json_plotly`
+    escapes = _json_escapes()
 
     def encoded(values: dict, keep=()) -> dict:
         out = {}
@@ -554,7 +553,7 @@ def _pre_encoded(spec: dict) -> dict:
             except TypeError:  # something only plotly's cleaning can encode: left to it
                 out[key] = value
                 continue
-            for unsafe, safe in _JSON_ESCAPES:
+            for unsafe, safe in escapes:
                 text = text.replace(unsafe, safe)
             out[key] = orjson.Fragment(text)
         return out
@@ -745,23 +744,19 @@ def _is_array(v) -> bool:
     return is_homogeneous_array(v)
 
 
-_SHORT_TYPES = {  # (kind, bytes) -> plotly.js typed-array name (plotlyjsShortTypes, without str(dtype): ~0.2 ms)
-    ("i", 1): "i1",
-    ("u", 1): "u1",
-    ("i", 2): "i2",
-    ("u", 2): "u2",
-    ("i", 4): "i4",
-    ("u", 4): "u4",
-    ("f", 4): "f4",
-    ("f", 8): "f8",
-}
+@functools.lru_cache(maxsize=1)
+def _short_types() -> dict[tuple[str, int], str]:
+    """plotly's `plotlyjsShortTypes` keyed by (dtype kind, bytes): `str(dtype)`, its key, costs ~0.2 ms."""
+    from _plotly_utils.utils import plotlyjsShortTypes
+
+    return {(np.dtype(name).kind, np.dtype(name).itemsize): short for name, short in plotlyjsShortTypes.items()}
 
 
 def _typed_array(v):
     from _plotly_utils.utils import to_typed_array_spec
 
     native = isinstance(v, np.ndarray) and v.dtype.isnative
-    short = _SHORT_TYPES.get((v.dtype.kind, v.dtype.itemsize)) if native else None
+    short = _short_types().get((v.dtype.kind, v.dtype.itemsize)) if native else None
     if short is None or v.size == 0:  # int64, strings, empty, other array types: plotly's own rules
         return to_typed_array_spec(v)
     spec = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(v).tobytes()).decode("ascii")}
