@@ -253,25 +253,24 @@ def class_styles(path: str, class_index: int, n: int, seed: int) -> tuple[np.nda
     from latent.explore.styles import styles_by_weight
 
     model = load_model(path)
+    order = np.asarray(styles_by_weight(model.mixture, class_index), dtype=int)
+    images = model.decode(np.concatenate([_style_codes(model, class_index, int(k), n, seed) for k in order]))
+    return order, images.reshape(len(order), n + 1, *images.shape[1:])
+
+
+def _style_codes(model, class_index: int, component: int, n: int, seed: int) -> np.ndarray:
+    """A component's mean code followed by n codes drawn from it (n + 1, d): what a style shows."""
     c = model.mixture.classes_[class_index]
     _, means, _ = model.mixture.components(c)
-    order = np.asarray(styles_by_weight(model.mixture, class_index), dtype=int)
-    codes = []
-    for k in order:
-        Z, _ = model.mixture.sample(c, n, component=int(k), random_state=seed)
-        codes += [means[k][None], Z]
-    images = model.decode(np.concatenate(codes))
-    return order, images.reshape(len(order), n + 1, *images.shape[1:])
+    Z, _ = model.mixture.sample(c, n, component=component, random_state=seed)
+    return np.concatenate([means[component][None], Z])
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def component_images(path: str, class_index: int, component: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(decoded component mean (28, 28), n decoded samples (n, 28, 28)) of one mixture component."""
     model = load_model(path)
-    c = model.mixture.classes_[class_index]
-    _, means, _ = model.mixture.components(c)
-    Z, _ = model.mixture.sample(c, n, component=component, random_state=seed)
-    images = model.decode(np.concatenate([means[component][None], Z]))
+    images = model.decode(_style_codes(model, class_index, component, n, seed))
     return images[0], images[1:]
 
 
