@@ -39,7 +39,7 @@ class DetectorConfig:
     n_varied: int = 1000  # training images rewritten per variation (latent.inputs.junk.VARIATIONS)
     # Share of each batch's "ours" half taken from the generated members and rewritten training images (how
     # people draw and write), the rest from the training images. 0: one pool, drawn uniformly, where those
-    # few thousand inputs are ~10 % of ours and the detector learns to refuse low-resolution or paper digits.
+    # ~14,500 inputs are a fifth of ours and the detector learns to refuse low-resolution or paper digits.
     drawn_share: float = 0.0
     # fresh inputs per kind (and validation images per variation) the combined "none" test is fitted on
     n_cal: int = 300
