@@ -364,7 +364,7 @@ def check_detector_config(det: dict) -> None:
             f"field {where}channels must be two whole numbers from 1 to {LIMITS.channels}, got {show(channels)}"
         )
     integer(det, "pool", where, 1, 7, required=False)
-    for key in ("dropout", "blur_p"):
+    for key in ("dropout", "blur_p", "drawn_share"):  # shares: `calibrate` trains with them
         number(det, key, where, 0, 1, required=False)
 
 

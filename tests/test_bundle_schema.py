@@ -169,6 +169,15 @@ def test_a_broken_combined_test_is_named(bundle):
     refused(bundle, "calibration.combined.weights[1]", "finite number")
 
 
+def test_a_detector_share_outside_zero_to_one_is_named(bundle):
+    """`calibrate` retrains the detector with the bundle's stored settings: a drawn_share of 5 asked for
+    more drawn images than half a batch holds (a negative sample count: a torch traceback)."""
+    edit_manifest(bundle, set_field("config.detector.drawn_share", 5))
+    refused(bundle, "config.detector.drawn_share")
+    edit_manifest(bundle, set_field("config.detector.drawn_share", "half"))
+    refused(bundle, "config.detector.drawn_share")
+
+
 def test_a_rule_that_needs_the_detector_without_its_file_is_refused(bundle):
     """Was a KeyError traceback from `classify`: the combined score reads the detector's."""
     (bundle / "detector.safetensors").unlink()
