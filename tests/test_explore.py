@@ -72,6 +72,8 @@ def test_augmentation_says_what_was_changed_and_what_the_decoder_gave_back():
     assert summary.augmentation(manifest(False, "clean", AugmentConfig())) == "none"
     digits = summary.augmentation(manifest(True, "clean", AugmentConfig()))
     assert digits == "rotation, scale, shear, shift, stroke thickness; denoising (copies redrawn clean)"
+    written = summary.augmentation(manifest(True, "clean", AugmentConfig(aspect=0.5, lowres_p=0.2)))
+    assert written.startswith("rotation, scale, width/height stretch, shear, shift, stroke thickness, low resolution;")
     clothes = summary.augmentation(manifest(True, "augmented", AugmentConfig.clothes()))
     assert clothes == "mirror, scale, shift; copies redrawn as they are"
     assert summary.augmentation({"config": {"training": {"denoise": True}}}).endswith(

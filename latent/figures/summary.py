@@ -173,9 +173,11 @@ def augmentation(manifest: dict) -> str:
             ("mirror", aug.get("hflip_p")),
             ("rotation", aug.get("rotate_deg")),
             ("scale", aug.get("scale")),
+            ("width/height stretch", aug.get("aspect")),
             ("shear", aug.get("shear")),
             ("shift", aug.get("shift_px")),
             ("stroke thickness", aug.get("thickness_p")),
+            ("low resolution", aug.get("lowres_p")),
         )
         if on
     ]
