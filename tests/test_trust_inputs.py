@@ -9,7 +9,7 @@ from drawing import draw_digit
 from latent.density.calibration import fit_temperature, reliability, tempered_proba
 from latent.errors import BlankImageError, NoInkError
 from latent.inputs import junk
-from latent.inputs.photo import clean_photo
+from latent.inputs.photo import clean_photo, dark_ink
 from latent.inputs.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
 
 
@@ -60,6 +60,30 @@ def test_a_photo_of_paper_is_cleaned_to_the_digit_alone():
     x_photo = prepare(photo)
     x_clean = to_model_input(draw_digit("5", size=200, width=200 // 14) / 255.0)
     assert np.abs(x_photo - x_clean).mean() < 0.08
+
+
+def _close_up(digit: str, *, light_ink: bool = False, side: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """(a photo of a thick-marker digit filling 80 % of the frame on unevenly lit paper, the digit's ink)."""
+    n = int(side * 0.8)
+    ink = draw_digit(digit, size=n, width=n // 8) / 255.0
+    yy, xx = np.mgrid[:side, :side] / side
+    paper = 0.8 + 0.15 * (xx - 0.5) - 0.1 * (yy - 0.5)
+    picture = paper.copy()
+    o = (side - n) // 2
+    inside = picture[o : o + n, o : o + n]
+    picture[o : o + n, o : o + n] = inside * (1 - ink) + 0.25 * inside * ink
+    picture = np.clip(picture + np.random.default_rng(0).normal(0, 0.02, picture.shape), 0, 1)
+    return (1 - picture if light_ink else picture).astype(np.float32), ink
+
+
+@pytest.mark.parametrize("digit", ["3", "5", "7", "9"])
+@pytest.mark.parametrize("light_ink", [False, True])
+def test_a_thick_marker_filling_the_photo_is_read_as_the_ink(digit, light_ink):
+    """Between a thick marker's strokes the paper looks like light ink on dark paper when measured against
+    its own neighbourhood; the ink's side is read from the whole picture (mostly paper) instead."""
+    photo, ink = _close_up(digit, light_ink=light_ink)
+    assert dark_ink(photo) is not light_ink
+    assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.03
 
 
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])

@@ -7,7 +7,8 @@ read as "8, 97 %"). `clean_photo` does what a document scanner does:
 1. estimate the paper's own brightness everywhere (a median filter much wider than any pen
    stroke, on a reduced copy) and measure each pixel against it, which removes uneven light and soft
    shadows;
-   the ink is whichever way (darker or lighter) the picture departs furthest from its paper;
+   the ink is whichever way (darker or lighter) the picture departs furthest from its median (the
+   paper covers most of it);
 2. threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
    marks close to it (a 5's bar, a 4's second stroke), dropping specks, the desk's edge, shadows;
 3. keep the soft ink values inside the kept marks (anti-aliased edges matter at 28x28).
@@ -82,18 +83,30 @@ def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     )
 
 
+def dark_ink(gray: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper: most of a picture is paper, so its median is the paper's
+    level, and the ink departs from it further than the paper's own light, shade and desk do.
+
+    (Comparing each side's departure from its own local background instead is fooled by a thick marker:
+    the paper between its strokes then looks like light ink on dark paper.)"""
+    flat = np.asarray(gray, dtype=np.float32).ravel()
+    k = min(max(TOP_PIXELS, flat.size // 500), flat.size)  # the ink's extreme: past specks, within thin ink
+    darkest, brightest = np.partition(flat, k - 1)[k - 1], np.partition(flat, -k)[-k]
+    middle = float(np.median(flat))
+    return bool(middle - darkest >= brightest - middle)
+
+
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """How much darker (or lighter) than its own paper each pixel is, in [0, 1], ink bright.
 
-    Which way the ink goes is read from the picture: the side whose extreme departures from the
-    paper are larger. Dark ink is measured relative to the paper's brightness, so a stroke in a
-    shadow counts as much as one in the light.
+    Dark ink is measured relative to the paper's brightness, so a stroke in a shadow counts as much
+    as one in the light.
     """
-    bg_dark, bg_light = paper_background(gray, True), paper_background(gray, False)
-    dark = np.clip((bg_dark - gray) / np.maximum(bg_dark, 0.05), 0.0, 1.0)
-    light = np.clip((gray - bg_light) / np.maximum(1.0 - bg_light, 0.05), 0.0, 1.0)
-    k = min(TOP_PIXELS, gray.size)
-    return dark if np.partition(dark.ravel(), -k)[-k] >= np.partition(light.ravel(), -k)[-k] else light
+    if dark_ink(gray):
+        bg = paper_background(gray, True)
+        return np.clip((bg - gray) / np.maximum(bg, 0.05), 0.0, 1.0)
+    bg = paper_background(gray, False)
+    return np.clip((gray - bg) / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
 
 
 def clean_photo(gray: np.ndarray) -> np.ndarray:
