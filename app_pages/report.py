@@ -173,8 +173,9 @@ if "sample_fidelity" in evaluation:
         f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples, pictures a person mostly cannot "
         "name (see the Sampling page)."
     )
-if evaluation.get("command"):
-    st.caption(f"Measured by {md_code(evaluation['command'])}.")
+measured_by = evaluation.get("commands") or ([evaluation["command"]] if evaluation.get("command") else [])
+if measured_by:
+    st.caption("Measured by " + ", then ".join(md_code(c) for c in measured_by) + ".")
 
 sweep = figures.sweep is not None
 if sweep:

@@ -538,6 +538,13 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
     for key in METRIC_TEXTS:
         text(m, key, where, required=False)
     text(m, "command", where, max_chars=LIMITS.long_text_chars, required=False)
+    commands = m.get("commands", [])
+    if not isinstance(commands, list) or len(commands) > 50:
+        raise SchemaError(f"{where}commands must be a list of at most 50 command lines")
+    for i, command in enumerate(commands):
+        if not isinstance(command, str):
+            raise SchemaError(f"field {where}commands.{i} must be text, got {show(command)}")
+        check_text(command, f"{where}commands.{i}", max_chars=LIMITS.long_text_chars)
     for lead, needed in METRIC_GROUPS.items():
         if lead in m:
             for key in needed:

@@ -682,7 +682,10 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     bundle = tmp_path / "evaluated"
     shutil.copytree(tiny_bundle, bundle)
     result = evaluate_ood(LatentModel.load(bundle), digits.x_val, digits.x_test, _foreign())
-    update_manifest(bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits"})
+    commands = ["python -m latent evaluate --ood folder:squares --save", "python -m latent evaluate --junk --save"]
+    update_manifest(
+        bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits", "commands": commands}
+    )
     serve_only(bundle, tmp_path, monkeypatch)
     at = open_page("report")
     ood = next(t.value for t in at.table if t.value.index.name == "score")
@@ -692,6 +695,8 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     shown = texts(at)
     assert "Out of distribution: 200 squares test images" in shown and "*typicality* score" in shown
     assert f"{result['ood_rejected_at_threshold']:.1%}" in shown
+    measured = next(t for t in shown.split("\n") if t.startswith("Measured by"))  # every command, in order
+    assert measured.index("--ood folder:squares") < measured.index("--junk --save")
 
 
 # --------------------------------------------------------------------------- draw

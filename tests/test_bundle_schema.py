@@ -194,6 +194,15 @@ def test_files_as_a_list_and_a_metric_as_text_are_named(bundle):
     refused(bundle, "files")
 
 
+def test_evaluation_commands_must_be_a_list_of_command_lines(bundle):
+    edit_manifest(bundle, lambda m: m.setdefault("evaluation", {}).update(commands="python -m latent evaluate"))
+    refused(bundle, "evaluation.commands")
+    edit_manifest(bundle, set_field("evaluation.commands", ["python -m latent evaluate", 5]))
+    refused(bundle, "evaluation.commands.1")
+    edit_manifest(bundle, set_field("evaluation.commands", ["python -m latent evaluate", "ok"]))
+    assert LatentModel.load(bundle).manifest["evaluation"]["commands"][1] == "ok"
+
+
 def test_too_few_or_repeated_class_names_are_named(bundle):
     edit_manifest(bundle, lambda m: m["dataset"]["class_names"].pop())
     refused(bundle, "class")

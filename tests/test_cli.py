@@ -124,6 +124,12 @@ def test_evaluate_ood_and_save_into_the_manifest(tiny_bundle, tmp_path):
     assert run("info", "--model", bundle).returncode == 0  # the rewritten manifest still verifies
     table = run("evaluate", "--model", bundle, "--ood", f"folder:{foreign}")
     assert table.returncode == 0 and "AUROC, combined score" in table.stdout
+    # a second measure keeps the first one's figures, and both commands are named
+    assert run("evaluate", "--model", bundle, "--compare-auto", "--save").returncode == 0
+    stored = json.loads((bundle / "manifest.json").read_text())["evaluation"]
+    assert stored["ood_auroc"] == pytest.approx(metrics["ood_auroc"]) and "components_auto_test_accuracy" in stored
+    assert [("--ood" in c, "--compare-auto" in c) for c in stored["commands"]] == [(True, False), (False, True)]
+    assert run("info", "--model", bundle).returncode == 0
 
 
 def test_evaluate_compares_bic_chosen_components(tiny_bundle):

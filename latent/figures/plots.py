@@ -101,11 +101,6 @@ def _labels(names) -> list[str]:
     return [escape_plotly(n) for n in names]
 
 
-def _copy(fig: go.Figure) -> go.Figure:
-    """A copy of a figure to add traces to, without re-validating its (possibly 10k-point) traces."""
-    return go.Figure(fig.to_dict(), _validate=False)
-
-
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"

@@ -86,19 +86,31 @@ def evaluate_model(
     if save:
         from latent.artifacts import update_manifest
 
-        # merged into what earlier evaluations stored (README runs `--ood ...` and `--junk` as two commands)
+        # merged into what earlier evaluations stored (README runs `--ood ...` and `--junk` as two commands),
+        # and so are the commands: each stored figure was measured by one of them
+        earlier = model.manifest.get("evaluation", {})
         update_manifest(
             model.directory,
             evaluation={
-                **model.manifest.get("evaluation", {}),
+                **earlier,
                 **metrics,
                 "dataset": name,
                 "command": command,
+                "commands": merged_commands(earlier, command),
                 "evaluated": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
         log(f"stored the results in {Path(model.directory) / 'manifest.json'}")
     return name, metrics
+
+
+def merged_commands(earlier: dict, command: str | None) -> list[str]:
+    """The evaluate commands behind a manifest's stored figures: the earlier ones, then `command` (once;
+    a repeated command moves to the end). A manifest from before the list has only its last command."""
+    before = earlier.get("commands")
+    if not isinstance(before, list):
+        before = [earlier["command"]] if isinstance(earlier.get("command"), str) else []
+    return [c for c in before if c != command] + ([command] if command else [])
 
 
 def compare_auto_components(model: LatentModel, dataset: Dataset, log: Callable[[str], None]) -> dict:
