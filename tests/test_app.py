@@ -683,9 +683,7 @@ def test_report_shows_the_stored_out_of_distribution_results(tiny_bundle, digits
     shutil.copytree(tiny_bundle, bundle)
     result = evaluate_ood(LatentModel.load(bundle), digits.x_val, digits.x_test, _foreign())
     commands = ["python -m latent evaluate --ood folder:squares --save", "python -m latent evaluate --junk --save"]
-    update_manifest(
-        bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits", "commands": commands}
-    )
+    update_manifest(bundle, evaluation={**result, "ood_dataset": "squares", "dataset": "digits", "commands": commands})
     serve_only(bundle, tmp_path, monkeypatch)
     at = open_page("report")
     ood = next(t.value for t in at.table if t.value.index.name == "score")
