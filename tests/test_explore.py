@@ -189,6 +189,20 @@ def test_read_input_classifies_reconstructs_and_places_a_drawing(model):
         read_input(model, np.zeros((8, 8)))
 
 
+def test_read_input_decodes_its_code_once_and_scores_what_it_shows(model, monkeypatch):
+    """The reconstruction test and the picture shown are one decode (a drawing's request runs both)."""
+    x = to_model_input(draw_digit("7").astype(np.float32) / 255)
+    calls = []
+    decode = type(model).decode
+    monkeypatch.setattr(type(model), "decode", lambda self, Z: calls.append(len(Z)) or decode(self, Z))
+    r = read_input(model, x)
+    assert calls == [1]
+    monkeypatch.undo()
+    np.testing.assert_allclose(r.reconstruction, model.decode(r.z[None])[0], atol=1e-6)
+    shown = {t.test: t.value for t in r.tests} | {f: v for t in r.tests for f, v, _ in t.parts}
+    assert shown["reconstruction"] == pytest.approx(model.reconstruction_error(x[None])[0], abs=1e-5)
+
+
 # --------------------------------------------------------------------------- dense morphs
 
 

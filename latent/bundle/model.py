@@ -235,8 +235,10 @@ class LatentModel:
         reject_below: float | None = None,
         rule: NoneRule | None = None,
         Z: np.ndarray | None = None,
+        reconstructions: np.ndarray | None = None,
     ) -> Classification:
-        """Classes for (n, 28, 28) model inputs (their codes `Z`, when already encoded). With `rule` (e.g.
+        """Classes for (n, 28, 28) model inputs (their codes `Z` and decoded `reconstructions`, when already
+        computed). With `rule` (e.g.
         `model.rule`), every "none" test of latent.bundle.rejection applies and each answer carries its reason
         and scores; else only the latent test with `reject_below` (None: never "none")."""
         images = np.asarray(images)
@@ -246,7 +248,10 @@ class LatentModel:
         if rule is None:
             return self.classify(Z, reject_below=reject_below)
         result = self.classify(Z)
-        scores = {"likelihood": result.max_log_likelihood, "reconstruction": self.reconstruction_error(images, Z)}
+        scores = {
+            "likelihood": result.max_log_likelihood,
+            "reconstruction": self.reconstruction_error(images, Z, reconstructions),
+        }
         if self.detector is not None:
             scores["detector"] = self.detector.score(images)
         scores = rule.with_scores(scores)
@@ -263,12 +268,16 @@ class LatentModel:
             scores,
         )
 
-    def reconstruction_error(self, images: np.ndarray, Z: np.ndarray | None = None) -> np.ndarray:
+    def reconstruction_error(
+        self, images: np.ndarray, Z: np.ndarray | None = None, reconstructions: np.ndarray | None = None
+    ) -> np.ndarray:
         """log mean squared error per pixel of decode(encode(x)), shape (n,): the "can it redraw it" score."""
         x = np.asarray(images)
         x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
         x = x.reshape(len(x), -1)
-        rec = self.decode(self.encode(images) if Z is None else Z).reshape(len(x), -1)
+        if reconstructions is None:
+            reconstructions = self.decode(self.encode(images) if Z is None else Z)
+        rec = np.asarray(reconstructions, dtype=np.float32).reshape(len(x), -1)
         return np.log(((rec - x) ** 2).mean(axis=1).astype(np.float64) + 1e-8)
 
     def nearest_component(self, z: np.ndarray) -> tuple[int, int, np.ndarray]:

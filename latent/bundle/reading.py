@@ -75,7 +75,8 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     if reject_below is not None:
         rule = rule.with_likelihood(reject_below)
     z = model.encode(x[None])[0]
-    result = model.classify_images(x[None], rule=rule, Z=z[None])
+    reconstruction = model.decode(z[None])  # once: the reconstruction test and the picture shown
+    result = model.classify_images(x[None], rule=rule, Z=z[None], reconstructions=reconstruction)
     c, k, resp = model.nearest_component(z)
     first = {k: np.atleast_1d(v)[:1] for k, v in result.scores.items()}
     tests = tuple(
@@ -97,7 +98,7 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
         name=result.names[0],
         proba=result.proba[0],
         score=float(result.max_log_likelihood[0]),
-        reconstruction=model.decode(z)[0],
+        reconstruction=reconstruction[0],
         map_xy=model.to_map(z)[0],
         style_class=c,
         style=k,
