@@ -107,15 +107,18 @@ class MixtureScorer:
     # ------------------------------------------------------------------ scores
 
     def log_likelihoods(self, Z) -> np.ndarray:
-        """log p(z | class) for each class, array of shape (n_samples, n_classes)."""
+        """log p(z | class) for each class, array of shape (n_samples, n_classes).
+
+        Every component of every class in one pass (`G.all_component_log_pdf`): one drawing's answer
+        asks this once or twice, and 60 small per-component steps cost ~3 ms where one batched step
+        costs a tenth of that."""
         Z = check_latents(Z, self.n_features_in_)
-        return np.stack(
-            [
-                G.mixture_log_pdf(Z, self.weights_[i], self.means_[i], self.precisions_cholesky_[i])
-                for i in range(len(self.classes_))
-            ],
-            axis=1,
-        )
+        log_weights = G.safe_log(self.weights_)[None]  # (1, n_classes, max_k); unused slots -inf
+        out = np.empty((len(Z), len(self.classes_)))
+        for start in range(0, len(Z), G.ROWS_PER_STEP):
+            block = G.all_component_log_pdf(Z[start : start + G.ROWS_PER_STEP], self.means_, self.precisions_cholesky_)
+            out[start : start + G.ROWS_PER_STEP] = G.logsumexp(block + log_weights, axis=2)
+        return out
 
     def component_log_likelihoods(self, Z, class_index: int) -> np.ndarray:
         """log(w_k N(z | k)) for each component k of one class, shape (n_samples, max_k)."""
