@@ -463,6 +463,8 @@ def test_styles_shows_one_row_per_component(app_env):
     at = open_page("styles")
     assert "Class **0** has 2 styles" in texts(at)
     assert len(at.get("progress")) == 2
+    # each row: its mean, and its samples as one strip picture (one media file, not one per sample)
+    assert image_captions(at) == ["mean", "", "mean", ""] and len(image_urls(at)) == 4
     at.selectbox(key="styles_class").select_index(4).run()
     assert "Class **4** has 2 styles" in texts(at)
     before = image_urls(at)
