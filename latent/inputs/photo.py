@@ -31,6 +31,18 @@ MIN_SEPARATION = 0.5  # Otsu's between-class share of variance: below it, ink an
 TOP_PIXELS = 20  # the ink's peak is its 20th brightest pixel (single bright pixels are noise)
 SPECK = 0.02  # a mark with less than this share of the largest one's ink is a speck
 MIN_MAIN_SHARE = 0.5  # the kept marks must hold at least this share of all thresholded ink
+# A card lying whole on a desk (`card_on_desk`): Otsu's split of the reduced picture this clear, the card
+# at least this share of the picture, filling this share of its bounding box, its pixels this share
+# bright (the rest: ink), this much brighter than the desk, three quarters of its bright pixels within
+# CARD_EVEN of a plane fitted to them (paper is even; a bright patch of a photo is textured, ~0.11);
+# CARD_TRIM of its size cut off each side.
+CARD_SEPARATION = 0.8
+CARD_MIN_SHARE = 0.05
+CARD_BOX_FILL = 0.7
+CARD_SOLID = 0.85
+CARD_CONTRAST = 0.2
+CARD_EVEN = 0.06
+CARD_TRIM = 0.06
 
 
 def _resize(gray: np.ndarray, side: int) -> np.ndarray:
@@ -109,11 +121,60 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return np.clip((gray - bg) / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
 
 
+def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
+    """Where a card or sheet lying whole on a darker desk is (rows, columns of `gray`, its edge trimmed
+    off), or None when the picture is not that.
+
+    Most photos of paper are mostly paper, which the rest of the cleaning assumes (the median is the
+    paper's level). A card or sticky note seen whole with the desk all round can be half the picture
+    or less: the desk is then the "paper", the card "light ink", and its edge a ring around the digit.
+    The card is found on the reduced copy as one bright region, solid (the ink on it is thin), roughly
+    rectangular, inside the frame, clearly brighter than what is around it, with some darker marks on it."""
+    from scipy import ndimage
+
+    small = _resize(gray, PAPER_SIDE)
+    threshold, separation = otsu(small)
+    bright = small > threshold
+    if separation < CARD_SEPARATION:
+        return None
+    labels, n = ndimage.label(ndimage.binary_fill_holes(bright))
+    if n == 0:
+        return None
+    sizes = ndimage.sum(np.ones_like(small), labels, index=np.arange(1, n + 1))
+    card = labels == int(np.argmax(sizes)) + 1
+    (rows, cols), (h, w) = ndimage.find_objects(card.astype(int))[0], small.shape
+    inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
+    area = card.sum()
+    box_area = (rows.stop - rows.start) * (cols.stop - cols.start)
+    if not (inside and CARD_MIN_SHARE * small.size <= area and area >= CARD_BOX_FILL * box_area):
+        return None
+    if bright[card].mean() < CARD_SOLID or bright[card].mean() == 1.0:  # solid, with marks on it
+        return None
+    if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
+        return None
+    # and evenly lit paper, not a bright textured thing: what a plane (the light's gradient) leaves of it is small
+    yy, xx = np.nonzero(card & bright)
+    plane = np.stack([np.ones(len(xx)), xx, yy], axis=1)
+    level = small[yy, xx]
+    residual = level - plane @ np.linalg.lstsq(plane, level, rcond=None)[0]
+    if float(np.percentile(np.abs(residual), 75)) > CARD_EVEN:
+        return None
+    scale_y, scale_x = gray.shape[0] / h, gray.shape[1] / w
+    trim_y, trim_x = CARD_TRIM * (rows.stop - rows.start), CARD_TRIM * (cols.stop - cols.start)
+    return (
+        slice(int((rows.start + trim_y) * scale_y), int(np.ceil((rows.stop - trim_y) * scale_y))),
+        slice(int((cols.start + trim_x) * scale_x), int(np.ceil((cols.stop - trim_x) * scale_x))),
+    )
+
+
 def clean_photo(gray: np.ndarray) -> np.ndarray:
     """Ink on black (H', W') float32 in [0, 1] from a grayscale picture in [0, 1]; raises NoInkError."""
     from scipy import ndimage
 
     gray = _resize(np.asarray(gray, dtype=np.float32), WORK_SIDE)
+    card = card_on_desk(gray)
+    if card is not None:  # look at the card alone: it is then the paper, and its edge is gone
+        gray = gray[card]
     ink = ink_map(gray)
     top = float(np.partition(ink.ravel(), -TOP_PIXELS)[-TOP_PIXELS]) if ink.size >= TOP_PIXELS else 0.0
     if top < MIN_CONTRAST:
