@@ -60,7 +60,7 @@ for number, (k, row) in enumerate(zip(order, rows, strict=True), start=1):
             st.progress(float(weights[k]), text=f"weight {weights[k]:.0%}")
         common.show_images([mean_image], width=84, captions=["mean"])
         with st.container(width="stretch"):
-            common.show_strip(samples, width=56)
+            common.show_grid(samples, len(samples), scale=2)  # one picture a row: one media file, not 8
 with head[1]:
     common.download_grid(
         rows.reshape(-1, *rows.shape[2:]),

@@ -20,7 +20,6 @@ import streamlit as st
 
 from latent import artifacts
 from latent.errors import LatentError
-from latent.inputs.imaging import TILE_PAD
 from latent.paths import assets_root
 from latent.text import escape_markdown
 
@@ -288,15 +287,6 @@ def show_images(images, *, captions=None, width: int | str = 84) -> None:
     """
     scale = 8 if width == "stretch" else max(1, width // images[0].shape[-1])
     st.image([png(img, scale) for img in images], caption=captions, width=width, output_format="PNG")
-
-
-def show_strip(images, *, width: int = 56) -> None:
-    """A row of images as one picture (`width` pixels per image; narrower screens scale it down): one
-    image element and one media file instead of one per image (a Styles row of 8 samples: 8 → 1)."""
-    n, side = len(images), images[0].shape[-1]
-    scale = max(1, width // side)
-    pixels = (n * side + (n + 1) * TILE_PAD) * scale  # the strip's own width (latent.inputs.imaging.tile): crisp
-    st.image(grid_png(images, n, scale), width=pixels, output_format="PNG")
 
 
 def show_grid(images, n_cols: int, *, width: int | str = "content", scale: int = 3, caption: str | None = None) -> None:

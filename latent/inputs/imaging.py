@@ -35,10 +35,7 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.round(np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)
 
 
-TILE_PAD = 2  # pixels between tiled images and around them
-
-
-def tile(images: np.ndarray, n_cols: int | None = None, *, pad: int = TILE_PAD, pad_value: float = 0.15) -> np.ndarray:
+def tile(images: np.ndarray, n_cols: int | None = None, *, pad: int = 2, pad_value: float = 0.15) -> np.ndarray:
     """Lay out images on a grid.
 
     Parameters
