@@ -13,6 +13,7 @@ from latent.figures.summary import (
     ood_caption,
 )
 from latent.text import escape_markdown, md_code
+from latent.workflows.evaluation import evaluation_commands
 from ui import cached, common
 
 path, model = common.require_model()
@@ -173,7 +174,7 @@ if "sample_fidelity" in evaluation:
         f"{evaluation['uniform_judge_confidence']:.0%} on uniform-box samples, pictures a person mostly cannot "
         "name (see the Sampling page)."
     )
-measured_by = evaluation.get("commands") or ([evaluation["command"]] if evaluation.get("command") else [])
+measured_by = evaluation_commands(evaluation)
 if measured_by:
     st.caption("Measured by " + ", then ".join(md_code(c) for c in measured_by) + ".")
 

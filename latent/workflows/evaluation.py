@@ -104,13 +104,18 @@ def evaluate_model(
     return name, metrics
 
 
+def evaluation_commands(evaluation: dict) -> list[str]:
+    """The evaluate commands behind a manifest's stored figures (its `evaluation` section), in order. A
+    manifest from before the list has only its last command."""
+    commands = evaluation.get("commands")
+    if isinstance(commands, list):
+        return commands
+    return [evaluation["command"]] if isinstance(evaluation.get("command"), str) else []
+
+
 def merged_commands(earlier: dict, command: str | None) -> list[str]:
-    """The evaluate commands behind a manifest's stored figures: the earlier ones, then `command` (once;
-    a repeated command moves to the end). A manifest from before the list has only its last command."""
-    before = earlier.get("commands")
-    if not isinstance(before, list):
-        before = [earlier["command"]] if isinstance(earlier.get("command"), str) else []
-    return [c for c in before if c != command] + ([command] if command else [])
+    """`evaluation_commands(earlier)`, then `command` (once; a repeated command moves to the end)."""
+    return [c for c in evaluation_commands(earlier) if c != command] + ([command] if command else [])
 
 
 def compare_auto_components(model: LatentModel, dataset: Dataset, log: Callable[[str], None]) -> dict:
