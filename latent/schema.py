@@ -65,6 +65,7 @@ class Limits:
     npz_members: int = 64  # arrays in one npz file
     npz_bytes: int = 512 << 20  # all arrays of one npz file, uncompressed
     history_epochs: int = 10_000
+    evaluation_commands: int = 50  # evaluate commands named behind the stored figures
 
 
 LIMITS = Limits()
@@ -539,8 +540,11 @@ def check_metrics(m: dict, where: str, n_classes: int) -> None:
         text(m, key, where, required=False)
     text(m, "command", where, max_chars=LIMITS.long_text_chars, required=False)
     commands = m.get("commands", [])
-    if not isinstance(commands, list) or len(commands) > 50:
-        raise SchemaError(f"{where}commands must be a list of at most 50 command lines")
+    if not isinstance(commands, list) or len(commands) > LIMITS.evaluation_commands:
+        raise SchemaError(
+            f"field {where}commands must be a list of at most {LIMITS.evaluation_commands} command lines, "
+            f"got {show(commands)}"
+        )
     for i, command in enumerate(commands):
         if not isinstance(command, str):
             raise SchemaError(f"field {where}commands.{i} must be text, got {show(command)}")
