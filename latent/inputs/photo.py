@@ -140,15 +140,15 @@ def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     labels, n = ndimage.label(ndimage.binary_fill_holes(bright))
     if n == 0:
         return None
-    sizes = ndimage.sum(np.ones_like(small), labels, index=np.arange(1, n + 1))
-    card = labels == int(np.argmax(sizes)) + 1
+    card = labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1  # the largest region
     (rows, cols), (h, w) = ndimage.find_objects(card.astype(int))[0], small.shape
     inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
     area = card.sum()
     box_area = (rows.stop - rows.start) * (cols.stop - cols.start)
     if not (inside and CARD_MIN_SHARE * small.size <= area and area >= CARD_BOX_FILL * box_area):
         return None
-    if bright[card].mean() < CARD_SOLID or bright[card].mean() == 1.0:  # solid, with marks on it
+    solid = float(bright[card].mean())
+    if solid < CARD_SOLID or solid == 1.0:  # solid, with marks on it
         return None
     if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
         return None
