@@ -94,8 +94,12 @@ def all_component_log_pdf(Z: np.ndarray, means: np.ndarray, prec_chol: np.ndarra
     precision Cholesky factors (C, K, d, d) -> (n, C, K). The same values as `component_log_pdf` per
     class, in one batched step (memory n * C * K * d: callers pass at most ROWS_PER_STEP rows)."""
     Z = np.asarray(Z, dtype=np.float64)
-    d = Z.shape[1]
-    y = np.einsum("nckd,ckde->ncke", Z[:, None, None, :] - means[None], prec_chol, optimize=True)  # whitened
+    n, d = Z.shape
+    c, k = means.shape[:2]
+    # (z - m) P = z P - m P: one matrix product for all C * K factors (a batched einsum was 10x slower)
+    factors = np.ascontiguousarray(prec_chol.transpose(2, 0, 1, 3)).reshape(d, c * k * d)  # BLAS needs it whole
+    shift = np.einsum("ckd,ckde->cke", means, prec_chol).reshape(c * k * d)
+    y = (Z @ factors - shift).reshape(n, c, k, d)  # whitened
     return -0.5 * (d * LOG_2PI + np.einsum("ncke,ncke->nck", y, y)) + log_det_cholesky(prec_chol)[None]
 
 
