@@ -46,9 +46,10 @@ decides whether the result looks like anything:
   of 100). Pictures, not noise, but mostly unreadable: this is why a generator needs a density, not
   just a decoder.{judge_note}
 
-**Recognised** is the share of {cached.SAMPLES_SCORED} samples for which the classifier does *not* answer “none”,
-at the calibrated threshold. Tick *judge the decoded picture* to run each decoded image through
-the encoder and classifier again, as a viewer would.
+**Recognised** is the share of {cached.SAMPLES_SCORED} samples of each source (measured once, not only on
+the ones shown) for which the classifier does *not* answer “none”, at the calibrated threshold. Tick
+*judge the decoded picture* to run each decoded image through the encoder and classifier again, as a
+viewer would.
 
 The **walk** below is a Markov chain (MCMC) that wanders through one class's mixture: each step
 proposes a move and accepts it more often when the class finds the new code likely. Its frames
@@ -90,19 +91,24 @@ def samples_section() -> None:
         "uniform": "far from every class: median log-likelihood {median:.0f}, “none” below {threshold:.0f}",
     }
     for col, (source, title) in zip(st.columns(3, gap="medium"), SOURCES.items(), strict=False):
-        panel = cached.sample_panel(path, source, st.session_state.samp_seed, via_image)
+        images = cached.sample_images(path, source, st.session_state.samp_seed)
+        measured = cached.sample_share(path, source, via_image)
         with col.container(border=True):
             head = st.columns([3, 2], vertical_alignment="center")
             head[0].markdown(f"**{title}**")
             with head[1]:
                 common.download_grid(
-                    panel.images, 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
+                    images, 4, file_name=f"samples-{source}.png", key=f"samp_download_{source}", scale=2
                 )
-            common.show_grid(panel.images, 4, scale=2)
-            st.metric("Recognised", f"{panel.share:.0%}", help=f"Share of {panel.n} samples not answered 'none'.")
+            common.show_grid(images, 4, scale=2)
+            st.metric(
+                "Recognised",
+                f"{measured.share:.0%}",
+                help=f"Share of {measured.n} samples from this source (not only the ones shown) not answered 'none'.",
+            )
             st.caption(
                 notes[source].format(
-                    as_intended=panel.as_intended or 0.0, median=panel.median_log_likelihood, threshold=threshold
+                    as_intended=measured.as_intended or 0.0, median=measured.median_log_likelihood, threshold=threshold
                 )
             )
 

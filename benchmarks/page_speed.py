@@ -33,7 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from load_bench import Server  # noqa: E402
+from load_bench import Server, make_drawings  # noqa: E402
+
+from latent.artifacts import load_manifest  # noqa: E402
+from latent.inputs.catalog import dataset_info  # noqa: E402
 from st_client import StreamlitSession  # noqa: E402
 
 PAGES = ["", "latent_map", "styles", "morph", "sampling", "similarity", "draw", "report"]
@@ -44,8 +47,12 @@ def _slider_values(lo: float, hi: float, n: int) -> list[float]:
     return [round(lo + step * (i + 1), 2) for i in range(n)]
 
 
-def interactions(repeat: int) -> dict[str, list[tuple[str, str, list[dict]]]]:
-    """Per page: (name, widget key, the `set_widget` values to send in turn; {"click": True} presses it)."""
+CANVAS = "draw_canvas"  # the Draw page's canvas: its key ends in a number that "Clear" bumps, found on the page
+
+
+def interactions(repeat: int, drawings: list[str] = ()) -> dict[str, list[tuple[str, str, list[dict]]]]:
+    """Per page: (name, widget key, the `set_widget` values to send in turn; {"click": True} presses it).
+    `drawings`: canvas values (as the browser sends them) the Draw page is given in turn."""
     t_values = [{"double_array_value": [v]} for v in _slider_values(0.0, 1.0, repeat)]
     steps = [{"double_array_value": [v]} for v in _slider_values(0.4, 2.5, repeat)]
     n_samples = [{"double_array_value": [float(4 + i % 8)]} for i in range(1, repeat + 1)]
@@ -69,6 +76,9 @@ def interactions(repeat: int) -> dict[str, list[tuple[str, str, list[dict]]]]:
             ("walk: new walk", "walk_new", click),
         ],
         "similarity": [("estimate", "sim_method", alternate("closed form (approximate)", "Monte Carlo"))],
+        "draw": [("draw a digit", CANVAS, [{"json_value": drawings[i % len(drawings)]} for i in range(repeat)])]
+        if drawings
+        else [],
         "report": [
             (
                 "charts download as",
@@ -92,12 +102,18 @@ async def _visit_all(session: StreamlitSession, log: list) -> dict[str, dict]:
     return out
 
 
-async def _interact(session: StreamlitSession, repeat: int, log: list) -> None:
-    for page, actions in interactions(repeat).items():
+def _canvas_key(session: StreamlitSession) -> str:
+    canvas = next(e for e in session.last.elements if e.kind == "bidi_component" and f"-{CANVAS}_" in e.widget_id)
+    return canvas.widget_id.rsplit("-", 1)[1]
+
+
+async def _interact(session: StreamlitSession, repeat: int, log: list, drawings: list[str]) -> None:
+    for page, actions in interactions(repeat, drawings).items():
         await session.switch_page(page)
         log.append(("revisit", page, session.last))  # one server record per request; not a first visit
-        for name, key, values in actions:
+        for name, wanted, values in actions:
             for value in values:
+                key = _canvas_key(session) if wanted == CANVAS else wanted
                 fragment = session._fragment_of(key)
                 if value.get("click"):
                     result = await session.click(key)
@@ -109,7 +125,7 @@ async def _interact(session: StreamlitSession, repeat: int, log: list) -> None:
                 log.append(("act", f"{page}: {name}" + (" (fragment)" if fragment else ""), result))
 
 
-async def drive(url: str, repeat: int) -> tuple[list, list]:
+async def drive(url: str, repeat: int, drawings: list[str]) -> tuple[list, list]:
     cold, warm = [], []
     first = StreamlitSession(url)
     await first.connect()
@@ -121,7 +137,7 @@ async def drive(url: str, repeat: int) -> tuple[list, list]:
     await second.connect()
     try:
         await _visit_all(second, warm)
-        await _interact(second, repeat, warm)
+        await _interact(second, repeat, warm, drawings)
     finally:
         await second.close()
     return cold, warm
@@ -142,11 +158,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="times each interaction is performed (default 5)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
+    drawings = []  # a photo model's Draw page opens on Upload: no canvas to draw on
+    if dataset_info(load_manifest(args.model, verify=False)["dataset"]["name"]).drawable:
+        drawings = [d.value for d in make_drawings(Path(args.model).resolve())][:: 120 // args.repeat or 1]
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(args.model).resolve(), Path(tmp))
         try:
-            cold, warm = asyncio.run(drive(server.url, args.repeat))
+            cold, warm = asyncio.run(drive(server.url, args.repeat, drawings))
         finally:
             server.stop()
         runs, _ = server.records()

@@ -557,6 +557,17 @@ def test_sampling_contrasts_the_sources_and_walks(app_env):
     assert not at.exception
 
 
+def test_new_samples_change_the_pictures_not_the_measured_shares(app_env):
+    """The recognised shares belong to each source (measured once on their own samples); "Draw new samples"
+    only draws and decodes the few shown, so it stays quick."""
+    at = open_page("sampling")
+    shares, pictures = [m.value for m in at.metric if m.label == "Recognised"], image_urls(at)
+    at.button(key="samp_resample").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric if m.label == "Recognised"] == shares
+    assert image_urls(at) != pictures
+
+
 # --------------------------------------------------------------------------- downloads and chart toolbars
 
 

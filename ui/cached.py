@@ -22,6 +22,7 @@ LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdro
 MORPH_FRAMES = 11  # frames of the morph strip under the morph page's slider
 SAMPLES_SHOWN = 16  # decoded samples shown per source on the sampling page, and per style on the map page
 SAMPLES_SCORED = 500  # samples per source whose recognised share the sampling page reports
+SHARE_SEED = 0  # the seed of those samples (the shares are the source's, whichever samples are shown)
 SPOT_STRIDE = 2  # every other row and column of the 96 x 96 grid is clickable: 48 x 48 spots ~2 % of the map apart
 
 
@@ -69,8 +70,7 @@ class MorphFigures:
 
 
 @dataclass(frozen=True)
-class SamplePanel:
-    images: np.ndarray  # (n_show, 28, 28) decoded samples
+class SampleShare:
     share: float  # recognised share (not "none")
     as_intended: float | None  # share recognised as the class sampled (None for the uniform box)
     n: int  # samples scored
@@ -361,20 +361,24 @@ def _morph_csv(m, names, label_name) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def sample_panel(
-    path: str, source: str, seed: int, via_image: bool, *, n_show: int = SAMPLES_SHOWN, n_score: int = SAMPLES_SCORED
-) -> SamplePanel:
-    """Decoded samples to show and the recognised shares (measured on n_score samples) of one source."""
+def sample_images(path: str, source: str, seed: int, *, n_show: int = SAMPLES_SHOWN) -> np.ndarray:
+    """(n_show, 28, 28) decoded samples of one source: what "Draw new samples" changes (seeded)."""
+    from latent.explore.sampling import draw_samples
+
+    model = load_model(path)
+    return model.decode(draw_samples(model, source, n_show, random_state=seed).Z)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def sample_share(path: str, source: str, via_image: bool, *, n_score: int = SAMPLES_SCORED) -> SampleShare:
+    """The recognised shares of one source, measured once on n_score samples of their own: a property of
+    the source, not of the pictures shown (new pictures then only draw and decode a few codes)."""
     from latent.explore.sampling import draw_samples, recognise
 
     model = load_model(path)
-    scored = draw_samples(model, source, n_score, random_state=seed)
+    scored = draw_samples(model, source, n_score, random_state=SHARE_SEED)
     rec = recognise(model, scored, model.threshold, via_image=via_image)
-    shown = (
-        scored.Z[np.random.default_rng(seed).permutation(n_score)[:n_show]] if source != "class" else scored.Z[:n_show]
-    )
-    return SamplePanel(
-        images=model.decode(shown),
+    return SampleShare(
         share=rec.share,
         as_intended=rec.share_as_intended,
         n=n_score,
