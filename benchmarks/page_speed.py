@@ -33,10 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from load_bench import Server, make_drawings  # noqa: E402
-
 from latent.artifacts import load_manifest  # noqa: E402
 from latent.inputs.catalog import dataset_info  # noqa: E402
+from load_bench import Server, make_drawings  # noqa: E402
 from st_client import StreamlitSession  # noqa: E402
 
 PAGES = ["", "latent_map", "styles", "morph", "sampling", "similarity", "draw", "report"]

@@ -15,12 +15,13 @@ from conftest import ROOT
 
 @pytest.fixture()
 def torch_threads():
-    """Restore torch's intra-op thread count after the test."""
+    """Restore torch's intra-op thread count and kernel choice after the test."""
     import torch
 
-    before = torch.get_num_threads()
+    before, onednn = torch.get_num_threads(), torch.backends.mkldnn.enabled
     yield torch
     torch.set_num_threads(before)
+    torch.backends.mkldnn.enabled = onednn
 
 
 def test_the_served_model_runs_each_op_on_one_thread(tiny_bundle, torch_threads):
@@ -34,6 +35,18 @@ def test_the_served_model_runs_each_op_on_one_thread(tiny_bundle, torch_threads)
     model = ui.common.load_model(str(tiny_bundle.resolve()))
     assert model.n_classes > 1
     assert torch_threads.get_num_threads() == 1
+
+
+def test_the_served_model_runs_torch_kernels_not_onednn(tiny_bundle, torch_threads):
+    """Every rerun runs in a new thread, and oneDNN's first convolution in a thread cost 4-11 ms more than
+    the next (a drawing's encode: ~12 ms instead of ~1.4); torch's own kernels do not pay it and read one
+    image faster (benchmarks/torch_kernels.py)."""
+    import ui.common
+
+    torch_threads.backends.mkldnn.enabled = True
+    ui.common.load_model.clear()
+    ui.common.load_model(str(tiny_bundle.resolve()))
+    assert torch_threads.backends.mkldnn.enabled is False
 
 
 def test_the_app_does_not_force_a_full_garbage_collection_after_every_run():

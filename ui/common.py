@@ -151,6 +151,10 @@ def load_model(path: str):
     # One thread per op: a request is one image, and concurrent sessions already use the cores. Two
     # intra-op threads on a busy 2-core machine made one encode 10-30x slower (benchmarks/load_bench.py).
     torch.set_num_threads(1)
+    # No oneDNN: Streamlit runs every rerun in a new thread, and oneDNN's first convolution in a thread
+    # costs 4-8 ms more than the next; torch's own kernels read one image in half the time (0.7 ms against
+    # 1.2-1.5 ms per encode or decode) and batches of 16-40 about as fast (benchmarks/torch_kernels.py).
+    torch.backends.mkldnn.enabled = False
     return LatentModel.load(path)
 
 

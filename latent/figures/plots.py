@@ -869,7 +869,7 @@ def probability_bars(
         xaxis=dict(range=[0, 1.0], tickformat=".0%", showgrid=True),
         yaxis=dict(autorange="reversed", type="category"),
     )
-    return go.Figure(dict(data=[bars], layout=layout), _validate=False)  # redrawn on every input: no validation
+    return _static(dict(data=[bars], layout=layout))  # redrawn for every input: no plotly object tree, no copies
 
 
 def path_probabilities(
@@ -1528,7 +1528,7 @@ def none_tests(tests, val_scores: dict[str, np.ndarray], *, height_per_test: int
         layout["yaxis" if row == 1 else f"yaxis{row}"] = dict(
             visible=False, range=[0, 1.05], anchor=x, domain=[max(top - row_height, 0.0), min(top, 1.0)]
         )
-    return go.Figure(dict(data=data, layout=layout), _validate=False)  # built from known-good parts: no validation
+    return _static(dict(data=data, layout=layout))  # redrawn for every input: no plotly object tree, no copies
 
 
 def reliability_diagram(curves: dict[str, dict], *, height: int = 340) -> go.Figure:
