@@ -235,3 +235,25 @@ def test_a_class_with_fewer_images_than_components_is_refused_before_training(di
     ):
         train_bundle(cfg, tmp_path / "out", dataset=few_threes)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_encoding_and_decoding_run_the_networks_in_eval_mode(model):
+    """A network left in training mode (batch statistics, dropout) is put in eval mode before it reads:
+    the answer for one image does not depend on what else is in its batch."""
+    from latent.networks.train import decode_codes, encode_images
+
+    ae = model.autoencoder
+    x = np.zeros((2, 28, 28), np.float32)
+    x[0, 6:22, 12:16] = 1.0
+    alone = encode_images(ae, x[:1])
+    ae.train()
+    together = encode_images(ae, x)
+    assert not ae.training
+    np.testing.assert_allclose(together[:1], alone, atol=1e-5)
+    ae.train()
+    assert decode_codes(ae, together).shape == (2, 28, 28) and not ae.training
+    det = model.detector
+    if det is not None:
+        det.train()
+        det.score(x)
+        assert not det.training

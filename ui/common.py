@@ -144,17 +144,9 @@ def manifest(path: str) -> dict:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def load_model(path: str):
     """The loaded bundle (autoencoder + mixtures + map), shared by all sessions. Never mutated."""
-    import torch
+    from latent.bundle.model import LatentModel, configure_torch_for_serving
 
-    from latent.bundle.model import LatentModel
-
-    # One thread per op: a request is one image, and concurrent sessions already use the cores. Two
-    # intra-op threads on a busy 2-core machine made one encode 10-30x slower (benchmarks/load_bench.py).
-    torch.set_num_threads(1)
-    # No oneDNN: Streamlit runs every rerun in a new thread, and oneDNN's first convolution in a thread
-    # costs 4-8 ms more than the next; torch's own kernels read one image in half the time (0.7 ms against
-    # 1.2-1.5 ms per encode or decode) and batches of 16-40 about as fast (benchmarks/torch_kernels.py).
-    torch.backends.mkldnn.enabled = False
+    configure_torch_for_serving()
     return LatentModel.load(path)
 
 

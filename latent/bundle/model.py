@@ -44,6 +44,20 @@ __all__ = [
 ]
 
 
+def configure_torch_for_serving() -> None:
+    """Set torch up as the dashboard's process runs a model: many small requests, each a few images.
+
+    One thread per op: concurrent sessions already use the cores, and two intra-op threads on a busy
+    2-core machine made one encode 10-30x slower (benchmarks/load_bench.py). And torch's own kernels,
+    not oneDNN: Streamlit runs every rerun in a new thread, where oneDNN's first convolution costs
+    4-11 ms more than the next, and torch's kernels read one image faster (benchmarks/torch_kernels.py).
+    Process-wide: call it in a process that serves, not in one that trains."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.backends.mkldnn.enabled = False  # type: ignore[assignment]  # torch types it as its descriptor
+
+
 @dataclass
 class Classification:
     """Result of classifying n latents."""

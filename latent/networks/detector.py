@@ -90,9 +90,9 @@ class Detector(nn.Module):
     @torch.no_grad()
     def score(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
         """Logits (n,) for (n, 28, 28) images (uint8, or float in [0, 1]): high = looks like one of ours."""
-        from latent.networks.train import to_tensor
+        from latent.networks.train import eval_mode, to_tensor
 
-        self.eval()
+        eval_mode(self)
         x = to_tensor(np.asarray(images)[None] if np.asarray(images).ndim == 2 else images)
         return torch.cat([self(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).numpy().astype(np.float64)
 
