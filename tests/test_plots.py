@@ -219,6 +219,16 @@ def json_of(fig) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
 
 
+def test_levels_text_writes_each_row_as_a_line_of_the_ramp():
+    from latent.inputs.imaging import TEXT_RAMP, levels_text
+
+    levels = np.array([[[0, 9, 1], [1, 0, 0]], [[0, 0, 0], [9, 9, 9]]], dtype=np.uint8)
+    assert levels_text(levels) == [" @.<br>.  ", "   <br>@@@"]
+    assert levels_text(np.zeros((0, 7, 14), dtype=np.uint8)) == []
+    many = np.random.default_rng(0).integers(0, len(TEXT_RAMP), (50, 7, 14))
+    assert levels_text(many) == ["<br>".join("".join(TEXT_RAMP[v] for v in row) for row in p) for p in many]
+
+
 def test_trim_thumbnails_drops_blank_margins_only():
     assert plots.trim_thumbnails(["   <br>  .@ <br>  @@@  <br>   "]) == [".@<br>@@@"]
     assert plots.trim_thumbnails(["<br>"]) == [""]
