@@ -400,8 +400,8 @@ def walk_data(
     path: str, class_index: int, n_steps: int, step_size: float, method: str, seed: int, max_frames: int = 40
 ) -> WalkData:
     """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance.
-    40 frames (one every 5 steps of the default walk) play as smoothly as 60 did, and decoding them was a
-    third of a new walk's server time."""
+    40 frames: one every 5 steps of the default walk (60 were decoded before, a third of a new walk's
+    server time)."""
     from latent.explore.walks import mcmc_walk
 
     model = load_model(path)
