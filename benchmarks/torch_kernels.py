@@ -22,17 +22,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-
-def _ms(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+from map_bench import median_ms  # noqa: E402
 
 
 def _in_fresh_thread(fn, repeat: int) -> float:
@@ -77,9 +69,9 @@ def main(argv=None) -> int:
             x = rng.random((batch, side, side), dtype=np.float32)
             z = rng.standard_normal((batch, model.latent_dim)).astype(np.float32)
             row = [
-                _ms(lambda x=x: model.encode(x), args.repeat),
-                _ms(lambda z=z: model.decode(z), args.repeat),
-                _ms(lambda x=x: det.score(x), args.repeat) if det is not None else float("nan"),
+                median_ms(lambda x=x: model.encode(x), args.repeat),
+                median_ms(lambda z=z: model.decode(z), args.repeat),
+                median_ms(lambda x=x: det.score(x), args.repeat) if det is not None else float("nan"),
             ]
             print(f"{name:10s}{batch:14d}" + "".join(f"{v:10.2f}" for v in row))
         fresh = [
