@@ -192,6 +192,13 @@ def make_drawings(model_dir: Path) -> list[Drawing]:
     ]
 
 
+def canvas_key(result: RunResult) -> str | None:
+    """The widget key of the Draw page's canvas in a page's answer (it ends in a number that "Clear"
+    bumps, so it is read from the page), or None when the page has no canvas."""
+    canvas = next((e for e in result.elements if e.kind == "bidi_component" and "-draw_canvas_" in e.widget_id), None)
+    return None if canvas is None else canvas.widget_id.rsplit("-", 1)[1]
+
+
 ANSWER = re.compile(r"^### (?:It's a \*\*(?P<name>.+?)\*\*\s+(?P<score>\d+)% sure|(?P<none>none of these))", re.S)
 
 
@@ -346,13 +353,10 @@ class Visitor:
     async def _draw(self, s: StreamlitSession) -> None:
         drawing = self.drawings[(self.index + 37 * self.n_drawn) % len(self.drawings)]
         self.n_drawn += 1
-        canvas = next(
-            (e for e in s.last.elements if e.kind == "bidi_component" and "-draw_canvas_" in e.widget_id), None
-        )
-        if canvas is None:
+        key = canvas_key(s.last)
+        if key is None:
             self.problems.append(f"session {self.index}: no canvas on the Draw page")
             return
-        key = canvas.widget_id.rsplit("-", 1)[1]
 
         def check(result: RunResult):
             answer = shown_answer(result)

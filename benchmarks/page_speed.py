@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from latent.artifacts import load_manifest  # noqa: E402
 from latent.inputs.catalog import dataset_info  # noqa: E402
-from load_bench import Server, make_drawings  # noqa: E402
+from load_bench import Server, canvas_key, make_drawings  # noqa: E402
 from st_client import StreamlitSession  # noqa: E402
 
 PAGES = ["", "latent_map", "styles", "morph", "sampling", "similarity", "draw", "report"]
@@ -46,7 +46,7 @@ def _slider_values(lo: float, hi: float, n: int) -> list[float]:
     return [round(lo + step * (i + 1), 2) for i in range(n)]
 
 
-CANVAS = "draw_canvas"  # the Draw page's canvas: its key ends in a number that "Clear" bumps, found on the page
+CANVAS = "draw_canvas"  # stands for the Draw page's canvas, whose key (load_bench.canvas_key) is read from the page
 
 
 def interactions(repeat: int, drawings: list[str] = ()) -> dict[str, list[tuple[str, str, list[dict]]]]:
@@ -101,18 +101,15 @@ async def _visit_all(session: StreamlitSession, log: list) -> dict[str, dict]:
     return out
 
 
-def _canvas_key(session: StreamlitSession) -> str:
-    canvas = next(e for e in session.last.elements if e.kind == "bidi_component" and f"-{CANVAS}_" in e.widget_id)
-    return canvas.widget_id.rsplit("-", 1)[1]
-
-
 async def _interact(session: StreamlitSession, repeat: int, log: list, drawings: list[str]) -> None:
     for page, actions in interactions(repeat, drawings).items():
         await session.switch_page(page)
         log.append(("revisit", page, session.last))  # one server record per request; not a first visit
         for name, wanted, values in actions:
             for value in values:
-                key = _canvas_key(session) if wanted == CANVAS else wanted
+                key = canvas_key(session.last) if wanted == CANVAS else wanted
+                if key is None:
+                    raise RuntimeError(f"{page}: no canvas on the Draw page")
                 fragment = session._fragment_of(key)
                 if value.get("click"):
                     result = await session.click(key)
@@ -159,7 +156,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     drawings = []  # a photo model's Draw page opens on Upload: no canvas to draw on
     if dataset_info(load_manifest(args.model, verify=False)["dataset"]["name"]).drawable:
-        drawings = [d.value for d in make_drawings(Path(args.model).resolve())][:: 120 // args.repeat or 1]
+        every = [d.value for d in make_drawings(Path(args.model).resolve())]
+        drawings = every[:: max(1, len(every) // args.repeat)]  # spread over digits and places
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(args.model).resolve(), Path(tmp))

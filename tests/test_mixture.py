@@ -126,7 +126,7 @@ def test_auto_components_follow_bic():
     assert list(model.n_components_) == [1, 3]
     assert model.bic_.shape == (2, 5)
     assert np.argmin(model.bic_[1]) == 2
-    # scored in one batched step per block of rows: each class's mixture density, unused slots ignored
+    # scored class by class in blocks of rows: each class's mixture density, unused slots ignored
     far = np.concatenate([np.tile(Z, (3, 1)), [[1e3, -1e3]]])  # more rows than one block, and an outlier
     assert len(far) > G.ROWS_PER_STEP
     expected = np.stack(

@@ -109,9 +109,9 @@ class MixtureScorer:
     def log_likelihoods(self, Z) -> np.ndarray:
         """log p(z | class) for each class, array of shape (n_samples, n_classes).
 
-        Every component of every class in one pass (`G.all_component_log_pdf`): one drawing's answer
-        asks this once or twice, and 60 small per-component steps cost ~3 ms where one batched step
-        costs a tenth of that."""
+        Every component of a class in one matrix product (`G.all_component_log_pdf`), rows in blocks of
+        `G.ROWS_PER_STEP`: one drawing's answer asks this once or twice, and 60 small per-component
+        steps cost ~3 ms where this costs a tenth of that."""
         Z = check_latents(Z, self.n_features_in_)
         log_weights = G.safe_log(self.weights_)[None]  # (1, n_classes, max_k); unused slots -inf
         out = np.empty((len(Z), len(self.classes_)))
