@@ -38,8 +38,8 @@ def test_the_served_model_runs_each_op_on_one_thread(tiny_bundle, torch_threads)
 
 
 def test_the_served_model_runs_torch_kernels_not_onednn(tiny_bundle, torch_threads):
-    """Every rerun runs in a new thread, and oneDNN's first convolution in a thread cost 4-11 ms more than
-    the next (a drawing's encode: ~12 ms instead of ~1.4); torch's own kernels do not pay it and read one
+    """Every rerun runs in a new thread, and oneDNN's first convolution in a thread costs several ms more
+    than the next (a drawing's encode: 12-15 ms instead of ~1.3); torch's own kernels do not pay it and read one
     image faster (benchmarks/torch_kernels.py)."""
     import ui.common
 

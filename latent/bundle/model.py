@@ -50,7 +50,9 @@ def configure_torch_for_serving() -> None:
     One thread per op: concurrent sessions already use the cores, and two intra-op threads on a busy
     2-core machine made one encode 10-30x slower (benchmarks/load_bench.py). And torch's own kernels,
     not oneDNN: Streamlit runs every rerun in a new thread, where oneDNN's first convolution costs
-    4-11 ms more than the next, and torch's kernels read one image faster (benchmarks/torch_kernels.py).
+    several milliseconds more than the next (an encode ~12 ms instead of ~1.3), and torch's kernels read
+    one image faster; they encode large batches more slowly, which the app rarely does
+    (benchmarks/torch_kernels.py).
     Process-wide: call it in a process that serves, not in one that trains."""
     import torch
 
