@@ -55,3 +55,46 @@ def test_tuning_is_deterministic_and_checks_its_arguments():
         tune_scale(mixture, 0, target=1.5)
     with pytest.raises(ValueError, match="scale"):
         mcmc_walk(mixture, 0, 10, scale=0.0)
+
+
+@pytest.mark.parametrize("method", ["mh", "mala"])
+def test_a_walk_reports_the_class_density_and_repeats_a_point_exactly_when_it_rejects(method):
+    """The chain runs in whitened coordinates: what it reports must still be the class mixture's own density at
+    each latent it returns, and a rejected move must repeat the previous latent bit for bit (the Sampling page
+    places each distinct point on the map once)."""
+    mixture = synthetic_mixture()
+    walk = mcmc_walk(mixture, 1, 300, method=method, random_state=2)
+    assert walk.path.shape == (301, 8)
+    class_ll = mixture.log_likelihoods(walk.path)[:, 1]
+    np.testing.assert_allclose(walk.log_density, class_ll, rtol=1e-9, atol=1e-9)
+    moved = np.any(np.diff(walk.path, axis=0) != 0, axis=1)
+    assert moved.mean() == pytest.approx(walk.acceptance_rate)
+    assert 0 < walk.acceptance_rate < 1
+    start = mixture.sample(1, 1, random_state=np.random.default_rng(0))[0][0]
+    assert np.array_equal(mcmc_walk(mixture, 1, 5, start=start, method=method).path[0], start)
+
+
+def test_the_langevin_drift_is_the_gradient_of_the_class_log_density():
+    """MALA moves along grad log p: the chain's gradient (in its whitened coordinates) against finite differences
+    of the mixture's own class log-likelihood."""
+    from latent.explore.walks import _Chain
+
+    mixture = synthetic_mixture()
+    chain = _Chain(mixture, 0, "mala")
+    z = mixture.sample(0, 3, random_state=np.random.default_rng(1))[0].astype(np.float64)
+    x = chain.to_white(z)
+    logp, grad = chain.densities(x)
+    np.testing.assert_allclose(logp, mixture.log_likelihoods(z)[:, 0], rtol=1e-10)
+    h = 1e-5
+    for i in range(3):
+        numeric = [
+            (
+                mixture.log_likelihoods(chain.to_latent(x[i] + h * e)[None])[0, 0]
+                - mixture.log_likelihoods(chain.to_latent(x[i] - h * e)[None])[0, 0]
+            )
+            / (2 * h)
+            for e in np.eye(chain.d)
+        ]
+        np.testing.assert_allclose(grad[i], numeric, rtol=1e-4, atol=1e-6)
+        one_logp, one_grad = chain.density(x[i])
+        assert one_logp == pytest.approx(logp[i]) and np.allclose(one_grad, grad[i])

@@ -35,7 +35,13 @@ class _Chain:
     """One Metropolis-Hastings step on a class density, with proposals shaped like the class's average
     component covariance M = L L^T (preconditioning): z' = z + s L eps (mh), or Langevin's
     z' = z + s^2/2 M grad log p(z) + s L eps (mala), accepted with the Metropolis-Hastings ratio.
-    Everything a step needs is computed once here, so a 200-step walk stays cheap."""
+
+    The chain runs in whitened coordinates x = L^-1 z, where that proposal is isotropic: the same moves for
+    the same noise, with a few small products a step instead of many (a 200-step walk of a 64-d class
+    ~40 -> ~15 ms). There every component's whitened offset (z - mu_k) U_k is one product x A - b for all
+    k at once (A = [L^T U_1 ... L^T U_K], b = [mu_1 U_1 ... mu_K U_K], U_k U_k^T = Sigma_k^-1), and the
+    gradient in x is one product back. The change of coordinates is linear, so the density's values (and
+    the acceptance ratio) are the same in both."""
 
     def __init__(self, mixture, c, method: str):
         if method not in METHODS:
@@ -43,14 +49,15 @@ class _Chain:
         self.mixture, self.i, self.method = mixture, mixture.class_index(c), method
         weights, means, covs = mixture.components(c)
         k, d = means.shape
-        self.d = d
-        self.metric = np.einsum("k,kij->ij", weights, covs)  # (d, d)
-        self.chol = np.linalg.cholesky(self.metric + 1e-9 * np.eye(d))
-        self.whiten = np.linalg.inv(self.chol)  # L^-1: |L^-1 v|^2 is v's squared norm in the metric
-        self.means = np.asarray(means, dtype=np.float64)  # (k, d)
-        self.prec_chol = np.asarray(mixture.precisions_cholesky_[self.i, :k])  # (k, d, d), U U^T = Sigma^-1
-        self.precision = np.einsum("kij,klj->kil", self.prec_chol, self.prec_chol)  # (k, d, d)
-        self.log_norm = G.safe_log(np.asarray(weights)) + G.log_det_cholesky(self.prec_chol) - 0.5 * d * G.LOG_2PI
+        self.k, self.d = k, d
+        metric = np.einsum("k,kij->ij", weights, covs)  # (d, d)
+        self.chol = np.linalg.cholesky(metric + 1e-9 * np.eye(d))  # L
+        self.whiten = np.linalg.inv(self.chol)  # L^-1
+        prec_chol = np.asarray(mixture.precisions_cholesky_[self.i, :k], dtype=np.float64)  # (k, d, d)
+        self.A = np.ascontiguousarray(np.einsum("ji,kjl->ikl", self.chol, prec_chol).reshape(d, k * d))
+        self.A_T = np.ascontiguousarray(self.A.T)
+        self.b = np.einsum("kd,kde->ke", np.asarray(means, dtype=np.float64), prec_chol).ravel()
+        self.log_norm = G.safe_log(np.asarray(weights)) + G.log_det_cholesky(prec_chol) - 0.5 * d * G.LOG_2PI
 
     def theory_scale(self) -> float:
         """Roberts & Rosenthal's optimal scale for a Gaussian target with covariance M: 2.38/sqrt(d) for mh,
@@ -58,39 +65,52 @@ class _Chain:
         average), so this is only where tuning starts."""
         return 2.38 / np.sqrt(self.d) if self.method == "mh" else 1.65 / self.d ** (1 / 3)
 
-    def densities(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """log p(z | c), shape (n,), and its gradient sum_k r_k(z) * -(Sigma_k^-1 (z - mu_k)), shape (n, d)."""
-        diff = Z[None, :, :] - self.means[:, None, :]  # (k, n, d)
-        white = diff @ self.prec_chol  # (k, n, d): batched matmul, ~10x faster than the einsum here
-        comp = self.log_norm[:, None] - 0.5 * np.sum(white * white, axis=2)  # (k, n)
-        logp = G.logsumexp(comp, axis=0)
-        resp = np.exp(comp - logp[None, :])
-        grad = -np.einsum("kn,kni->ni", resp, diff @ self.precision)  # precision is symmetric
+    def to_white(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z, dtype=np.float64) @ self.whiten.T
+
+    def to_latent(self, X: np.ndarray) -> np.ndarray:
+        return X @ self.chol.T
+
+    def densities(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """log p(z | c) at z = L x for each row of X (n, d), shape (n,), and its gradient in x, L^T grad_z log p,
+        shape (n, d), where grad_z log p = sum_k r_k(z) * -(Sigma_k^-1 (z - mu_k))."""
+        n = len(X)
+        white = (X @ self.A - self.b).reshape(n, self.k, self.d)
+        comp = self.log_norm[None, :] - 0.5 * np.einsum("nkd,nkd->nk", white, white)  # (n, k)
+        logp = G.logsumexp(comp, axis=1)
+        resp = np.exp(comp - logp[:, None])
+        grad = -(resp[:, :, None] * white).reshape(n, self.k * self.d) @ self.A_T
         return logp, grad
 
-    def density(self, z: np.ndarray) -> tuple[float, np.ndarray]:
-        logp, grad = self.densities(z[None, :])
-        return float(logp[0]), grad[0]
+    def density(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """`densities` of one point (d,), with the fewest numpy calls: the walk's step makes one each."""
+        white = (x @ self.A - self.b).reshape(self.k, self.d)
+        comp = self.log_norm - 0.5 * np.einsum("kd,kd->k", white, white)
+        peak = comp.max()
+        if not np.isfinite(peak):
+            logp, grad = self.densities(x[None, :])
+            return float(logp[0]), grad[0]
+        weight = np.exp(comp - peak)
+        total = weight.sum()
+        grad = -((weight / total)[:, None] * white).reshape(-1) @ self.A_T
+        return float(peak + np.log(total)), grad
 
-    def step(self, z, logp, grad, s: float, rng):
-        """One move at scale s: (z, logp, grad, accepted, acceptance probability)."""
-        noise = s * (self.chol @ rng.standard_normal(self.d))
+    def step(self, x, logp, grad, s: float, rng):
+        """One move at scale s, in whitened coordinates: (x, logp, grad, accepted, acceptance probability)."""
+        eps = rng.standard_normal(self.d)
         if self.method == "mh":
-            proposal = z + noise
+            proposal = x + s * eps
             logp_new, grad_new = self.density(proposal)
             log_alpha = logp_new - logp
         else:
-            mean_fwd = z + 0.5 * s**2 * (self.metric @ grad)
-            proposal = mean_fwd + noise
+            proposal = x + (0.5 * s * s) * grad + s * eps
             logp_new, grad_new = self.density(proposal)
-            mean_bwd = proposal + 0.5 * s**2 * (self.metric @ grad_new)
-            log_q_fwd = -0.5 * np.sum((self.whiten @ (proposal - mean_fwd)) ** 2) / s**2
-            log_q_bwd = -0.5 * np.sum((self.whiten @ (z - mean_bwd)) ** 2) / s**2
-            log_alpha = logp_new - logp + log_q_bwd - log_q_fwd
+            back = x - proposal - (0.5 * s * s) * grad_new  # the reverse move's noise, times s
+            log_alpha = logp_new - logp - 0.5 * float(back @ back) / (s * s) + 0.5 * float(eps @ eps)
         alpha = float(np.exp(min(0.0, log_alpha))) if np.isfinite(log_alpha) else 0.0
         if rng.uniform() < alpha:
             return proposal, logp_new, grad_new, True, alpha
-        return z, logp, grad, False, alpha
+        return x, logp, grad, False, alpha
 
 
 def stationary_acceptance(mixture, c, scale: float, *, method: str = "mala", n: int = 1000, random_state=0) -> float:
@@ -105,19 +125,16 @@ def stationary_acceptance(mixture, c, scale: float, *, method: str = "mala", n: 
 
 def _batch_alpha(chain: _Chain, Z: np.ndarray, eps: np.ndarray, s: float) -> np.ndarray:
     """Acceptance probability of the proposal z + (drift) + s L eps from each row of Z, shape (n,)."""
-    logp, grad = chain.densities(Z)
-    noise = s * eps @ chain.chol.T
+    X = chain.to_white(Z)
+    logp, grad = chain.densities(X)
     if chain.method == "mh":
-        logp_new, _ = chain.densities(Z + noise)
+        logp_new, _ = chain.densities(X + s * eps)
         log_alpha = logp_new - logp
     else:
-        mean_fwd = Z + 0.5 * s**2 * grad @ chain.metric.T
-        proposal = mean_fwd + noise
+        proposal = X + 0.5 * s * s * grad + s * eps
         logp_new, grad_new = chain.densities(proposal)
-        mean_bwd = proposal + 0.5 * s**2 * grad_new @ chain.metric.T
-        log_q_fwd = -0.5 * np.sum(((proposal - mean_fwd) @ chain.whiten.T) ** 2, axis=1) / s**2
-        log_q_bwd = -0.5 * np.sum(((Z - mean_bwd) @ chain.whiten.T) ** 2, axis=1) / s**2
-        log_alpha = logp_new - logp + log_q_bwd - log_q_fwd
+        back = X - proposal - 0.5 * s * s * grad_new
+        log_alpha = logp_new - logp - 0.5 * np.sum(back * back, axis=1) / (s * s) + 0.5 * np.sum(eps * eps, axis=1)
     return np.exp(np.minimum(0.0, np.nan_to_num(log_alpha, nan=-np.inf)))
 
 
@@ -191,14 +208,19 @@ def mcmc_walk(
         z = mixture.sample(c, 1, random_state=rng)[0][0].astype(np.float64)
     else:
         z = np.asarray(start, dtype=np.float64).copy()
-    logp, grad = chain.density(z)
-    path, dens, accepted = [z.copy()], [logp], 0
+    x = chain.to_white(z[None, :])[0]
+    logp, grad = chain.density(x)
+    points, moved, dens = [x], [True], [logp]  # the distinct points visited; whether each step moved
     for _ in range(n_steps):
-        z, logp, grad, ok, _ = chain.step(z, logp, grad, s, rng)
-        accepted += ok
-        path.append(z.copy())
+        x, logp, grad, ok, _ = chain.step(x, logp, grad, s, rng)
+        if ok:
+            points.append(x)
+        moved.append(ok)
         dens.append(logp)
-    return Walk(np.asarray(path), np.asarray(dens), accepted / n_steps, s)
+    latents = chain.to_latent(np.asarray(points))
+    latents[0] = z  # the start exactly as given
+    path = latents[np.cumsum(moved) - 1]  # a rejected move repeats its point exactly
+    return Walk(path, np.asarray(dens), (len(points) - 1) / n_steps, s)
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, n_frames: int = 11) -> np.ndarray:
