@@ -57,8 +57,9 @@ stay recognisable while drifting from one style to another: the class **manifold
 In {model.latent_dim} dimensions, the *step size* trades moving far against being rejected often.
 Each sampler explores fastest at a known share of accepted moves: **Metropolis** (random moves)
 {rate_range("mh")}, **Langevin** (moves that also follow the slope of the density)
-{rate_range("mala")}. Step size 1 is tuned to that share for the class and sampler you pick; one
-walk's share varies around it with the styles it happens to cross.
+{rate_range("mala")}. Step size 1 is tuned to that share for the class and sampler you pick. Each move is
+shaped like the styles (mixture components) around the walk's current code, small in a narrow style and
+large in a wide one, so every walk accepts about that share wherever it goes.
 """)
 
 common.chart_format_control()
