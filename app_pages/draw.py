@@ -179,7 +179,7 @@ with right:
                 st.markdown(
                     f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: {escape_markdown(str(blank))}."
                 )
-        else:
+        elif x is not None:
             r = read_input(model, x, reject_below=threshold)
             with st.container(border=True):
                 if r.label >= 0:
@@ -222,12 +222,14 @@ with right:
 
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
-    pictures = st.columns([1, 3]) if cleaned is not None else [None, st.container()]
     if cleaned is not None:
         from latent.inputs.imaging import to_uint8
 
-        pictures[0].image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
-    with pictures[1]:
+        photo_col, pictures = st.columns([1, 3])
+        photo_col.image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
+    else:
+        pictures = st.container()
+    with pictures:
         common.show_images(
             [r.x, r.reconstruction, style_mean],
             width=112,

@@ -91,7 +91,7 @@ def map_height() -> int:
 
 def chart_config(fmt: str) -> dict:
     """Plotly's toolbar: zoom, pan, reset, and the camera, which saves the map as PNG or SVG."""
-    options = {"format": fmt, "filename": f"latent-map-{model.name}"}
+    options: dict[str, str | int] = {"format": fmt, "filename": f"latent-map-{model.name}"}
     if fmt == "png":
         options.update(scale=2)
     return {

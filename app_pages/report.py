@@ -50,7 +50,7 @@ st.table(figures.accuracy)
 left, right = st.columns(2, gap="medium")
 with left:
     st.markdown("##### Confusion matrix (test)")
-    if figures.confusion is not None:
+    if figures.confusion is not None and figures.confusion_csv is not None:
         st.plotly_chart(
             figures.confusion,
             key="report_confusion",

@@ -70,7 +70,7 @@ confusion = np.asarray(model.metrics.get("confusion_matrix", []), dtype=float)
 has_confusion = figures.confusion is not None
 with right:
     st.markdown("##### Mistakes on test images")
-    if has_confusion:
+    if figures.confusion is not None and figures.confusion_csv is not None:
         st.plotly_chart(
             figures.confusion, key="sim_confusion", config=common.chart_config("confusion-mistakes"), width="stretch"
         )

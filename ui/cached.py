@@ -31,7 +31,7 @@ class MapInverseInfo:
     inverse: Any  # latent.bundle.map_inverse.MapInverse: map position -> latent code
     grid: Any  # latent.bundle.map_inverse.DensityGrid, or None for a bundle without one
     problem: str | None  # why the bundle's map_inverse.npz cannot be used, if it cannot
-    extent: tuple  # (x0, x1, y0, y1) of the map
+    extent: np.ndarray  # (4,): x0, x1, y0, y1 of the map
     spots: tuple  # (xs, ys) centres of the clickable spot grid
 
 
@@ -232,7 +232,7 @@ def map_figure(
         max_points=max_points,
         height=height,
         points=points,
-        extent=inv.extent if inv is not None else None,
+        extent=tuple(inv.extent) if inv is not None else None,
         spots=inv.spots if inv is not None and spots else None,
         spot_stride=SPOT_STRIDE,
         density=inv.grid if inv is not None else None,

@@ -14,6 +14,7 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import Literal, NoReturn
 
 import numpy as np
 import streamlit as st
@@ -150,7 +151,7 @@ def load_model(path: str):
     return LatentModel.load(path)
 
 
-def no_model_stop() -> None:
+def no_model_stop() -> NoReturn:
     st.warning(BUILD_HELP, icon=":material/model_training:")
     st.stop()
 
@@ -183,7 +184,7 @@ def require_model():
         show_error(exc, "This model cannot be opened: ")
 
 
-def show_error(exc: LatentError, lead: str = ""):
+def show_error(exc: LatentError, lead: str = "") -> NoReturn:
     """One st.error with the message as plain text (it quotes paths and bundle fields), then stop."""
     st.error(lead + escape_markdown(exc), icon=":material/error:")
     st.stop()
@@ -276,16 +277,23 @@ def _grid_png(data: bytes, shape: tuple, dtype: str, n_cols: int, scale: int) ->
     return encode(_as_array(data, shape, dtype), n_cols, scale=scale)
 
 
-def show_images(images, *, captions=None, width: int | str = 84) -> None:
+def show_images(images, *, captions=None, width: int | Literal["stretch"] = 84) -> None:
     """A row of images that wraps on narrow screens (float (n, H, W) in [0, 1] or uint8), crisp pixels.
 
     `width` is in pixels per image, or "stretch" to fill the column.
     """
-    scale = 8 if width == "stretch" else max(1, width // images[0].shape[-1])
+    scale = 8 if isinstance(width, str) else max(1, width // images[0].shape[-1])
     st.image([png(img, scale) for img in images], caption=captions, width=width, output_format="PNG")
 
 
-def show_grid(images, n_cols: int, *, width: int | str = "content", scale: int = 3, caption: str | None = None) -> None:
+def show_grid(
+    images,
+    n_cols: int,
+    *,
+    width: int | Literal["stretch", "content"] = "content",
+    scale: int = 3,
+    caption: str | None = None,
+) -> None:
     """Images tiled on one grid picture (float (n, H, W) in [0, 1] or uint8), crisp pixels."""
     st.image(grid_png(images, n_cols, scale), width=width, caption=caption, output_format="PNG")
 
@@ -369,7 +377,7 @@ def chart_format_control() -> None:
     st.sidebar.segmented_control(
         "Charts download as",
         list(CHART_FORMATS),
-        format_func=CHART_FORMATS.get,
+        format_func=lambda f: CHART_FORMATS[f],
         default="png",
         key=CHART_FORMAT_KEY,
         persist_state="session",

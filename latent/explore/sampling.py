@@ -39,7 +39,7 @@ class Recognition:
     labels: np.ndarray  # (n,) predicted class index, -1 for "none"
     share: float  # share of samples not answered "none"
     share_as_intended: float | None  # share predicted as the class they were drawn from (class source)
-    best_log_likelihood: np.ndarray | None = None  # (n,) best class log-likelihood of each (re-encoded) code
+    best_log_likelihood: np.ndarray  # (n,) best class log-likelihood of each (re-encoded) code
 
 
 def latent_box(codes: np.ndarray, *, margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
