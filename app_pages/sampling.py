@@ -53,7 +53,8 @@ viewer would.
 
 The **walk** below is a Markov chain (MCMC) that wanders through one class's mixture: each step
 proposes a move and accepts it more often when the class finds the new code likely. Its frames
-stay recognisable while drifting from one style to another: the class **manifold** as a movie.
+stay recognisable while drifting through the class, from one style to another where styles
+overlap: the class **manifold** as a movie.
 In {model.latent_dim} dimensions, the *step size* trades moving far against being rejected often.
 Each sampler explores fastest at a known share of accepted moves: **Metropolis** (random moves)
 {rate_range("mh")}, **Langevin** (moves that also follow the slope of the density)
@@ -177,6 +178,14 @@ def walk_section() -> None:
             "Frames in the class",
             f"{recognised:.0%}",
             help=f"Share of the frames that the classifier puts in class {escape_markdown(names[c])}.",
+        )
+        st.metric(
+            "Styles visited",
+            f"{walk.styles_visited} of {model.mixture.n_components_[c]}",
+            help=f"The class's mixture components (styles) that explain the walk's codes best, from step to step: "
+            f"it changed style {walk.style_changes} times in {n_steps} steps. Where styles overlap (the MNIST "
+            "models) a walk moves from one to the next; where they lie far apart (the clothes models' 64 "
+            "dimensions) it stays in the style it started in.",
         )
     with map_col:
         st.plotly_chart(

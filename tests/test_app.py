@@ -548,6 +548,8 @@ def test_sampling_contrasts_the_sources_and_walks(app_env):
         return int({m.label: m.value for m in at.metric}["Moves accepted"].rstrip("%"))
 
     gentle = accepted()
+    visited, of = {m.label: m.value for m in at.metric}["Styles visited"].split(" of ")
+    assert 1 <= int(visited) <= int(of)
     at.slider(key="walk_step_size").set_value(1.5).run()
     at.radio(key="walk_method").set_value("mh").run()
     assert accepted() < gentle  # big random-walk steps are rejected more often

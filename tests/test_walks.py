@@ -165,3 +165,18 @@ def test_walks_started_in_the_class_density_stay_in_it(method):
     )
     fresh = mixture.sample(0, 2000, random_state=np.random.default_rng(10_000))[0]
     assert ks_2samp(np.linalg.norm(ends, axis=1), np.linalg.norm(fresh, axis=1)).pvalue > 0.001
+
+
+def test_a_langevin_walk_moves_between_overlapping_styles():
+    """styles_along names the component that explains each point best; on a class whose styles overlap, a
+    default walk passes from one to another (the proposal's blend between styles is what carries it there)."""
+    from latent.explore.walks import styles_along
+
+    mixture = synthetic_mixture()
+    walk = mcmc_walk(mixture, 0, 300, method="mala", random_state=4)
+    styles = styles_along(mixture, 0, walk.path)
+    assert styles.shape == (301,) and set(styles.tolist()) <= {0, 1, 2}
+    assert len(set(styles.tolist())) >= 2
+    assert np.count_nonzero(styles[1:] != styles[:-1]) >= 3
+    z = mixture.sample(0, 200, component=1, random_state=0)[0]
+    assert np.mean(styles_along(mixture, 0, z) == 1) > 0.5  # draws of a style are mostly named after it

@@ -85,6 +85,8 @@ class WalkData:
     frame_names: list[str]  # what the classifier says of each frame
     log_density: np.ndarray  # log p(z | class) along the walk
     acceptance: float
+    styles_visited: int  # the class's components that explain some point of the walk best
+    style_changes: int  # steps at which that component changes
 
 
 @dataclass(frozen=True)
@@ -402,7 +404,7 @@ def walk_data(
     """An MCMC walk on one class manifold: path on the map, frames to play, log density, acceptance.
     40 frames: one every 5 steps of the default walk (60 were decoded before, a third of a new walk's
     server time)."""
-    from latent.explore.walks import mcmc_walk
+    from latent.explore.walks import mcmc_walk, styles_along
 
     model = load_model(path)
     walk = mcmc_walk(
@@ -419,7 +421,17 @@ def walk_data(
     names = model.classify(walk.path[pick], reject_below=model.threshold).names
     moved = np.concatenate([[True], np.any(np.diff(walk.path, axis=0) != 0, axis=1)])  # rejections repeat a point
     xy = model.to_map(walk.path[moved])[np.cumsum(moved) - 1]  # place each distinct point once
-    return WalkData(xy, frames, pick, list(names), walk.log_density, float(walk.acceptance_rate))
+    styles = styles_along(model.mixture, model.mixture.classes_[class_index], walk.path)
+    return WalkData(
+        xy,
+        frames,
+        pick,
+        list(names),
+        walk.log_density,
+        float(walk.acceptance_rate),
+        len(set(styles.tolist())),
+        int(np.count_nonzero(styles[1:] != styles[:-1])),
+    )
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

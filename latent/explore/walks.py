@@ -306,6 +306,13 @@ def mcmc_walk(
     return Walk(np.asarray(path), np.asarray(dens), accepted / n_steps, s)
 
 
+def styles_along(mixture, c, path: np.ndarray) -> np.ndarray:
+    """The class-`c` component (style) that explains each point of a walk best, shape (n,): where a walk moves
+    from one style to another (within the page's overlapping MNIST styles it does; in a 64-d clothes model the
+    styles lie far apart and a walk of a few hundred steps stays in the one it started in)."""
+    return mixture.component_log_likelihoods(np.asarray(path), mixture.class_index(c)).argmax(axis=1)
+
+
 def interpolate(z0: np.ndarray, z1: np.ndarray, n_frames: int = 11) -> np.ndarray:
     """Straight-line frames from z0 to z1 inclusive, shape (n_frames, d)."""
     if n_frames < 2:
