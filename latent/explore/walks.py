@@ -237,10 +237,10 @@ def tune_scale(
     probability of one proposal from each of n exact draws, with the same draws and proposal noise for
     every scale tried, so it is a smooth, decreasing function of the scale, solved by bisection on its log.
     The result is frozen: walks that use it are exact Markov chains for the class density. The textbook
-    scales (2.38/sqrt(d), 1.65/d^(1/3) in the metric of the class's average covariance) assume one
-    Gaussian; a class mixture's components are narrower than their average, and those scales accepted 12 %
-    (Metropolis) and 97 % (Langevin, at the page's old default) on the MNIST model. Deterministic for a
-    given random_state.
+    scales (2.38/sqrt(d), 1.65/d^(1/3)) are right for a Gaussian target whose covariance the proposal matches;
+    the proposal here matches the styles around each point only, so they are where the search starts (with one
+    shape for the whole class, the components' average, they had accepted 12 % (Metropolis) and 97 % (Langevin)
+    on the MNIST model). Deterministic for a given random_state.
     """
     chain = _Chain(mixture, c, method)
     target = TARGET_ACCEPTANCE[method] if target is None else float(target)
