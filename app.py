@@ -87,3 +87,6 @@ finally:
                 lesson.go(1, lesson.facts(lesson_model), kept_params())
         if st.button("Share this view", key="share_open", icon=":material/link:", width="stretch"):
             share_dialog()
+
+if common.model_path() is not None:
+    common.warm_up()  # the model pages' imports, in the background, once per process

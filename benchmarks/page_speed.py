@@ -8,7 +8,8 @@ server: from the rerun request reaching it to the last message of its answer lea
 without a browser over Streamlit's websocket protocol (`benchmarks/st_client.py`), which, like the
 frontend, reruns only the fragment a widget belongs to. Two visitors in turn:
 
-- the **first** visits every page in a fresh process (cold: model load, figures and caches built);
+- the **first** visits every page in a fresh process (cold: model load, figures and caches built),
+  after --home-pause seconds on the Home page (a person reading it; the model pages' imports run then);
 - the **second** visits them again in the same process (a new session with warm caches: what every
   later student gets), then performs each page's interactions --repeat times (moving a slider to a new
   value each time, pressing buttons, switching options) and the median and max server time of each
@@ -88,11 +89,13 @@ def interactions(repeat: int, drawings: list[str] = ()) -> dict[str, list[tuple[
     }
 
 
-async def _visit_all(session: StreamlitSession, log: list) -> dict[str, dict]:
-    """Open the app, then switch to every page in turn; the client's round trip and run status per page."""
+async def _visit_all(session: StreamlitSession, log: list, home_pause: float = 0.0) -> dict[str, dict]:
+    """Open the app, stay `home_pause` seconds on the Home page, then switch to every page in turn; the
+    client's round trip and run status per page."""
     out = {}
     first = await session.open("")
     log.append(("open", "", first))
+    await asyncio.sleep(home_pause)
     for page in PAGES:
         result = first if page == "" else await session.switch_page(page)
         if page:
@@ -121,12 +124,12 @@ async def _interact(session: StreamlitSession, repeat: int, log: list, drawings:
                 log.append(("act", f"{page}: {name}" + (" (fragment)" if fragment else ""), result))
 
 
-async def drive(url: str, repeat: int, drawings: list[str]) -> tuple[list, list]:
+async def drive(url: str, repeat: int, drawings: list[str], home_pause: float = 0.0) -> tuple[list, list]:
     cold, warm = [], []
     first = StreamlitSession(url)
     await first.connect()
     try:
-        await _visit_all(first, cold)
+        await _visit_all(first, cold, home_pause)
     finally:
         await first.close()
     second = StreamlitSession(url)
@@ -153,6 +156,13 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"))
     parser.add_argument("--repeat", type=int, default=5, help="times each interaction is performed (default 5)")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument(
+        "--home-pause",
+        type=float,
+        default=0.0,
+        help="seconds the first visitor stays on the Home page before the other pages, as a person reading it "
+        "does (default 0: straight on, which leaves the background imports no time)",
+    )
     args = parser.parse_args(argv)
     drawings = []  # a photo model's Draw page opens on Upload: no canvas to draw on
     if dataset_info(load_manifest(args.model, verify=False)["dataset"]["name"]).drawable:
@@ -162,7 +172,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(args.model).resolve(), Path(tmp))
         try:
-            cold, warm = asyncio.run(drive(server.url, args.repeat, drawings))
+            cold, warm = asyncio.run(drive(server.url, args.repeat, drawings, args.home_pause))
         finally:
             server.stop()
         runs, _ = server.records()

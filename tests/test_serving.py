@@ -147,3 +147,25 @@ def test_reruns_make_no_pages_and_parse_no_arguments_after_the_first(monkeypatch
     assert len(made) == 8 and len(parsers) == 1, (made, parsers)
     assert len(navigated) == 4 and navigated[0][0] is not navigated[1][0]  # fresh copies each run
     assert [p.title for p in navigated[3]] == [p.title for p in navigated[0]]
+
+
+def test_a_fresh_server_imports_torch_in_the_background_after_the_first_page():
+    """The Home page imports neither torch nor scikit-learn; app.py then starts one background import of the
+    model stack, so a visitor's first model page does not wait ~2 s for `import torch`. In a fresh interpreter:
+    importing the dashboard's helpers leaves torch alone, warm_up imports it off the calling thread, once."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, threading
+from ui import common
+assert "torch" not in sys.modules
+thread = common.warm_up()
+assert thread is not None and thread is not threading.current_thread() and thread.daemon
+assert common.warm_up() is None  # once per process
+thread.join(120)
+assert all(name in sys.modules for name in common.WARM_UP_MODULES), common.WARM_UP_MODULES
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]

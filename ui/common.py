@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Literal, NoReturn
 
@@ -140,6 +142,35 @@ def model_path() -> str | None:
 def manifest(path: str) -> dict:
     """The bundle's manifest without checking file hashes (cheap: JSON only)."""
     return artifacts.load_manifest(path, verify=False)
+
+
+# What a model page needs that the Home page does not: torch alone is ~2 of the ~3 s a fresh server's first
+# Latent map takes.
+WARM_UP_MODULES = ("torch", "latent.networks.autoencoder", "latent.networks.detector", "latent.bundle.model")
+_warm_up_started = threading.Event()
+_warm_up_lock = threading.Lock()
+
+
+def warm_up(modules=WARM_UP_MODULES) -> threading.Thread | None:
+    """Import the model stack in a background thread, once per process (the thread, or None when it was
+    started before). app.py calls it after a page has been sent, so a fresh server imports torch while the
+    first visitor reads the Home page instead of after their first click on a model page. A page that
+    needs a module meanwhile waits on Python's import lock for this import; it does not repeat it."""
+    with _warm_up_lock:
+        if _warm_up_started.is_set():
+            return None
+        _warm_up_started.set()
+    thread = threading.Thread(target=_import_all, args=(tuple(modules),), name="latent-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 (the page that needs the module raises it where it is shown)
+            return
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
