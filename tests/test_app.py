@@ -105,6 +105,8 @@ import sys
 from streamlit.testing.v1 import AppTest
 import ui.common
 ui.common.ASSETS = ui.common.Path({str(tmp_path)!r})
+# what the Home page itself imports: app.py's background warm-up (test_serving) imports torch after it, on purpose
+ui.common.warm_up = lambda *args, **kwargs: None
 at = AppTest.from_file({APP!r}, default_timeout={TIMEOUT}).run()
 assert not at.exception, at.exception
 print("home", "torch" in sys.modules, "sklearn" in sys.modules)
