@@ -64,7 +64,7 @@ class _Chain:
 
     A class mixture's components differ in width (in 64 dimensions their volumes differ enormously): one
     shape for the whole class, their average covariance, moved freely in the wide components and was nearly
-    always refused in the narrow ones, so one 200-step walk on a clothes class accepted from 0 % to 90 % of
+    always refused in the narrow ones, so one 200-step walk on a clothes class accepted from 0 % to 95 % of
     its moves depending on where it started (half of them outside the sampler's good range). Shaped at
     the walk's point, walks accept about the same share everywhere; the blend between components (not
     just the nearest one's shape) keeps the larger moves that carry a walk from one style to the next.
