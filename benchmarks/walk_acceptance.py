@@ -26,14 +26,14 @@ SHIPPED = ("assets/mnist", "assets/fashion-mnist", "assets/mnist-joint", "assets
 
 
 def walk_figures(model, method: str, walks: int, n_steps: int = 200) -> dict:
-    from latent.explore.walks import GOOD_ACCEPTANCE, mcmc_walk, tune_scale
+    from latent.explore.walks import GOOD_ACCEPTANCE, mcmc_walk, styles_along, tune_scale
 
     rates, visited, switches = [], [], []
     for c in model.mixture.classes_:
         scale = tune_scale(model.mixture, c, method=method)
         for seed in range(walks):
             walk = mcmc_walk(model.mixture, c, n_steps, scale=scale, method=method, random_state=seed)
-            style = model.mixture.component_log_likelihoods(walk.path, model.mixture.class_index(c)).argmax(axis=1)
+            style = styles_along(model.mixture, c, walk.path)
             rates.append(walk.acceptance_rate)
             visited.append(len(set(style.tolist())))
             switches.append(int(np.sum(style[1:] != style[:-1])))

@@ -147,8 +147,8 @@ def manifest(path: str) -> dict:
 # What a model page needs that the Home page does not: torch alone is ~2 of the ~3 s a fresh server's first
 # Latent map takes.
 WARM_UP_MODULES = ("torch", "latent.networks.autoencoder", "latent.networks.detector", "latent.bundle.model")
-_warm_up_started = threading.Event()
 _warm_up_lock = threading.Lock()
+_warm_up_started = False
 
 
 def warm_up(modules=WARM_UP_MODULES) -> threading.Thread | None:
@@ -156,10 +156,11 @@ def warm_up(modules=WARM_UP_MODULES) -> threading.Thread | None:
     started before). app.py calls it after a page has been sent, so a fresh server imports torch while the
     first visitor reads the Home page instead of after their first click on a model page. A page that
     needs a module meanwhile waits on Python's import lock for this import; it does not repeat it."""
+    global _warm_up_started
     with _warm_up_lock:
-        if _warm_up_started.is_set():
+        if _warm_up_started:
             return None
-        _warm_up_started.set()
+        _warm_up_started = True
     thread = threading.Thread(target=_import_all, args=(tuple(modules),), name="latent-warm-up", daemon=True)
     thread.start()
     return thread

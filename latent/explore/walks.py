@@ -76,11 +76,11 @@ class _Chain:
     def __init__(self, mixture, c, method: str):
         if method not in METHODS:
             raise ValueError(f"method must be 'mh' or 'mala', got {method!r}")
-        self.mixture, self.i, self.method = mixture, mixture.class_index(c), method
+        self.method = method
         weights, means, _ = mixture.components(c)
         k, d = means.shape
         self.k, self.d = k, d
-        prec_chol = np.asarray(mixture.precisions_cholesky_[self.i, :k], dtype=np.float64)  # (k, d, d)
+        prec_chol = np.asarray(mixture.precisions_cholesky_[mixture.class_index(c), :k], dtype=np.float64)  # (k, d, d)
         self.prec_chol = prec_chol
         self.A = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(d, k * d))
         self.A_T = np.ascontiguousarray(self.A.T)
