@@ -203,6 +203,21 @@ def test_read_input_decodes_its_code_once_and_scores_what_it_shows(model, monkey
     assert shown["reconstruction"] == pytest.approx(model.reconstruction_error(x[None])[0], abs=1e-5)
 
 
+def test_read_input_scores_the_classes_once_and_finds_the_same_style(model, monkeypatch):
+    """The style shown comes from the class log-likelihoods the answer already computed (one pass of the
+    mixtures per drawing), and is the one `nearest_component` finds on its own."""
+    x = to_model_input(draw_digit("4").astype(np.float32) / 255)
+    calls = []
+    scorer = type(model.mixture)
+    log_likelihoods = scorer.log_likelihoods
+    monkeypatch.setattr(scorer, "log_likelihoods", lambda self, Z: calls.append(len(Z)) or log_likelihoods(self, Z))
+    r = read_input(model, x)
+    assert calls == [1]
+    monkeypatch.undo()
+    c, k, resp = model.nearest_component(r.z)
+    assert (r.style_class, r.style, r.style_responsibility) == (c, k, pytest.approx(resp[k]))
+
+
 # --------------------------------------------------------------------------- dense morphs
 
 

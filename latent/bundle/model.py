@@ -70,6 +70,7 @@ class Classification:
     max_log_likelihood: np.ndarray  # (n,) max_c log p(z | c), the score the threshold applies to
     reasons: list[str | None] | None = None  # (n,) why each "none" (None: answered); None when not asked
     scores: dict[str, np.ndarray] | None = None  # each "none" test's score, (n,) each (see latent.bundle.rejection)
+    log_likelihoods: np.ndarray | None = None  # (n, n_classes) log p(z | c), kept so a caller need not recompute it
 
 
 class LatentModel:
@@ -242,7 +243,7 @@ class LatentModel:
         best = ll.max(axis=1)
         if reject_below is not None:
             labels = np.where(best < reject_below, NONE, labels)
-        return Classification(labels, [self.label_name(label) for label in labels], proba, best)
+        return Classification(labels, [self.label_name(label) for label in labels], proba, best, log_likelihoods=ll)
 
     def classify_images(
         self,
@@ -282,6 +283,7 @@ class LatentModel:
             result.max_log_likelihood,
             reasons,
             scores,
+            result.log_likelihoods,
         )
 
     def reconstruction_error(
@@ -296,10 +298,15 @@ class LatentModel:
         rec = np.asarray(reconstructions, dtype=np.float32).reshape(len(x), -1)
         return np.log(((rec - x) ** 2).mean(axis=1).astype(np.float64) + 1e-8)
 
-    def nearest_component(self, z: np.ndarray) -> tuple[int, int, np.ndarray]:
-        """(class index, component, responsibilities within that class) of the component that best explains z."""
+    def nearest_component(
+        self, z: np.ndarray, log_likelihoods: np.ndarray | None = None
+    ) -> tuple[int, int, np.ndarray]:
+        """(class index, component, responsibilities within that class) of the component that best explains z.
+
+        `log_likelihoods`: z's (n_classes,) class log-likelihoods when already computed (`classify` keeps them)."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
-        c = int(np.argmax(self.mixture.log_likelihoods(z)[0]))
+        ll = self.mixture.log_likelihoods(z)[0] if log_likelihoods is None else np.asarray(log_likelihoods)
+        c = int(np.argmax(ll))
         comp = self.mixture.component_log_likelihoods(z, c)[0]
         resp = np.exp(comp - np.max(comp))
         resp /= resp.sum()

@@ -77,7 +77,7 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     z = model.encode(x[None])[0]
     reconstruction = model.decode(z[None])  # once: the reconstruction test and the picture shown
     result = model.classify_images(x[None], rule=rule, Z=z[None], reconstructions=reconstruction)
-    c, k, resp = model.nearest_component(z)
+    c, k, resp = model.nearest_component(z, None if result.log_likelihoods is None else result.log_likelihoods[0])
     first = {k: np.atleast_1d(v)[:1] for k, v in result.scores.items()}
     tests = tuple(
         TestResult(
