@@ -169,10 +169,12 @@ def test_generated_inputs_are_cached_exactly_and_a_damaged_cache_file_is_remade(
     for kind in kinds:
         assert np.array_equal(first[kind].x, again[kind].x) and first[kind].labels == again[kind].labels
     assert again["letters (fonts)"].labels[0] is None and again["drawn digits"].labels[0] in "0123456789"
-    for f in files:
-        f.write_bytes(b"not an npz")
-    remade = generate_inputs(kinds, 6, 11, reading="ink", size=112)
-    assert np.array_equal(remade["drawn digits"].x, first["drawn digits"].x)
+    whole = files[0].read_bytes()
+    for damage in (b"not an npz", whole[: len(whole) // 2], b""):  # garbage, a cut-off file (a full disk), empty
+        for f in files:
+            f.write_bytes(damage)
+        remade = generate_inputs(kinds, 6, 11, reading="ink", size=112)
+        assert np.array_equal(remade["drawn digits"].x, first["drawn digits"].x)
 
 
 def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_foreign_files(tiny_bundle, tmp_path):

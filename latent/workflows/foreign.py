@@ -14,10 +14,8 @@ not refused.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from latent import artifacts
 from latent.bundle.rejection import COMBINED_FEATURES, DEFAULT_RATES, FOREIGN, UNLIKELY, Combination, NoneRule, Test
+from latent.cache import read_arrays, source_digest, write_arrays
 from latent.inputs import junk
 from latent.inputs.catalog import DatasetInfo
 from latent.inputs.preprocess import SIZE
@@ -51,37 +49,33 @@ def cache_dir() -> Path:
 
 
 def _code_version() -> str:
-    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key.
-    The code's syntax tree is hashed, not its bytes: reformatting or a comment keeps the cache."""
+    """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key."""
     from latent.inputs import handwriting, photo, preprocess
 
-    digest = hashlib.sha256()
-    for module in (junk, handwriting, photo, preprocess):
-        assert module.__file__ is not None, module  # modules of this package are files
-        digest.update(ast.dump(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))).encode())
-    return digest.hexdigest()[:16]
+    return source_digest((junk, handwriting, photo, preprocess))
 
 
 def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dict[str, junk.InputSet]:
-    """`make()`, or what an earlier call with the same key stored in `cache_dir()` (npz, no pickles).
+    """`make()`, or what an earlier call with the same key stored in `cache_dir()` (latent.cache).
 
     Generating thousands of photo-like inputs takes minutes; calibrating two bundles of one dataset and
     measuring them asks for the same ones again. A missing or unreadable cache file is just remade."""
     key = {**key, "code": _code_version()}
     path = cache_dir() / f"inputs-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as z:
+    stored = read_arrays(path)
+    if stored is not None:
+        try:
             return {
                 str(kind): junk.InputSet(
-                    z[f"x{i}"],
-                    [label or None for label in z[f"labels{i}"].tolist()],
-                    int(z["blank"][i]),
-                    int(z["total"][i]),
+                    stored[f"x{i}"],
+                    [label or None for label in stored[f"labels{i}"].tolist()],
+                    int(stored["blank"][i]),
+                    int(stored["total"][i]),
                 )
-                for i, kind in enumerate(z["kinds"])
+                for i, kind in enumerate(stored["kinds"])
             }
-    except (OSError, KeyError, ValueError):
-        pass
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass  # another layout: made again below
     sets = make()
     arrays = {
         "kinds": np.array(list(sets), dtype=str),
@@ -91,13 +85,7 @@ def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dic
     for i, s in enumerate(sets.values()):
         arrays[f"x{i}"] = np.asarray(s.x, dtype=np.uint8).reshape(-1, SIZE, SIZE)
         arrays[f"labels{i}"] = np.array([label or "" for label in s.labels], dtype=str)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
-        np.savez(tmp, **artifacts.npz_members(arrays))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home: no cache, same results
+    write_arrays(path, arrays)
     return sets
 
 
