@@ -29,6 +29,31 @@ def test_digits_are_mnist_shaped(digits):
     assert set(np.unique(digits.y_test)) == set(range(10))
 
 
+def test_digits_are_preprocessed_once_and_a_damaged_cache_is_remade(tmp_path, monkeypatch, digits):
+    """Every `evaluate` of a digits bundle loads them: the second load reads the cache, not 1,797 images."""
+    from latent.inputs import preprocess
+
+    monkeypatch.setenv("LATENT_CACHE_DIR", str(tmp_path))
+    first = D.load_dataset("digits")
+    assert np.array_equal(first.x_train, digits.x_train) and np.array_equal(first.y_test, digits.y_test)
+    (cached,) = (tmp_path / "data" / "digits").glob("digits-*.npz")
+    whole = cached.read_bytes()
+    to_model_input = preprocess.to_model_input
+
+    def not_again(_):
+        raise AssertionError("the digits were preprocessed again")
+
+    monkeypatch.setattr(preprocess, "to_model_input", not_again)
+    again = D.load_dataset("digits")
+    assert np.array_equal(again.x_train, first.x_train) and np.array_equal(again.y_val, first.y_val)
+    monkeypatch.setattr(preprocess, "to_model_input", to_model_input)
+    np.savez(tmp_path / "other.npz", x=np.zeros((3, 28, 28), np.uint8), y=np.zeros(3, np.int64))
+    for damage in (whole[: len(whole) // 2], b"", (tmp_path / "other.npz").read_bytes()):
+        cached.write_bytes(damage)
+        remade = D.load_dataset("digits")
+        assert np.array_equal(remade.x_test, first.x_test) and cached.read_bytes() == whole
+
+
 def test_validation_split_is_fixed_stratified_and_disjoint():
     x = np.arange(1000)
     y = np.repeat(np.arange(10), 100)
