@@ -152,17 +152,22 @@ def test_reruns_make_no_pages_and_parse_no_arguments_after_the_first(monkeypatch
 def test_a_fresh_server_imports_torch_in_the_background_after_the_first_page():
     """The Home page imports neither torch nor scikit-learn; app.py then starts one background import of the
     model stack, so a visitor's first model page does not wait ~2 s for `import torch`. In a fresh interpreter:
-    importing the dashboard's helpers leaves torch alone, warm_up imports it off the calling thread, once."""
+    importing the dashboard's helpers leaves torch alone, warm_up imports it off the calling thread, once,
+    after its delay (not while the browser still draws the first page)."""
     import subprocess
     import sys
 
     code = """
-import sys, threading
+import sys, threading, time
 from ui import common
 assert "torch" not in sys.modules
-thread = common.warm_up()
+start = time.monotonic()
+thread = common.warm_up(delay=3.0)
 assert thread is not None and thread is not threading.current_thread() and thread.daemon
 assert common.warm_up() is None  # once per process
+time.sleep(0.5)
+if time.monotonic() - start < 2.5:  # it waits while the browser draws the first page
+    assert "torch" not in sys.modules
 thread.join(120)
 assert all(name in sys.modules for name in common.WARM_UP_MODULES), common.WARM_UP_MODULES
 print("ok")

@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Literal, NoReturn
 
@@ -147,26 +148,32 @@ def manifest(path: str) -> dict:
 # What a model page needs that the Home page does not: torch alone is ~2 of the ~3 s a fresh server's first
 # Latent map takes.
 WARM_UP_MODULES = ("torch", "latent.networks.autoencoder", "latent.networks.detector", "latent.bundle.model")
+# Started at once, the import made a fresh server's first render of Home 4.4-4.9 s instead of 3.4-4.0 s
+# (bench_app.first_render, 4 runs each): torch's import competes with the browser loading the page.
+WARM_UP_DELAY_S = 2.0
 _warm_up_lock = threading.Lock()
 _warm_up_started = False
 
 
-def warm_up(modules=WARM_UP_MODULES) -> threading.Thread | None:
+def warm_up(modules=WARM_UP_MODULES, delay: float = WARM_UP_DELAY_S) -> threading.Thread | None:
     """Import the model stack in a background thread, once per process (the thread, or None when it was
     started before). app.py calls it after a page has been sent, so a fresh server imports torch while the
-    first visitor reads the Home page instead of after their first click on a model page. A page that
-    needs a module meanwhile waits on Python's import lock for this import; it does not repeat it."""
+    first visitor reads the Home page instead of after their first click on a model page. The thread waits
+    `delay` seconds first: the browser is still fetching and drawing that page, and an import beside it
+    slowed the first render (see WARM_UP_DELAY_S). A page that needs a module meanwhile imports it itself
+    (or waits on Python's import lock for this import); nothing is imported twice."""
     global _warm_up_started
     with _warm_up_lock:
         if _warm_up_started:
             return None
         _warm_up_started = True
-    thread = threading.Thread(target=_import_all, args=(tuple(modules),), name="latent-warm-up", daemon=True)
+    thread = threading.Thread(target=_import_all, args=(tuple(modules), delay), name="latent-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
+def _import_all(modules: tuple[str, ...], delay: float) -> None:
+    time.sleep(delay)
     for name in modules:
         try:
             importlib.import_module(name)
