@@ -33,7 +33,8 @@ SCREENSHOTS = ROOT / "screenshots"
 STARTUP_TIMEOUT = 60  # seconds for the server to answer its health check
 
 # What a page may log without it being a bug: opening a sub-page URL directly makes the frontend probe
-# /<page>/_stcore/health and /<page>/_stcore/host-config first (404), then the right URLs.
+# /<page>/_stcore/health and /<page>/_stcore/host-config first (404), then the right URLs: Streamlit's
+# own open bug, https://github.com/streamlit/streamlit/issues/7074 (the page then loads normally).
 # And when a rerun replaces an image while the browser is still fetching the old one, streamlit has
 # already dropped that media file: a 404 for /media/<hash>.jpg|png, after which the new image loads.
 HARMLESS_PROBES = ("/_stcore/health", "/_stcore/host-config")
