@@ -9,7 +9,7 @@ from drawing import draw_digit
 from latent.density.calibration import fit_temperature, reliability, tempered_proba
 from latent.errors import BlankImageError, NoInkError
 from latent.inputs import junk
-from latent.inputs.photo import card_on_desk, clean_photo, dark_ink
+from latent.inputs.photo import card_on_desk, clean_photo, dark_ink, page_on_desk
 from latent.inputs.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
 
 
@@ -60,6 +60,55 @@ def test_a_photo_of_paper_is_cleaned_to_the_digit_alone():
     x_photo = prepare(photo)
     x_clean = to_model_input(draw_digit("5", size=200, width=200 // 14) / 255.0)
     assert np.abs(x_photo - x_clean).mean() < 0.08
+
+
+def _shaded_page(
+    digit: str, *, shadow: float, depth: float, left: float, side: int = 300
+) -> tuple[np.ndarray, np.ndarray]:
+    """(a dark digit on a page whose right `shadow` share lies in a sharp shadow `depth` deep, the digit's
+    left edge at `left` of the width; the digit's ink)."""
+    n = side // 4
+    ink = draw_digit(digit, size=n, width=n // 10) / 255.0
+    yy, xx = np.mgrid[:side, :side] / side
+    picture = 0.9 - depth / (1 + np.exp(-(xx - (1 - shadow)) * 60)) + 0.05 * (yy - 0.5)
+    top, at = side // 3, int(left * side)
+    region = picture[top : top + n, at : at + n]
+    picture[top : top + n, at : at + n] = region * (1 - ink) + 0.2 * region * ink
+    rng = np.random.default_rng(3)
+    return np.clip(picture + rng.normal(0, 0.02, picture.shape), 0, 1).astype(np.float32), ink
+
+
+@pytest.mark.parametrize("digit", ["0", "6", "8"])
+@pytest.mark.parametrize(("shadow", "depth"), [(0.65, 0.4), (0.7, 0.45)])
+def test_a_shadow_over_most_of_the_page_leaves_the_ink_dark(digit, shadow, depth):
+    """A digit on the lit part of a page mostly in shadow: the picture's median is the shade's level, and
+    the lit paper departed from it as far as the ink, so the ink was read as light and the paper became
+    the ink (0.11-0.24 from the digit). The ink's side is read after dividing by the large-scale light."""
+    photo, ink = _shaded_page(digit, shadow=shadow, depth=depth, left=1 / 12)
+    assert dark_ink(photo)
+    assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.03
+
+
+def test_a_page_with_the_desk_beside_it_is_looked_at_alone():
+    """A photo of a 9 on paper with a strip of desk along one edge (latent.inputs.junk.on_paper, as the
+    "digits on paper" kind makes them): the desk joined the digit's mark (0.128 from the digit); the page
+    is found and cleaned alone."""
+    ink = draw_digit("9", size=280, width=22) / 255.0
+    photo = junk.on_paper(ink, np.random.default_rng(46), size=280)
+    assert page_on_desk(photo) is not None and card_on_desk(photo) is None
+    assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.05
+
+
+@pytest.mark.parametrize("left", [0.05, 0.25, 0.3, 0.35, 0.4])
+def test_no_ink_is_cut_away_with_a_shadow_taken_for_a_desk(left):
+    """A shadow with a straight edge (here at 0.4 of the width) looks like a desk: the page may be cut there
+    when the digit lies on the lit side, never when the digit crosses into the shade or lies in it."""
+    photo, ink = _shaded_page("8", shadow=0.6, depth=0.35, left=left)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.1) + int(left * photo.shape[1])  # the digit's columns
+    found = page_on_desk(photo)
+    assert (found is not None) == (cols.max() < 0.4 * photo.shape[1])
+    if found is not None:
+        assert found[1].start <= cols.min() and cols.max() < found[1].stop
 
 
 def _close_up(digit: str, *, light_ink: bool = False, side: int = 200) -> tuple[np.ndarray, np.ndarray]:
