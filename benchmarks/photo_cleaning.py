@@ -1,0 +1,96 @@
+"""What photographing a digit on paper costs, once the photo is cleaned: the same test digits, placed the
+same way, read from the canvas and from a generated photo of paper (`latent.inputs.junk.on_paper`:
+grey uneven paper, shadows, a strip of desk, blur, JPEG), through `latent.inputs.photo.clean_photo`.
+
+    python benchmarks/photo_cleaning.py                      # assets/mnist, seeds 7 11 23, 300 digits each
+    python benchmarks/photo_cleaning.py --seeds 1 2 --n 500 --model assets/mnist-joint
+
+Per seed: digits read right without any "none" answer, read right / answered "none" by the bundle's
+rule, on the canvas and on paper, and how many the canvas reads right that the photo loses (a wrong
+class or a "none"). Needs the MNIST files (`--data-dir` or LATENT_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def measure(model, images: np.ndarray, labels: np.ndarray, seed: int, size: int = 280) -> dict:
+    from latent.errors import ImageInputError
+    from latent.inputs import junk
+    from latent.inputs.preprocess import CANVAS, INK, UPLOAD, prepare
+
+    canvas_x, paper_x, kept = [], [], []
+    for i, image in enumerate(images):
+        rng = np.random.default_rng([seed, i])
+        canvas = junk.rewrite(image.astype(np.float32) / 255.0, rng, size)
+        photo = junk.on_paper(canvas, rng, size=size)
+        try:
+            paper_x.append(prepare(photo, via=UPLOAD, reading=INK))
+        except ImageInputError:  # "no clear ink": answered "none"
+            paper_x.append(None)
+        canvas_x.append(prepare(canvas, via=CANVAS, reading=INK))
+        kept.append(i)
+    y = labels[kept]
+    out = {}
+    right = {}
+    for name, xs in (("canvas", canvas_x), ("paper", paper_x)):
+        read = np.array([x is not None for x in xs])
+        x = np.stack([x for x in xs if x is not None])
+        result = model.classify_images(x, rule=model.rule)
+        best = np.full(len(xs), -1)
+        best[read] = model.mixture.classes_[result.proba.argmax(axis=1)]
+        none = np.ones(len(xs), dtype=bool)
+        none[read] = [r is not None for r in result.reasons]
+        right[name] = (best == y) & ~none
+        out[name] = {
+            "without none": float(np.mean(best == y)),
+            "right": float(np.mean(right[name])),
+            "none": float(np.mean(none)),
+        }
+    out["lost"] = int(np.sum(right["canvas"] & ~right["paper"]))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"), help="bundle (default: assets/mnist)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23], help="seeds, one set of digits each")
+    parser.add_argument("--n", type=int, default=300, help="test digits per seed (default 300)")
+    parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"), help="where the MNIST files are")
+    args = parser.parse_args(argv)
+
+    from latent.bundle.model import LatentModel
+    from latent.errors import LatentError
+    from latent.inputs.data import load_dataset
+
+    try:
+        model = LatentModel.load(args.model)
+        data = load_dataset(model.manifest["config"]["dataset"], args.data_dir, download=False, progress=False)
+    except LatentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.model}: {args.n} test digits per seed, on a canvas and photographed on paper")
+    print(f"{'seed':>5} {'':7} {'without none':>13} {'right':>7} {'none':>6}   lost to the photo")
+    for seed in args.seeds:
+        pick = np.random.default_rng(seed).choice(len(data.x_test), args.n, replace=False)
+        r = measure(model, data.x_test[pick], data.y_test[pick], seed)
+        for name in ("canvas", "paper"):
+            m = r[name]
+            lost = f"   {r['lost']}" if name == "paper" else ""
+            print(f"{seed:>5} {name:7} {m['without none']:13.3f} {m['right']:7.3f} {m['none']:6.3f}{lost}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
