@@ -99,14 +99,23 @@ def test_a_page_with_the_desk_beside_it_is_looked_at_alone():
     assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.05
 
 
-@pytest.mark.parametrize("left", [0.05, 0.25, 0.3, 0.35, 0.4])
+@pytest.mark.parametrize("digit", ["0", "8"])
+@pytest.mark.parametrize(("size", "width"), [(28, 4), (200, 30)])
+def test_a_light_digit_on_black_is_not_taken_for_a_page(digit, size, width):
+    """An MNIST-like upload (white on black): its loops filled in, the digit is a bright region inside the
+    frame with dark, plain strips around it, as a page beside a desk is; it was cropped to itself."""
+    ink = draw_digit(digit, size=size, width=width) / 255.0
+    assert page_on_desk(ink.astype(np.float32)) is None
+
+
+@pytest.mark.parametrize("left", [0.05, 0.4, 0.55, 0.6, 0.75])
 def test_no_ink_is_cut_away_with_a_shadow_taken_for_a_desk(left):
-    """A shadow with a straight edge (here at 0.4 of the width) looks like a desk: the page may be cut there
+    """A shadow with a straight edge (here at 0.65 of the width) looks like a desk: the page may be cut there
     when the digit lies on the lit side, never when the digit crosses into the shade or lies in it."""
-    photo, ink = _shaded_page("8", shadow=0.6, depth=0.35, left=left)
+    photo, ink = _shaded_page("8", shadow=0.35, depth=0.35, left=left)
     cols = np.flatnonzero(ink.max(axis=0) > 0.1) + int(left * photo.shape[1])  # the digit's columns
     found = page_on_desk(photo)
-    assert (found is not None) == (cols.max() < 0.4 * photo.shape[1])
+    assert (found is not None) == (cols.max() < 0.65 * photo.shape[1])
     if found is not None:
         assert found[1].start <= cols.min() and cols.max() < found[1].stop
 

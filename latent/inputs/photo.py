@@ -47,7 +47,7 @@ CARD_TRIM = 0.06
 # A page cut by the frame with the desk along one or more edges (`page_on_desk`): the page at least this
 # share of the picture; the strips between it and the frame this share darker than Otsu's threshold, and
 # plain (three quarters of them within PAGE_PLAIN of their median: a desk, with no drawing on it).
-PAGE_MIN_SHARE = 0.3
+PAGE_MIN_SHARE = 0.6
 PAGE_DARK = 0.9
 PAGE_PLAIN = 0.06
 PAGE_INKLESS = 0.001  # at most this share of what would be cut away may be ink-dark (grain), else nothing is cut
@@ -191,13 +191,13 @@ def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
 
 def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     """Where a page is that the frame cuts on some sides while the desk shows along the others (rows,
-    columns of `gray`, the page's own edge trimmed off), or None when the picture is not that.
+    columns of `gray`), or None when the picture is not that.
 
     A strip of desk beside the page is dark like ink and joins a digit written near it into one mark
     (a bar beside a 6 or a 0). Found like `card_on_desk`'s card, on the reduced copy: the largest bright
-    region, filling its bounding box, clearly brighter than the strips between that box and the frame,
-    which must be dark and plain (a desk, with nothing drawn in it: a shadow falling across the digit
-    is not cut away)."""
+    region, solid (paper with thin marks), filling its bounding box, clearly brighter than the strips
+    between that box and the frame, which must be dark and plain (a desk, with nothing drawn in it: a
+    shadow falling across the digit is not cut away)."""
     from scipy import ndimage
 
     small = _resize(gray, PAPER_SIDE)
@@ -214,6 +214,8 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     area, box_area = int(page.sum()), (rows.stop - rows.start) * (cols.stop - cols.start)
     if area < PAGE_MIN_SHARE * small.size or area < CARD_BOX_FILL * box_area:
         return None
+    if float((small > threshold)[page].mean()) < CARD_SOLID:
+        return None  # not paper with marks on it: e.g. a light digit on black, its loops filled in
     outside = np.ones(small.shape, dtype=bool)
     outside[rows, cols] = False
     strips = small[outside]
