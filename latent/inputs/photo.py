@@ -143,6 +143,24 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return np.clip((gray - bg) / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
 
 
+def _bright_region(gray: np.ndarray):
+    """On the reduced copy `small` of `gray`: (small, Otsu's threshold, the largest bright region with its
+    holes filled, its rows, its columns), or None when the picture does not split clearly into bright and
+    dark (`card_on_desk` and `page_on_desk` both start from this region)."""
+    from scipy import ndimage
+
+    small = _resize(gray, PAPER_SIDE)
+    threshold, separation = otsu(small)
+    if separation < CARD_SEPARATION:
+        return None
+    labels, n = ndimage.label(ndimage.binary_fill_holes(small > threshold))
+    if n == 0:
+        return None
+    region = labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1  # the largest region
+    rows, cols = ndimage.find_objects(region.astype(int))[0]
+    return small, threshold, region, rows, cols
+
+
 def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     """Where a card or sheet lying whole on a darker desk is (rows, columns of `gray`, its edge trimmed
     off), or None when the picture is not that.
@@ -152,18 +170,11 @@ def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     or less: the desk is then the "paper", the card "light ink", and its edge a ring around the digit.
     The card is found on the reduced copy as one bright region, solid (the ink on it is thin), roughly
     rectangular, inside the frame, clearly brighter than what is around it, with some darker marks on it."""
-    from scipy import ndimage
-
-    small = _resize(gray, PAPER_SIDE)
-    threshold, separation = otsu(small)
-    bright = small > threshold
-    if separation < CARD_SEPARATION:
+    found = _bright_region(gray)
+    if found is None:
         return None
-    labels, n = ndimage.label(ndimage.binary_fill_holes(bright))
-    if n == 0:
-        return None
-    card = labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1  # the largest region
-    (rows, cols), (h, w) = ndimage.find_objects(card.astype(int))[0], small.shape
+    small, threshold, card, rows, cols = found
+    bright, (h, w) = small > threshold, small.shape
     inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
     area = card.sum()
     box_area = (rows.stop - rows.start) * (cols.stop - cols.start)
@@ -198,17 +209,11 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     region, solid (paper with thin marks), filling its bounding box, clearly brighter than the strips
     between that box and the frame, which must be dark and plain (a desk, with nothing drawn in it: a
     shadow falling across the digit is not cut away)."""
-    from scipy import ndimage
-
-    small = _resize(gray, PAPER_SIDE)
-    threshold, separation = otsu(small)
-    if separation < CARD_SEPARATION:
+    found = _bright_region(gray)
+    if found is None:
         return None
-    labels, n = ndimage.label(ndimage.binary_fill_holes(small > threshold))
-    if n == 0:
-        return None
-    page = labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1
-    (rows, cols), (h, w) = ndimage.find_objects(page.astype(int))[0], small.shape
+    small, threshold, page, rows, cols = found
+    h, w = small.shape
     if (rows.start, cols.start, rows.stop, cols.stop) == (0, 0, h, w):
         return None  # no strip of anything else along the frame
     area, box_area = int(page.sum()), (rows.stop - rows.start) * (cols.stop - cols.start)
