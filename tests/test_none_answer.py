@@ -259,3 +259,18 @@ def test_the_detectors_drawn_share_makes_a_rare_kind_of_ours_count():
     # one pool: 40 rings among 2,040 of ours against 1,000 foreign ones, so rings are foreign; half of
     # each ours batch: as many rings on each side, so the detector cannot call them either way
     assert scores[0.0] < -2 and abs(scores[0.5]) < 1.5, scores
+
+
+def test_the_detectors_data_for_a_dataset_with_no_drawn_members():
+    """Clothes have no members drawn as people draw them and no rewritten variations: `calibrate` and
+    `evaluate --junk` (leave one out) on a clothes bundle crashed on joining no drawn images at all."""
+    from latent.inputs.catalog import dataset_info
+    from latent.workflows.foreign import detector_data
+
+    info = dataset_info("fashion-mnist")
+    assert not info.members and not info.variations and info.foreign
+    x = np.zeros((5, 28, 28), np.uint8)
+    data = detector_data(info, x, np.arange(5), n=2, n_varied=3)
+    assert data.drawn is None
+    assert set(data.foreign) == set(info.foreign) and all(len(v) <= 2 for v in data.foreign.values())
+    assert len(data.without(["noise"])) == sum(len(v) for k, v in data.foreign.items() if k != "noise")

@@ -157,8 +157,8 @@ def detector_data(
         info.variations, x_train[pick], y_train[pick], seed, reading=info.reading, size=TRAIN_SIZE, progress=progress
     )
     foreign = generate_inputs(info.foreign, n, seed, reading=info.reading, size=TRAIN_SIZE, progress=progress)
-    drawn = np.concatenate([*(s.x for s in members.values()), *(s.x for s in varied.values())])
-    return DetectorData(x_train, {k: s.x for k, s in foreign.items()}, drawn)
+    drawn = [s.x for s in (*members.values(), *varied.values())]  # none for a dataset people do not draw
+    return DetectorData(x_train, {k: s.x for k, s in foreign.items()}, np.concatenate(drawn) if drawn else None)
 
 
 def fit_detector(data: DetectorData, *, augment_cfg=None, leave_out=(), cfg=None, log: Callable[[str], None] = _quiet):
