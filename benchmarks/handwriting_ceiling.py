@@ -1,0 +1,104 @@
+"""How far the real-handwriting proxy is from what any MNIST-trained reader gets on it.
+
+    python benchmarks/handwriting_ceiling.py                          # assets/mnist, the mnist judge
+    python benchmarks/handwriting_ceiling.py --refit-seeds 3          # and the mixtures refitted 3 ways
+
+scikit-learn's `digits` (1,797 digits by 43 writers) are the one real handwriting the project has, and
+`evaluate --junk` reads 300 of them drawn at random. Here every one of them is scaled up onto the Draw
+page's canvas (a random size, as `latent.inputs.junk` does) and read by:
+
+- the bundle's mixtures with no "none" answer (the classifier alone), and with its "none" rule;
+- the independent judge (`assets/judges/mnist`: a supervised CNN trained on MNIST with augmentation),
+  a reader much stronger than the mixtures on MNIST's own test images;
+- with `--refit-seeds N`, the mixtures refitted on the same training codes with N other seeds: how
+  much of a difference between two classifiers is the mixture fit's own spread (needs the MNIST files:
+  `--data-dir` or LATENT_DATA_DIR).
+
+The digits were stored at 8x8 pixels: what the judge misses there bounds what a better latent
+classifier can win on this set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def sklearn_inputs(seed: int = 0, size: int = 280):
+    """Every scikit-learn digit scaled up smoothly onto a size x size canvas (a random side each), through
+    the Draw page's preprocessing: (model inputs, labels as class names)."""
+    from PIL import Image
+
+    from latent.inputs import junk
+
+    bunch = junk._sklearn_digits()
+    rng = np.random.default_rng(seed)
+    samples = []
+    for image, target in zip(bunch.images, bunch.target, strict=True):
+        small = Image.fromarray((image / 16.0 * 255).astype(np.uint8))
+        side = int(rng.integers(10, 30)) * size // 35
+        big = np.asarray(small.resize((side, side), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
+        samples.append(junk.Sample(big, junk.CANVAS, str(target)))
+    inputs = junk.model_inputs(samples)
+    return inputs.x, np.array(inputs.labels), inputs.blank
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"))
+    parser.add_argument("--judge", default=str(ROOT / "assets" / "judges" / "mnist"))
+    parser.add_argument("--seed", type=int, default=0, help="seed of the canvas sizes")
+    parser.add_argument("--refit-seeds", type=int, default=0, help="refit the mixtures this many other ways")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args(argv)
+
+    from latent.bundle.model import LatentModel
+    from latent.workflows.judge import Judge
+
+    model = LatentModel.load(args.model)
+    x, labels, blank = sklearn_inputs(args.seed)
+    truth = np.array([model.class_names.index(label) for label in labels])
+    n = len(truth) + blank
+    z = model.encode(x)
+    plain = model.classify(z).proba.argmax(axis=1)
+    ruled = model.classify_images(x, rule=model.rule)
+    kept = np.array([r is None for r in ruled.reasons])
+    judge = Judge.load(args.judge)
+    print(f"scikit-learn's digits: {n} (43 writers, 8x8 scaled up), {blank} blank after preprocessing")
+    print(f"  {model.name}, mixtures alone (no 'none'):  {np.sum(plain == truth) / n:.1%} right")
+    print(
+        f"  {model.name}, with its 'none' rule:        {np.sum(kept & (ruled.labels == truth)) / n:.1%} right, "
+        f"{(np.sum(~kept) + blank) / n:.1%} 'none'"
+    )
+    judge_test = judge.manifest.get("metrics", {}).get("test_accuracy", float("nan"))
+    print(
+        f"  judge (a supervised CNN, {judge_test:.2%} on MNIST test): {np.sum(judge.predict(x) == truth) / n:.1%} right"
+    )
+    if args.refit_seeds:
+        from latent.density.mixture import ClassGaussianMixture
+        from latent.inputs.data import load_dataset
+
+        ds = load_dataset(model.manifest["dataset"]["name"], args.data_dir, download=False, progress=False)
+        z_train = model.encode(ds.x_train)
+        cfg = model.manifest["config"]["mixture"]
+        for seed in range(1, args.refit_seeds + 1):
+            mixture = ClassGaussianMixture(
+                cfg["n_components"],
+                covariance_type=cfg["covariance_type"],
+                reg_covar=cfg["reg_covar"],
+                class_prior=cfg["class_prior"],
+                max_components=cfg["max_components"],
+                random_state=seed,
+            ).fit(z_train, ds.y_train)
+            print(f"  mixtures refitted, seed {seed}:           {np.sum(mixture.predict(z) == truth) / n:.1%} right")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
