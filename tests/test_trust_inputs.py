@@ -209,6 +209,27 @@ def test_every_generated_kind_is_reproducible_and_becomes_model_inputs(kind):
     assert all((kind in junk.DIGIT_SETS) == (s.label is not None) for s in a)
 
 
+def test_scribbles_come_in_every_style_people_scribble_in():
+    """Random strokes were the only scribbles; hatching, a tangle, a cross-out, loops and zigzags are made
+    too, each reproducible, each unlike the others, at their stated frequencies."""
+    assert sum(w for _, w in junk.SCRIBBLE_STYLES.values()) == pytest.approx(1.0)
+    images = {}
+    for style in junk.SCRIBBLE_STYLES:
+        a = junk.scribble(np.random.default_rng(5), 96, style=style)
+        np.testing.assert_array_equal(a, junk.scribble(np.random.default_rng(5), 96, style=style))
+        assert a.shape == (96, 96) and a.max() == 1.0
+        images[style] = a
+    styles = list(images)
+    for i, s in enumerate(styles):
+        for t in styles[i + 1 :]:
+            assert not np.array_equal(images[s], images[t]), (s, t)
+    # a cross-out is straight strokes; hatching goes back and forth, turning at alternate sides
+    cross = junk._cross_out(np.random.default_rng(1))
+    assert 3 <= len(cross) <= 6 and all(len(stroke) == 2 for stroke in cross)
+    xs = np.array([x for x, _ in junk._hatching(np.random.default_rng(1))[0]])
+    assert len(xs) >= 5 and np.all(xs[::2] < 0.35) and np.all(xs[1::2] > 0.65)
+
+
 def test_another_seed_gives_other_inputs():
     a, b = junk.generate("scribbles", 2, seed=1, size=96), junk.generate("scribbles", 2, seed=2, size=96)
     assert not np.array_equal(a[0].image, b[0].image)

@@ -239,18 +239,77 @@ def noise(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
 # --------------------------------------------------------------------------- drawn junk
 
 
-def scribble(rng: np.random.Generator, size: int = hw.CANVAS) -> np.ndarray:
-    """One to three random strokes: loops, zigzags, scrawls."""
-    n_strokes = int(rng.integers(1, 4))
+def _random_strokes(rng: np.random.Generator) -> hw.Glyph:
+    """One to three strokes through random points: anywhere, or where a wandering pen takes them."""
     glyph = []
-    for _ in range(n_strokes):
+    for _ in range(int(rng.integers(1, 4))):
         n = int(rng.integers(4, 16))
         if rng.uniform() < 0.5:
             pts = rng.uniform(0.05, 0.95, (n, 2))  # anywhere
         else:
             pts = np.clip(0.5 + np.cumsum(rng.normal(0, 0.2, (n, 2)), axis=0), 0.02, 0.98)  # a wandering pen
         glyph.append([tuple(p) for p in pts])
-    return hw.draw_glyph(glyph, hw.Hand.random(rng), rng, size=size)
+    return glyph
+
+
+def _hatching(rng: np.random.Generator) -> hw.Glyph:
+    """Back and forth across a patch, as when shading or blacking something out."""
+    n = int(rng.integers(5, 16))
+    ys = np.linspace(0.1, 0.9, n) + rng.normal(0, 0.02, n)
+    xs = np.where(np.arange(n) % 2 == 0, rng.uniform(0.05, 0.3, n), rng.uniform(0.7, 0.95, n))
+    return [[(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]]
+
+
+def _tangle(rng: np.random.Generator) -> hw.Glyph:
+    """A long line that wanders in small steps and crosses itself."""
+    n = int(rng.integers(20, 45))
+    pts = np.clip(0.5 + 0.6 * np.cumsum(rng.normal(0, 0.12, (n, 2)), axis=0), 0.02, 0.98)
+    return [[tuple(p) for p in pts]]
+
+
+def _cross_out(rng: np.random.Generator) -> hw.Glyph:
+    """Three to six straight strokes at random, as when crossing something out."""
+    return [
+        [tuple(rng.uniform(0.05, 0.95, 2)), tuple(rng.uniform(0.05, 0.95, 2))] for _ in range(int(rng.integers(3, 7)))
+    ]
+
+
+def _loops(rng: np.random.Generator) -> hw.Glyph:
+    """A row of cursive loops (a pen tried out, or handwriting too small to read)."""
+    k = int(rng.integers(3, 8))
+    t = np.linspace(0, 2 * np.pi * k, 16 * k)
+    r = rng.uniform(0.25, 0.45)
+    x = 0.1 + 0.8 * t / t[-1] + 0.3 * r * np.sin(t)
+    y = np.clip(0.55 - 0.8 * r * np.cos(t), 0, 1)
+    return [[(float(a), float(b)) for a, b in zip(x, y, strict=True)]]
+
+
+def _zigzag(rng: np.random.Generator) -> hw.Glyph:
+    """A zigzag line across the canvas."""
+    n = int(rng.integers(5, 14))
+    ys = np.where(np.arange(n) % 2 == 0, 0.3, 0.7) + rng.normal(0, 0.05, n)
+    return [[(float(x), float(y)) for x, y in zip(np.linspace(0.05, 0.95, n), ys, strict=True)]]
+
+
+# How people scribble, with how often each is drawn: random strokes most, then the dense and the
+# repetitive ways. (A circle gone round again and again is left out: it reads as a 0.)
+SCRIBBLE_STYLES: dict[str, tuple[Callable[[np.random.Generator], hw.Glyph], float]] = {
+    "strokes": (_random_strokes, 0.4),
+    "hatching": (_hatching, 0.15),
+    "tangle": (_tangle, 0.15),
+    "cross-out": (_cross_out, 0.1),
+    "loops": (_loops, 0.1),
+    "zigzag": (_zigzag, 0.1),
+}
+
+
+def scribble(rng: np.random.Generator, size: int = hw.CANVAS, *, style: str | None = None) -> np.ndarray:
+    """A scribble in one of `SCRIBBLE_STYLES` (drawn at its frequency, unless `style` names one)."""
+    if style is None:
+        names = list(SCRIBBLE_STYLES)
+        style = names[int(rng.choice(len(names), p=[w for _, w in SCRIBBLE_STYLES.values()]))]
+    make, _ = SCRIBBLE_STYLES[style]
+    return hw.draw_glyph(make(rng), hw.Hand.random(rng), rng, size=size)
 
 
 def drawn(
