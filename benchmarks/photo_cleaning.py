@@ -4,6 +4,8 @@ grey uneven paper, shadows, a strip of desk, blur, JPEG), through `latent.inputs
 
     python benchmarks/photo_cleaning.py                      # assets/mnist, seeds 7 11 23, 300 digits each
     python benchmarks/photo_cleaning.py --seeds 1 2 --n 500 --model assets/mnist-joint
+    python benchmarks/photo_cleaning.py --ink 0.4                # faint ink: a pencil
+    python benchmarks/photo_cleaning.py --paper squared          # faint printed lines through the digit
 
 Per seed: digits read right without any "none" answer, read right / answered "none" by the bundle's
 rule, on the canvas and on paper, and how many the canvas reads right that the photo loses (a wrong
@@ -23,7 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def measure(model, images: np.ndarray, labels: np.ndarray, seed: int, size: int = 280) -> dict:
+def ruling(size: int, rng: np.random.Generator, *, squared: bool) -> np.ndarray:
+    """Faint printed lines, as ink on black: ruled (across) or squared (across and down), 1-3 px wide,
+    0.25-0.5 of the writing's darkness, 12-30 % of the canvas apart."""
+    layer = np.zeros((size, size), dtype=np.float32)
+    gap = int(rng.uniform(0.12, 0.3) * size)
+    offset, width, level = int(rng.integers(gap)), int(rng.integers(1, 4)), rng.uniform(0.25, 0.5)
+    for at in range(offset, size, gap):
+        layer[at : at + width] = level
+        if squared:
+            layer[:, at : at + width] = level
+    return layer
+
+
+def measure(
+    model, images: np.ndarray, labels: np.ndarray, seed: int, size: int = 280, ink: float = 1.0, paper: str = "plain"
+) -> dict:
     from latent.errors import ImageInputError
     from latent.inputs import junk
     from latent.inputs.preprocess import CANVAS, INK, UPLOAD, prepare
@@ -32,7 +49,10 @@ def measure(model, images: np.ndarray, labels: np.ndarray, seed: int, size: int 
     for i, image in enumerate(images):
         rng = np.random.default_rng([seed, i])
         canvas = junk.rewrite(image.astype(np.float32) / 255.0, rng, size)
-        photo = junk.on_paper(canvas, rng, size=size)
+        page = canvas * ink
+        if paper != "plain":
+            page = np.maximum(page, ruling(size, rng, squared=paper == "squared"))
+        photo = junk.on_paper(page, rng, size=size)
         try:
             paper_x.append(prepare(photo, via=UPLOAD, reading=INK))
         except ImageInputError:  # "no clear ink": answered "none"
@@ -67,6 +87,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"), help="bundle (default: assets/mnist)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23], help="seeds, one set of digits each")
     parser.add_argument("--n", type=int, default=300, help="test digits per seed (default 300)")
+    parser.add_argument(
+        "--ink", type=float, default=1.0, help="how dark the ink is on paper, 0..1 (default 1: a pen; ~0.4: a pencil)"
+    )
+    parser.add_argument("--paper", choices=["plain", "ruled", "squared"], default="plain", help="the paper's lines")
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"), help="where the MNIST files are")
     args = parser.parse_args(argv)
 
@@ -80,11 +104,12 @@ def main(argv=None) -> int:
     except LatentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{args.model}: {args.n} test digits per seed, on a canvas and photographed on paper")
+    pencil = f" (ink at {args.ink:g} of a pen's darkness)" if args.ink != 1.0 else ""
+    print(f"{args.model}: {args.n} test digits per seed, on a canvas and photographed on {args.paper} paper{pencil}")
     print(f"{'seed':>5} {'':7} {'without none':>13} {'right':>7} {'none':>6}   lost to the photo")
     for seed in args.seeds:
         pick = np.random.default_rng(seed).choice(len(data.x_test), args.n, replace=False)
-        r = measure(model, data.x_test[pick], data.y_test[pick], seed)
+        r = measure(model, data.x_test[pick], data.y_test[pick], seed, ink=args.ink, paper=args.paper)
         for name in ("canvas", "paper"):
             m = r[name]
             lost = f"   {r['lost']}" if name == "paper" else ""
