@@ -62,6 +62,27 @@ def test_a_photo_of_paper_is_cleaned_to_the_digit_alone():
     assert np.abs(x_photo - x_clean).mean() < 0.08
 
 
+@pytest.mark.parametrize("digit", ["2", "5", "6", "9"])
+@pytest.mark.parametrize("seed", [1, 31, 37])
+def test_a_faint_pencil_digit_is_found_beside_a_darker_desk_or_shadow(digit, seed):
+    """A digit in faint ink (0.4 of a pen's darkness, a pencil) photographed on paper by junk.on_paper: at
+    these seeds a strip of desk or a shadow's edge departs from the paper more than the writing, set the
+    ink's scale and Otsu's threshold, the digit fell below it and the frame's mark was kept (0.10-0.13
+    from the digit). Marks touching the frame no longer set the scale when a mark of its own stands out
+    inside."""
+    ink = draw_digit(digit, size=280, width=22) / 255.0
+    photo = junk.on_paper(ink * 0.4, np.random.default_rng(seed), size=280)
+    assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.065
+
+
+def test_a_digit_the_frame_cuts_is_still_the_drawing_beside_faint_marks():
+    """The guard of that rule: a 9 whose tail the frame cuts (its page cropped from the desk) touches the
+    frame itself; the soft rim left around it must not be taken for a faint drawing of its own."""
+    ink = draw_digit("9", size=280, width=22) / 255.0
+    photo = junk.on_paper(ink, np.random.default_rng(46), size=280)
+    assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.03
+
+
 def _shaded_page(
     digit: str, *, shadow: float, depth: float, left: float, side: int = 300
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,9 @@ read as "8, 97 %"). `clean_photo` does what a document scanner does:
    shadows;
    the ink is whichever way (darker or lighter) the picture departs furthest from its median (the
    paper covers most of it);
-2. threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
+2. scale the ink to its peak, measured away from marks touching the frame (a desk, a shadow's
+   edge) when a mark of its own stands out inside (a pencil's writing is fainter than a desk);
+   threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
    marks close to it (a 5's bar, a 4's second stroke), dropping specks, the desk's edge, shadows;
 3. keep the soft ink values inside the kept marks (anti-aliased edges matter at 28x28).
 
@@ -52,6 +54,10 @@ PAGE_DARK = 0.9
 PAGE_PLAIN = 0.06
 PAGE_INKLESS = 0.001  # at most this share of what would be cut away may be ink-dark (grain), else nothing is cut
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
+# Marks touching the frame (a desk, a shadow's edge) set neither the ink's scale nor Otsu's threshold when,
+# without them (and FRAME_MARGIN pixels around), something still stands FAINT_INK above the paper.
+FRAME_MARGIN = 4
+FAINT_INK = 2 * MIN_CONTRAST
 
 
 def _resize(gray: np.ndarray, side: int) -> np.ndarray:
@@ -249,6 +255,36 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     return box
 
 
+def _peak(ink: np.ndarray) -> float:
+    """The ink's peak: its TOP_PIXELS-th brightest pixel (single bright pixels are noise)."""
+    return float(np.partition(ink.ravel(), -TOP_PIXELS)[-TOP_PIXELS]) if ink.size >= TOP_PIXELS else 0.0
+
+
+def _scale_inside(ink: np.ndarray, top: float) -> float:
+    """The ink's scale, measured away from the marks that touch the frame when anything else stands out.
+
+    A strip of desk or a shadow's sharp edge can depart from the paper more than a pencil's writing:
+    scaled to it, the writing fell below Otsu's threshold and the frame's mark was kept as the drawing,
+    there being nothing else (faint ink photographed at 0.4 of a pen's darkness: 68-74 % read right)."""
+    from scipy import ndimage
+
+    threshold, _ = otsu(np.clip(ink / top, 0.0, 1.0))
+    labels, _ = ndimage.label(ink > max(threshold, 0.2) * top, structure=np.ones((3, 3)))
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    if not edge[edge > 0].size:
+        return top
+    marks = np.isin(labels, edge[edge > 0])
+    rest = np.where(ndimage.binary_dilation(marks, iterations=FRAME_MARGIN), 0.0, ink)
+    inside = _peak(rest)
+    if not FAINT_INK <= inside < top:
+        return top
+    # What stands out inside must be a mark of its own, not the soft rim of a frame's mark (a digit
+    # whose tail the frame cuts is such a mark): at half its level, apart from every frame mark.
+    pieces, _ = ndimage.label(ink > 0.5 * inside, structure=np.ones((3, 3)))
+    own = np.setdiff1d(np.unique(pieces[rest >= inside]), np.unique(pieces[marks]))
+    return inside if own[own > 0].size else top
+
+
 def clean_photo(gray: np.ndarray) -> np.ndarray:
     """Ink on black (H', W') float32 in [0, 1] from a grayscale picture in [0, 1]; raises NoInkError."""
     from scipy import ndimage
@@ -258,9 +294,10 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     if paper is not None:  # look at the card or page alone: it is then the paper, and the desk is gone
         gray = gray[paper]
     ink = ink_map(gray)
-    top = float(np.partition(ink.ravel(), -TOP_PIXELS)[-TOP_PIXELS]) if ink.size >= TOP_PIXELS else 0.0
+    top = _peak(ink)
     if top < MIN_CONTRAST:
         raise NoInkError("no clear ink: the picture is blank or too faint")
+    top = _scale_inside(ink, top)
     ink = np.clip(ink / top, 0.0, 1.0)
     threshold, separation = otsu(ink)
     mask = ink > max(threshold, 0.2)
