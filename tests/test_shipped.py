@@ -103,7 +103,7 @@ def test_mnist_answers_none_to_generated_junk_and_keeps_digits_people_draw(mnist
 
     assert mnist.detector is not None and [t.score for t in mnist.rule.tests] == ["likelihood", "combined"]
     # Measured at this seed with the combined test and the detector trained with drawn_share 0.5 on photos
-    # cleaned as now and scribbles in every style: letters 0.975 / 0.975, photo crops 1.00, noise 1.00,
+    # cleaned as now and scribbles in every style: letters 0.975 / 1.00, photo crops 0.975, noise 1.00,
     # scribbles 0.95, shapes 1.00;
     # before the combined test (three tests, the smaller detector): letters 0.93 / 0.88, photo crops 0.88,
     # scribbles 0.72, shapes 0.60. The bars are regression guards a little below what it does now.
