@@ -261,7 +261,8 @@ def _peak(ink: np.ndarray) -> float:
 
 
 def _scale_inside(ink: np.ndarray, top: float) -> float:
-    """The ink's scale, measured away from the marks that touch the frame when anything else stands out.
+    """The ink's scale: its peak away from the marks that touch the frame, when a mark of its own stands
+    out there, else `top` (the peak over the whole picture).
 
     A strip of desk or a shadow's sharp edge can depart from the paper more than a pencil's writing:
     scaled to it, the writing fell below Otsu's threshold and the frame's mark was kept as the drawing,
