@@ -73,6 +73,16 @@ def _resize(gray: np.ndarray, side: int) -> np.ndarray:
     )
 
 
+def _upsize(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A slowly varying map estimated on a reduced copy, brought back to `shape` (bilinear)."""
+    from PIL import Image
+
+    h, w = shape
+    return np.asarray(
+        Image.fromarray(small.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32
+    )
+
+
 def otsu(values: np.ndarray, bins: int = 128) -> tuple[float, float]:
     """(threshold, between-class share of variance) of Otsu's method on values in [0, 1]."""
     hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
@@ -93,10 +103,8 @@ def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     third of the picture wide (the light's gradients and a shadow's edge stay where they are), except
     where ink fills most of the window (a thick marker's crossing strokes) and the window's 75th
     percentile (25th for light ink) stands clearly above the median: there the paper is that brighter part."""
-    from PIL import Image
     from scipy.ndimage import median_filter, percentile_filter
 
-    h, w = gray.shape
     small = _resize(gray, PAPER_SIDE)
     size = max(3, max(small.shape) // 3 | 1)
     median = median_filter(small, size=size, mode="nearest")
@@ -104,10 +112,7 @@ def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
         small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size, mode="nearest"
     )
     fooled = (upper - median if dark_ink else median - upper) > MIN_CONTRAST
-    bg = np.where(fooled, upper, median)
-    return np.asarray(
-        Image.fromarray(bg.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32
-    )
+    return _upsize(np.where(fooled, upper, median), gray.shape)
 
 
 def dark_ink(gray: np.ndarray) -> bool:
@@ -119,16 +124,11 @@ def dark_ink(gray: np.ndarray) -> bool:
     it as far as the ink (on test digits photographed on paper, 6 of the first 10 misreadings).
     (Comparing each side's departure from its own local background instead is fooled by a thick marker:
     the paper between its strokes then looks like light ink on dark paper.)"""
-    from PIL import Image
     from scipy.ndimage import gaussian_filter
 
     gray = np.asarray(gray, dtype=np.float32)
     small = _resize(gray, PAPER_SIDE)
-    light = gaussian_filter(small, sigma=max(small.shape) * LIGHT_SIGMA, mode="nearest")
-    h, w = gray.shape
-    light = np.asarray(
-        Image.fromarray(light.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32
-    )
+    light = _upsize(gaussian_filter(small, sigma=max(small.shape) * LIGHT_SIGMA, mode="nearest"), gray.shape)
     flat = (gray / np.maximum(light, 0.02)).ravel()
     k = min(max(TOP_PIXELS, flat.size // 500), flat.size)  # the ink's extreme: past specks, within thin ink
     darkest, brightest = np.partition(flat, k - 1)[k - 1], np.partition(flat, -k)[-k]
@@ -260,17 +260,27 @@ def _peak(ink: np.ndarray) -> float:
     return float(np.partition(ink.ravel(), -TOP_PIXELS)[-TOP_PIXELS]) if ink.size >= TOP_PIXELS else 0.0
 
 
-def _scale_inside(ink: np.ndarray, top: float) -> float:
+def _marks(ink: np.ndarray, top: float):
+    """The ink scaled to `top` (clipped to [0, 1]), Otsu's between-class share of its variance, and its marks:
+    the pixels above Otsu's threshold (and 0.2), labelled into connected marks (labels, how many)."""
+    from scipy import ndimage
+
+    scaled = np.clip(ink / top, 0.0, 1.0)
+    threshold, separation = otsu(scaled)
+    mask = scaled > max(threshold, 0.2)
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    return scaled, separation, mask, labels, n
+
+
+def _scale_inside(ink: np.ndarray, top: float, labels: np.ndarray) -> float:
     """The ink's scale: its peak away from the marks that touch the frame, when a mark of its own stands
-    out there, else `top` (the peak over the whole picture).
+    out there, else `top` (the peak over the whole picture); `labels`: the marks at scale `top` (`_marks`).
 
     A strip of desk or a shadow's sharp edge can depart from the paper more than a pencil's writing:
     scaled to it, the writing fell below Otsu's threshold and the frame's mark was kept as the drawing,
     there being nothing else (faint ink photographed at 0.4 of a pen's darkness: 68-74 % read right)."""
     from scipy import ndimage
 
-    threshold, _ = otsu(np.clip(ink / top, 0.0, 1.0))
-    labels, _ = ndimage.label(ink > max(threshold, 0.2) * top, structure=np.ones((3, 3)))
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     if not edge[edge > 0].size:
         return top
@@ -298,13 +308,13 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     top = _peak(ink)
     if top < MIN_CONTRAST:
         raise NoInkError("no clear ink: the picture is blank or too faint")
-    top = _scale_inside(ink, top)
-    ink = np.clip(ink / top, 0.0, 1.0)
-    threshold, separation = otsu(ink)
-    mask = ink > max(threshold, 0.2)
+    scaled, separation, mask, labels, n = _marks(ink, top)
+    scale = _scale_inside(ink, top, labels)
+    if scale != top:  # the frame's marks set the scale: thresholded again at the writing's own
+        scaled, separation, mask, labels, n = _marks(ink, scale)
+    ink = scaled
     if separation < MIN_SEPARATION or not mask.any():
         raise NoInkError("no clear ink: nothing in the picture stands out from its background")
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
     mass = ndimage.sum(ink, labels, index=np.arange(1, n + 1))
     boxes = ndimage.find_objects(labels)
     h, w = ink.shape
