@@ -31,20 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def sklearn_inputs(seed: int = 0, size: int = 280):
-    """Every scikit-learn digit scaled up smoothly onto a size x size canvas (a random side each), through
-    the Draw page's preprocessing: (model inputs, labels as class names)."""
-    from PIL import Image
-
+    """Every scikit-learn digit scaled up smoothly onto a size x size canvas (a random side each, as
+    `evaluate --junk` does), through the Draw page's preprocessing: (model inputs, labels as class names)."""
     from latent.inputs import junk
 
-    bunch = junk._sklearn_digits()
     rng = np.random.default_rng(seed)
-    samples = []
-    for image, target in zip(bunch.images, bunch.target, strict=True):
-        small = Image.fromarray((image / 16.0 * 255).astype(np.uint8))
-        side = int(rng.integers(10, 30)) * size // 35
-        big = np.asarray(small.resize((side, side), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
-        samples.append(junk.Sample(big, junk.CANVAS, str(target)))
+    samples = [junk.sklearn_on_canvas(i, rng, size) for i in range(len(junk._sklearn_digits().images))]
     inputs = junk.model_inputs(samples)
     return inputs.x, np.array(inputs.labels), inputs.blank
 

@@ -45,7 +45,7 @@ def measure(
     from latent.inputs import junk
     from latent.inputs.preprocess import CANVAS, INK, UPLOAD, prepare
 
-    canvas_x, paper_x, kept = [], [], []
+    canvas_x, paper_x = [], []
     for i, image in enumerate(images):
         rng = np.random.default_rng([seed, i])
         canvas = junk.rewrite(image.astype(np.float32) / 255.0, rng, size)
@@ -58,8 +58,6 @@ def measure(
         except ImageInputError:  # "no clear ink": answered "none"
             paper_x.append(None)
         canvas_x.append(prepare(canvas, via=CANVAS, reading=INK))
-        kept.append(i)
-    y = labels[kept]
     out = {}
     right = {}
     for name, xs in (("canvas", canvas_x), ("paper", paper_x)):
@@ -70,9 +68,9 @@ def measure(
         best[read] = model.mixture.classes_[result.proba.argmax(axis=1)]
         none = np.ones(len(xs), dtype=bool)
         none[read] = [r is not None for r in result.reasons]
-        right[name] = (best == y) & ~none
+        right[name] = (best == labels) & ~none
         out[name] = {
-            "without none": float(np.mean(best == y)),
+            "without none": float(np.mean(best == labels)),
             "right": float(np.mean(right[name])),
             "none": float(np.mean(none)),
         }

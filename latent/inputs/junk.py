@@ -400,14 +400,18 @@ def _sklearn_digits():
     return load_digits()
 
 
-def _sklearn_digit(rng: np.random.Generator, size: int) -> Sample:
-    """One of scikit-learn's 1,797 digits by 43 writers (8x8), scaled up smoothly onto a canvas."""
+def sklearn_on_canvas(i: int, rng: np.random.Generator, size: int) -> Sample:
+    """scikit-learn's digit `i` (8x8) scaled up smoothly onto a canvas, at a random size."""
     bunch = _sklearn_digits()
-    i = int(rng.integers(len(bunch.images)))
     small = Image.fromarray((bunch.images[i] / 16.0 * 255).astype(np.uint8))
     side = int(rng.integers(10, 30)) * size // 35
     big = np.asarray(small.resize((side, side), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
     return Sample(big, CANVAS, str(bunch.target[i]))
+
+
+def _sklearn_digit(rng: np.random.Generator, size: int) -> Sample:
+    """One of scikit-learn's 1,797 digits by 43 writers (8x8), scaled up smoothly onto a canvas."""
+    return sklearn_on_canvas(int(rng.integers(len(_sklearn_digits().images))), rng, size)
 
 
 # Digits as people write them, each with its label (a "none" or a wrong class counts as an error).
