@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from latent.bundle import width
 from latent.bundle.reading import read_input
 from latent.errors import BlankImageError, ImageInputError
 from latent.explore.styles import style_number
@@ -193,6 +194,8 @@ with right:
                         f"### none of these  \nReason: **{escape_markdown(r.reason)}**. Its best guess "
                         f"would have been {best}."
                     )
+                if r.narrowed:
+                    st.caption(width.NOTE[:1].upper() + width.NOTE[1:] + " (the model input below).")
                 st.plotly_chart(
                     plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None, height=220),
                     key="draw_proba",
@@ -234,7 +237,7 @@ if x is not None:
             [r.x, r.reconstruction, style_mean],
             width=112,
             captions=[
-                "model input (28×28)",
+                "model input (28×28)" + (", at the usual width" if r.narrowed else ""),
                 "reconstruction",
                 f"nearest style: {escape_markdown(names[r.style_class])}, "
                 f"style {style_number(model.mixture, r.style_class, r.style)}",

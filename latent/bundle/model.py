@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from latent import artifacts, schema
+from latent.bundle import width
 from latent.bundle.projection import LatentMap
 from latent.bundle.rejection import NoneRule
 from latent.density.scorer import NONE, MixtureScorer, SingleMixtureScorer
 from latent.errors import BundleError
+from latent.inputs.catalog import dataset_info
 from latent.schema import (
     AUTOENCODER_FILE,
     CALIBRATION_FILE,
@@ -71,6 +73,7 @@ class Classification:
     reasons: list[str | None] | None = None  # (n,) why each "none" (None: answered); None when not asked
     scores: dict[str, np.ndarray] | None = None  # each "none" test's score, (n,) each (see latent.bundle.rejection)
     log_likelihoods: np.ndarray | None = None  # (n, n_classes) log p(z | c), kept so a caller need not recompute it
+    narrowed: np.ndarray | None = None  # (n,) True where the input was read at its usual width (latent.bundle.width)
 
 
 class LatentModel:
@@ -111,6 +114,8 @@ class LatentModel:
         self.detector = detector  # latent.networks.detector.Detector, or None (bundles before it: likelihood only)
         self.rule = NoneRule.from_calibration(manifest["calibration"])
         self.temperature = float(manifest["calibration"].get("temperature", 1.0))
+        # (above, typical): wide inputs are read at a typical width too (latent.bundle.width); None: never
+        self.wide_reading = dataset_info(manifest["dataset"].get("name")).wide_reading
 
     # ------------------------------------------------------------------ loading
 
@@ -261,9 +266,14 @@ class LatentModel:
         images = np.asarray(images)
         if images.ndim == 2:
             images = images[None]
-        Z = self.encode(images) if Z is None else Z
+        narrowed = None
+        if Z is None:  # else the caller encoded the inputs as read (`as_read`)
+            images, narrowed = self.as_read(images)
+            Z = self.encode(images)
         if rule is None:
-            return self.classify(Z, reject_below=reject_below)
+            result = self.classify(Z, reject_below=reject_below)
+            result.narrowed = narrowed
+            return result
         result = self.classify(Z)
         scores = {
             "likelihood": result.max_log_likelihood,
@@ -284,7 +294,31 @@ class LatentModel:
             reasons,
             scores,
             result.log_likelihoods,
+            narrowed,
         )
+
+    def as_read(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 28, 28) inputs as the model reads them, and (n,) which of them were read narrower: an input
+        drawn wider than the training digits is also read at their usual width, and the reading whose code
+        is more likely wins (latent.bundle.width). Unchanged (the same array) when none is that wide."""
+        images = np.asarray(images)
+        if images.ndim == 2:
+            images = images[None]
+        narrowed = np.zeros(len(images), dtype=bool)
+        if self.wide_reading is None:
+            return images, narrowed
+        above, typical = self.wide_reading
+        which = width.wide(images, above)
+        if not len(which):
+            return images, narrowed
+        redrawn = np.stack([width.at_width(images[i], typical) for i in which])
+        redrawn = np.round(redrawn * 255).astype(np.uint8) if images.dtype == np.uint8 else redrawn.astype(images.dtype)
+        as_drawn = self.classify(self.encode(images[which])).max_log_likelihood
+        better = self.classify(self.encode(redrawn)).max_log_likelihood > as_drawn
+        out = images.copy()
+        out[which[better]] = redrawn[better]
+        narrowed[which[better]] = True
+        return out, narrowed
 
     def reconstruction_error(
         self, images: np.ndarray, Z: np.ndarray | None = None, reconstructions: np.ndarray | None = None

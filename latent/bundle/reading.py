@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latent.bundle import width
 from latent.bundle.rejection import NoneRule
 from latent.inputs.preprocess import SIZE
 
@@ -54,6 +55,7 @@ class Reading:
     style_responsibility: float  # p(component | z, class)
     reason: str | None = None  # why "none" (None when it got a class)
     tests: tuple[TestResult, ...] = ()
+    narrowed: bool = False  # read at the training digits' usual width (latent.bundle.width): `x` is that input
 
 
 def _parts(rule: NoneRule, scores: dict[str, np.ndarray]) -> tuple[tuple[str, float, float], ...]:
@@ -67,10 +69,13 @@ def _parts(rule: NoneRule, scores: dict[str, np.ndarray]) -> tuple[tuple[str, fl
 
 def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule: NoneRule | None = None) -> Reading:
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
-    threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1]."""
+    threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1], as
+    the model reads it (`LatentModel.as_read`: a digit drawn very wide is also read at the usual width)."""
     x = np.asarray(x, dtype=np.float32)
     if x.shape != (SIZE, SIZE):
         raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
+    read, narrowed = model.as_read(x[None])
+    x = read[0]
     rule = rule if rule is not None else model.rule
     if reject_below is not None:
         rule = rule.with_likelihood(reject_below)
@@ -105,6 +110,7 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
         style_responsibility=float(resp[k]),
         reason=result.reasons[0],
         tests=tests,
+        narrowed=bool(narrowed[0]),
     )
 
 
@@ -123,6 +129,8 @@ def answer_record(
             "notes": list(notes),
         }
     top = int(np.argmax(reading.proba))
+    if reading.narrowed:
+        notes = [*notes, width.NOTE]
     return {
         "file": file,
         "label": reading.name,

@@ -488,10 +488,11 @@ def evaluate_junk(
                 inputs = foreign[kind]
                 refused = 0
                 if len(inputs.x):
+                    x, _ = model.as_read(inputs.x)  # as the bundle's rule reads them (latent.bundle.width)
                     scores = {
-                        "likelihood": model.classify(model.encode(inputs.x)).max_log_likelihood,
-                        "reconstruction": model.reconstruction_error(inputs.x),
-                        "detector": detector.score(inputs.x),
+                        "likelihood": model.classify(model.encode(x)).max_log_likelihood,
+                        "reconstruction": model.reconstruction_error(x),
+                        "detector": detector.score(x),
                     }
                     refused = sum(r is not None for r in left_out.reasons(scores))
                 out["junk"][kind]["none_left_out"] = (refused + inputs.blank) / max(inputs.total, 1)
