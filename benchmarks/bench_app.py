@@ -12,7 +12,8 @@ first render
 interactions, library work
     What each interaction computes, timed in this process after one warm-up call (median of --repeat),
     with torch set up as the dashboard's process sets it (one thread per op, torch's own kernels):
-    decode 16 samples of a component; classify a drawing (preprocess, encode, every 'none' test, decode, map); one
+    decode 16 samples of a component; classify a drawing (preprocess, encode, every 'none' test, decode, map),
+    and one stretched twice as wide (read again at the usual width, latent.bundle.width); one
     morph-slider move (point on the path + decode + classify + map position); placing a point on the
     map (map position + the overlay figure, serialised as st.plotly_chart does). Target: <= 100 ms each.
 interactions, whole page rerun
@@ -139,14 +140,18 @@ def first_render(model: Path, timeout: float = 60.0) -> dict:
 # --------------------------------------------------------------------------- interactions
 
 
-def _drawing():
-    """A drawn "4" as a 280x280 RGBA canvas image (white strokes, transparent background)."""
+def _drawing(wide: bool = False):
+    """A drawn "4" as a 280x280 RGBA canvas image (white strokes, transparent background); `wide`: stretched
+    to fill a box twice as wide as tall, which the model reads a second time at the usual width."""
     import numpy as np
     from PIL import Image, ImageDraw
 
     img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     pen = ImageDraw.Draw(img)
-    for stroke in ([(170, 30), (60, 190), (230, 190)], [(180, 110), (180, 260)]):
+    strokes = ([(170, 30), (60, 190), (230, 190)], [(180, 110), (180, 260)])
+    if wide:
+        strokes = ([(170, 80), (15, 170), (265, 170)], [(185, 125), (185, 210)])
+    for stroke in strokes:
         pen.line(stroke, fill=(255, 255, 255, 255), width=19, joint="curve")
     return np.asarray(img)
 
@@ -187,6 +192,11 @@ def library_interactions(model_dir: Path, repeat: int) -> dict:
     def classify_drawing():  # as the Draw page and `classify` answer: every "none" test, reconstruction, map
         read_input(model, to_model_input(canvas))
 
+    wide = _drawing(wide=True)
+
+    def classify_wide_drawing():  # read twice: as drawn and at the usual width (latent.bundle.width)
+        read_input(model, to_model_input(wide))
+
     def morph_move():
         state["t"] = (state["t"] + 0.137) % 1.0
         z = path.at(state["t"])
@@ -204,6 +214,9 @@ def library_interactions(model_dir: Path, repeat: int) -> dict:
         "model_load_s": round(load_s, 2),
         "decode 16 samples": _time(decode_16, repeat),
         "classify a drawing (preprocess, encode, every 'none' test, decode, map)": _time(classify_drawing, repeat),
+        "classify a drawing stretched twice as wide (read again at the usual width)": _time(
+            classify_wide_drawing, repeat
+        ),
         "move the morph slider (point + decode + classify + map)": _time(morph_move, repeat),
         "place a point on the map (map position + overlay figure)": _time(place_point, repeat),
     }
