@@ -752,6 +752,22 @@ def test_drawing_is_classified_and_the_threshold_can_refuse_it(app_env):
     assert "the answer appears here" in texts(at)
 
 
+def test_a_digit_drawn_very_wide_is_read_at_the_usual_width_and_the_page_says_so(tmp_path, monkeypatch):
+    # The shipped MNIST bundle (the Draw page's default) takes this 4, drawn 5:2, for another digit as drawn.
+    serve_only(os.path.join(ROOT, "assets", "mnist"), tmp_path, monkeypatch)
+    at = open_page("draw")
+    at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("4", box=(0.02, 0.35, 0.98, 0.73), rgba=True))
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "It's a **4**" in shown and "Drawn wider than the training digits" in shown
+    assert "model input (28×28), at the usual width" in image_captions(at)
+    at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("4", rgba=True))  # the usual box
+    at.run()
+    assert "It's a **4**" in texts(at) and "Drawn wider" not in texts(at)
+    assert "model input (28×28)" in image_captions(at)
+
+
 def _png(img: Image.Image, **kw) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format=kw.pop("format", "PNG"), **kw)
