@@ -35,6 +35,8 @@ def test_at_width_redraws_the_ink_at_the_asked_ratio_box_tall_and_centred():
     centre = np.array([(narrow * yy).sum(), (narrow * xx).sum()]) / narrow.sum()
     assert np.all(np.abs(centre - 14) <= 1.0)
     assert width.aspect(np.zeros((28, 28))) == 0.0 and width.ink_box(np.zeros((28, 28))) is None
+    as_bytes = width.at_width(np.round(x * 255).astype(np.uint8), 0.8)  # the stored inputs' type
+    assert np.abs(as_bytes - narrow).max() < 0.02
 
 
 def test_a_stretched_digit_is_read_at_the_usual_width_and_says_so(mnist):

@@ -45,9 +45,8 @@ def aspect(x: np.ndarray) -> float:
 def at_width(x: np.ndarray, ratio: float) -> np.ndarray:
     """One (28, 28) input (uint8, or float in [0, 1]) redrawn with its ink BOX px tall and `ratio` times as
     wide, centred by mass as `latent.inputs.preprocess` places it: float32 in [0, 1]."""
-    x = np.asarray(x, dtype=np.float32)
-    if x.max() > 1.0:
-        x = x / 255.0
+    x = np.asarray(x)
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
     box = ink_box(x)
     if box is None:
         return x.copy()
