@@ -2,7 +2,7 @@
 
 MNIST's normalisation keeps a digit's aspect ratio (longest side scaled to 20 px), and so does
 `latent.inputs.preprocess`. People who write in a box stretch their digits to fill it: a 7 or a 4
-twice as wide as it is tall is then a shape the mixtures never saw (3.4 % of MNIST's training digits
+twice as wide as it is tall is then a shape the mixtures never saw (3.5 % of MNIST's training digits
 are more than 1.2 times as wide as tall: wide 0s, 2s and 5s). Such an input is read a second time
 with its ink fitted at the training digits' median width-to-height ratio (0.8), and the reading
 whose code the model finds more likely (the higher best-class log-likelihood, the latent test's
