@@ -194,8 +194,13 @@ with right:
                         f"### none of these  \nReason: **{escape_markdown(r.reason)}**. Its best guess "
                         f"would have been {best}."
                     )
-                if r.narrowed:
-                    st.caption(width.NOTE[:1].upper() + width.NOTE[1:] + " (the model input below).")
+                if r.narrowed and r.as_drawn is not None:
+                    drawn_name, drawn_score = r.as_drawn
+                    st.caption(
+                        width.NOTE[:1].upper() + width.NOTE[1:] + f" (the model input below). As drawn, its best "
+                        f"class would be {escape_markdown(drawn_name)}, log-likelihood {drawn_score:.1f} against "
+                        f"{r.score:.1f} at the usual width."
+                    )
                 st.plotly_chart(
                     plots.probability_bars(r.proba, names, predicted=r.label if r.label >= 0 else None, height=220),
                     key="draw_proba",

@@ -761,6 +761,7 @@ def test_a_digit_drawn_very_wide_is_read_at_the_usual_width_and_the_page_says_so
     assert not at.exception
     shown = texts(at)
     assert "It's a **4**" in shown and "Drawn wider than the training digits" in shown
+    assert re.search(r"As drawn, its best class would be [0-35-9], log-likelihood -[0-9.]+ against", shown), shown
     assert "model input (28×28), at the usual width" in image_captions(at)
     at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("4", rgba=True))  # the usual box
     at.run()

@@ -45,10 +45,12 @@ def test_a_stretched_digit_is_read_at_the_usual_width_and_says_so(mnist):
     reading = read_input(mnist, x)
     assert as_drawn.names[0] != "4"  # what it was before
     assert reading.narrowed and reading.name == "4"
+    assert reading.as_drawn is not None and reading.as_drawn[0] == as_drawn.names[0]  # what it replaced
+    assert reading.as_drawn[1] == pytest.approx(as_drawn.max_log_likelihood[0]) and reading.as_drawn[1] < reading.score
     assert width.aspect(reading.x) == pytest.approx(0.8, abs=0.1)  # the input shown is the one read
     assert width.NOTE in answer_record(mnist, "four.png", reading)["notes"]
     narrow_digit = to_model_input(draw_digit("4", width=18) / 255.0)  # drawn in the usual box
-    assert not read_input(mnist, narrow_digit).narrowed
+    assert not read_input(mnist, narrow_digit).narrowed and read_input(mnist, narrow_digit).as_drawn is None
     assert width.NOTE not in answer_record(mnist, "four.png", read_input(mnist, narrow_digit))["notes"]
 
 

@@ -56,6 +56,7 @@ class Reading:
     reason: str | None = None  # why "none" (None when it got a class)
     tests: tuple[TestResult, ...] = ()
     narrowed: bool = False  # read at the training digits' usual width (latent.bundle.width): `x` is that input
+    as_drawn: tuple[str, float] | None = None  # when narrowed: the best class of the input as drawn, its log-likelihood
 
 
 def _parts(rule: NoneRule, scores: dict[str, np.ndarray]) -> tuple[tuple[str, float, float], ...]:
@@ -75,6 +76,10 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
     if x.shape != (SIZE, SIZE):
         raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
     read, narrowed = model.as_read(x[None])
+    as_drawn = None
+    if narrowed[0]:  # what the wide reading replaced, for people to compare
+        drawn = model.classify(model.encode(x[None]))
+        as_drawn = (drawn.names[0], float(drawn.max_log_likelihood[0]))
     x = read[0]
     rule = rule if rule is not None else model.rule
     if reject_below is not None:
@@ -111,6 +116,7 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
         reason=result.reasons[0],
         tests=tests,
         narrowed=bool(narrowed[0]),
+        as_drawn=as_drawn,
     )
 
 
