@@ -28,6 +28,7 @@ from latent.errors import NoInkError
 
 WORK_SIDE = 384  # longest side the cleaning works at (a digit in a photo stays >= ~40 px tall)
 PAPER_SIDE = 64  # longest side at which the paper's brightness is estimated (it varies slowly)
+PAPER_STEP = 0.2  # side of the closing that follows a shadow's edge, as a share of the picture's longest side
 PAPER_PERCENTILE = 75  # the paper is this bright a part of its neighbourhood (dark ink; 25 for light ink)
 MIN_CONTRAST = 0.08  # ink must stand this far (0..1) above the paper to count as ink
 MIN_SEPARATION = 0.5  # Otsu's between-class share of variance: below it, ink and paper are not two groups
@@ -99,11 +100,18 @@ def otsu(values: np.ndarray, bins: int = 128) -> tuple[float, float]:
 
 
 def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
-    """The paper's brightness at every pixel, strokes removed, on a reduced copy: a median filter a
-    third of the picture wide (the light's gradients and a shadow's edge stay where they are), except
-    where ink fills most of the window (a thick marker's crossing strokes) and the window's 75th
-    percentile (25th for light ink) stands clearly above the median: there the paper is that brighter part."""
-    from scipy.ndimage import median_filter, percentile_filter
+    """The paper's brightness at every pixel, strokes removed: a median filter a third of the picture
+    wide, on a reduced copy (the light's gradients stay where they are), except where ink fills most of
+    the window (a thick marker's crossing strokes) and the window's 75th percentile (25th for light
+    ink) stands clearly above the median: there the paper is that brighter part.
+
+    Where a shadow or a strip of desk is the smaller part of the median's window (beside its edge, in
+    a wedge of shade) the median takes the lit paper's level, and the shade beside the edge looked like
+    a band of ink, joined to the digit when it crossed it. A grey closing (an opening for light ink) a
+    fifth of the picture wide follows such a step exactly and removes every stroke narrower than
+    itself; the paper is the darker of the two estimates (the lighter, for light ink), so a stroke
+    wider than the closing still stands out against the median."""
+    from scipy.ndimage import grey_closing, grey_opening, median_filter, percentile_filter
 
     small = _resize(gray, PAPER_SIDE)
     size = max(3, max(small.shape) // 3 | 1)
@@ -112,7 +120,11 @@ def paper_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
         small, PAPER_PERCENTILE if dark_ink else 100 - PAPER_PERCENTILE, size=size, mode="nearest"
     )
     fooled = (upper - median if dark_ink else median - upper) > MIN_CONTRAST
-    return _upsize(np.where(fooled, upper, median), gray.shape)
+    paper = _upsize(np.where(fooled, upper, median), gray.shape)
+    side = max(3, int(max(gray.shape) * PAPER_STEP) | 1)
+    if dark_ink:
+        return np.minimum(paper, grey_closing(gray, size=(side, side), mode="nearest"))
+    return np.maximum(paper, grey_opening(gray, size=(side, side), mode="nearest"))
 
 
 def dark_ink(gray: np.ndarray) -> bool:
