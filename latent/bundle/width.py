@@ -15,22 +15,10 @@ the two figures): a bag is wider than a boot, and that is what tells them apart.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
-from latent.inputs.preprocess import BOX, INK_FRACTION, center_by_mass
+from latent.inputs.preprocess import BOX, center_by_mass, fit, ink_box  # ink_box: the preprocessing's own crop
 
 NOTE = "drawn wider than the training digits: read at their usual width, which the model finds more likely"
-
-
-def ink_box(x: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right), bottom and right exclusive, of the ink of one (28, 28) input; None if blank."""
-    x = np.asarray(x, dtype=np.float32)
-    peak = float(x.max())
-    if peak <= 0:
-        return None
-    ink = x > INK_FRACTION * peak
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def aspect(x: np.ndarray) -> float:
@@ -51,13 +39,7 @@ def at_width(x: np.ndarray, ratio: float) -> np.ndarray:
     if box is None:
         return x.copy()
     top, bottom, left, right = box
-    crop = x[top:bottom, left:right]
-    size = (max(1, round(BOX * ratio)), BOX)
-    patch = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
-    patch = np.clip(patch, 0, None)
-    if patch.max() > 0:
-        patch /= patch.max()
-    return center_by_mass(patch)
+    return center_by_mass(fit(x[top:bottom, left:right], (max(1, round(BOX * ratio)), BOX)))
 
 
 def wide(images: np.ndarray, above: float) -> np.ndarray:

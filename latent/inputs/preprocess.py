@@ -92,20 +92,36 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     peak = float(ink.max())
     if peak < 0.05:
         raise BlankImageError("the image is blank: there is nothing to classify")
-    rows = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=1))
-    cols = np.flatnonzero((ink > INK_FRACTION * peak).any(axis=0))
-    crop = normalize_strokes(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak)
+    box = ink_box(ink)
+    assert box is not None  # the peak is at least 0.05
+    top, bottom, left, right = box
+    crop = normalize_strokes(ink[top:bottom, left:right] / peak)
     h, w = crop.shape
     scale = BOX / max(h, w)
-    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    return center_by_mass(fit(crop, (max(1, round(w * scale)), max(1, round(h * scale)))))
+
+
+def ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the ink, bottom and right exclusive: the pixels brighter than
+    INK_FRACTION of the brightest one; None when nothing is brighter than 0."""
+    ink = np.asarray(ink, dtype=np.float32)
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak <= 0:
+        return None
+    mask = ink > INK_FRACTION * peak
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def fit(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`crop` resized to `size` (width, height) with Lanczos, negatives clipped, its peak scaled to 1."""
     patch = np.asarray(
-        Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), Image.Resampling.LANCZOS),
-        dtype=np.float32,
+        Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS), dtype=np.float32
     )
     patch = np.clip(patch, 0, None)
     if patch.max() > 0:
         patch /= patch.max()
-    return center_by_mass(patch)
+    return patch
 
 
 def stroke_width(mask: np.ndarray) -> float:
