@@ -120,6 +120,33 @@ def test_drawing_a_digit_with_the_mouse_shows_its_class(page: Page, app_url, con
     expect(page.get_by_text("the answer appears here")).to_be_visible()
 
 
+TRAIL_POINTS = """() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    for (const t of (gd._fullData || [])) {
+      if (t.name === 'your drawing, stroke by stroke') return t.x.length;
+    }
+  }
+  return document.querySelector('.js-plotly-plot') ? 1 : 0;
+}"""
+
+
+def test_the_drawing_leaves_a_trail_on_the_map_stroke_by_stroke(page: Page, app_url, console):
+    """Three strokes (a 7's bar, its stem, a cross bar): after each, the map's trail has one point more."""
+    seven = [[(0.15, 0.08), (0.85, 0.08)], [(0.85, 0.08), (0.45, 0.95)], [(0.3, 0.5), (0.8, 0.5)]]
+    open_page(page, app_url, "Draw")
+    for n, stroke in enumerate(seven, start=1):
+        _draw(page, [stroke])
+        wait_idle(page)
+        page.wait_for_function(f"() => ({TRAIL_POINTS})() === {n}", timeout=30_000)
+    expect(page.get_by_text("Where your drawing lands on the map (its trail, stroke by stroke)")).to_be_visible()
+    assert_healthy(page, console)
+    page.get_by_role("button", name="Clear").click()  # a new drawing starts a new trail
+    wait_idle(page)
+    _draw(page, [seven[0]])
+    wait_idle(page)
+    page.wait_for_function(f"() => ({TRAIL_POINTS})() === 1", timeout=30_000)
+
+
 def test_on_a_phone_the_answer_shows_right_under_the_canvas(page: Page, app_url, console, screenshots):
     page.set_viewport_size(NARROW)
     page.goto(app_url + "draw")
