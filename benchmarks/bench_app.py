@@ -81,13 +81,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_render(model: Path, timeout: float = 60.0) -> dict:
-    """Seconds from `streamlit run` to the home page's content visible in chromium."""
-    from playwright.sync_api import sync_playwright
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    cmd = [
+def streamlit_command(model: Path, port: int) -> list[str]:
+    """`streamlit run app.py` on localhost:port with the bundle `model`, headless, no file watcher."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -107,24 +103,37 @@ def first_render(model: Path, timeout: float = 60.0) -> dict:
         "--model",
         str(model),
     ]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, log, start: float, timeout: float) -> None:
+    """Poll the server's health check until it answers "ok"; raise with its log if it dies or times out."""
+    while True:
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=1) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - start > timeout:
+            log.seek(0)
+            raise RuntimeError(f"streamlit did not start: {log.read().decode()[-2000:]}")
+        time.sleep(0.05)
+
+
+def first_render(model: Path, timeout: float = 60.0) -> dict:
+    """Seconds from `streamlit run` to the home page's content visible in chromium."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # started before the clock
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         log = tempfile.TemporaryFile()
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(streamlit_command(model, port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "_stcore/health", timeout=1) as r:
-                        if r.read().strip() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.perf_counter() - start > timeout:
-                    log.seek(0)
-                    raise RuntimeError(f"streamlit did not start: {log.read().decode()[-2000:]}")
-                time.sleep(0.05)
+            wait_healthy(url, proc, log, start, timeout)
             ready = time.perf_counter() - start
             page.goto(url)
             page.get_by_role("heading", name="Latent Explorer").wait_for(timeout=timeout * 1000)

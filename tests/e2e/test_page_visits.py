@@ -1,0 +1,19 @@
+"""The browser-side page benchmark (benchmarks/page_visits.py) visits every page to its last chart."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import page_visits  # noqa: E402
+
+
+def test_every_page_is_timed_from_click_to_last_chart_for_cold_and_warm_visitors(tiny_bundle):
+    result = page_visits.measure(tiny_bundle, rounds=1, home_pause=0.0, timeout_s=90.0)
+    for column in ("cold_s", "warm_median_s"):
+        assert set(result[column]) == set(page_visits.PAGES)
+        assert all(math.isfinite(t) and 0 < t < 90 for t in result[column].values()), result[column]
