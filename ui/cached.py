@@ -19,6 +19,9 @@ import streamlit as st
 from ui.common import load_model
 
 LIGHT_MAP_POINTS = 3000  # background points on pages where the map is a backdrop, not the subject
+# The Morph map is redrawn by the browser at every step of its slider: with 3,000 background points that
+# took ~0.35 s of a step's ~0.5 s in chromium here (benchmarks/page_visits.py); 1,000 keep the islands.
+MORPH_MAP_POINTS = 1000
 MORPH_FRAMES = 11  # frames of the morph strip under the morph page's slider
 SAMPLES_SHOWN = 16  # decoded samples shown per source on the sampling page, and per style on the map page
 SAMPLES_SCORED = 500  # samples per source whose recognised share the sampling page reports
@@ -344,7 +347,7 @@ def morph_figures(
     data = morph_data(path, source, source_style, target, target_style, dense=dense)
     m, names = data.morph, model.class_names
     chart = plots.path_probabilities(m.t, m.proba, names, rejected=m.labels < 0, height=300)
-    base = map_figure(path, ellipses=False, max_points=LIGHT_MAP_POINTS, height=440)
+    base = map_figure(path, ellipses=False, max_points=MORPH_MAP_POINTS, height=440)
     text = [f"t = {tt:.2f}: {model.label_name(lab)}" for tt, lab in zip(m.t, m.labels, strict=True)]
     on_map = plots.map_path(base, data.xy, name=f"{names[source]} → {names[target]}", color=plots.NEUTRAL, text=text)
     csv = _morph_csv(m, names, model.label_name)

@@ -1,4 +1,5 @@
-"""The browser-side page benchmark (benchmarks/page_visits.py) visits every page to its last chart."""
+"""The browser-side page benchmark (benchmarks/page_visits.py) visits every page to its last chart
+and times the Morph slider's settling after 20 arrow presses."""
 
 from __future__ import annotations
 
@@ -17,3 +18,4 @@ def test_every_page_is_timed_from_click_to_last_chart_for_cold_and_warm_visitors
     for column in ("cold_s", "warm_median_s"):
         assert set(result[column]) == set(page_visits.PAGES)
         assert all(math.isfinite(t) and 0 < t < 90 for t in result[column].values()), result[column]
+    assert len(result["slider_settle_s"]) == 1 and 0 < result["slider_settle_s"][0] < 90
