@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -855,3 +856,25 @@ def test_a_bundle_rebuilt_while_the_app_runs_is_reloaded(tiny_bundle, tmp_path, 
     at.run()
     assert not at.exception
     assert ui.common.load_model(str(bundle.resolve())).manifest["name"] == "rebuilt-later"
+
+
+def test_the_morph_map_keeps_few_background_points_so_a_slider_step_redraws_it_quickly():
+    """Each Morph slider step makes the browser redraw this map: 3,000 background points took ~0.35 s of a
+    step's ~0.5 s in chromium (benchmarks/page_visits.py), so the backdrop holds MORPH_MAP_POINTS."""
+    from ui import cached
+
+    bundle = Path(ROOT) / "assets" / "mnist"
+    if not (bundle / "map.npz").is_file():
+        pytest.skip("the shipped MNIST bundle is not here")
+
+    def n_points(trace) -> int:
+        x = trace["x"]
+        if isinstance(x, dict):  # plotly's typed-array form
+            return len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize
+        return len(x)
+
+    figure = cached.morph_figures(str(bundle), 3, None, 8, None).map
+    backdrop = [t for t in figure["data"] if not (t.get("meta") or {}).get("kind")]
+    assert len(backdrop) == 10
+    assert 0.9 * cached.MORPH_MAP_POINTS <= sum(map(n_points, backdrop)) <= cached.MORPH_MAP_POINTS
+    assert cached.MORPH_MAP_POINTS <= 1000
