@@ -25,12 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 def right_share(model, inputs) -> float:
     """Share of a generated digit set read right by the bundle's rule (blank or "none" count as wrong)."""
-    result = model.classify_images(inputs.x, rule=model.rule)
-    right = sum(
-        reason is None and model.class_names[int(label)] == truth
-        for reason, label, truth in zip(result.reasons, result.labels, inputs.labels, strict=True)
-    )
-    return right / max(inputs.total, 1)
+    from latent.workflows.foreign import read_right
+
+    return read_right(model, model.classify_images(inputs.x, rule=model.rule), inputs.labels) / max(inputs.total, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from latent.bundle.model import LatentModel
     from latent.inputs.catalog import dataset_info
     from latent.inputs.data import load_dataset
-    from latent.workflows.foreign import generate_inputs, varied_inputs
+    from latent.workflows.foreign import digit_sets
 
     model = LatentModel.load(args.model)
     data = load_dataset("mnist", args.data_dir, download=False, progress=False)
@@ -61,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ["as drawn", *(f"above {a:g}" for a in args.above)]
     print(f"{model.name}: read right by the bundle's rule, 300 of each set")
     for seed in args.seeds:
-        sets = generate_inputs((*info.members, *info.writers), 300, seed, reading=info.reading)
-        pick = np.random.default_rng(seed).choice(len(data.x_test), 300, replace=False)
-        varied = varied_inputs(info.variations, data.x_test[pick], data.y_test[pick], seed, reading=info.reading)
-        sets.update({f"test digits, {k}": v for k, v in varied.items()})
+        sets = digit_sets(info, data, 300, seed)  # as `evaluate --junk` makes them
         print(f"seed {seed:<4} {'':34s}" + "".join(f"{h:>12s}" for h in header))
         for name, inputs in sets.items():
             row = []

@@ -364,6 +364,29 @@ def _none_share(result, blank: int, total: int) -> float:
     return (refused + blank) / max(total, 1)
 
 
+def digit_sets(info: DatasetInfo, dataset, n: int, seed: int, *, progress: bool = False) -> dict[str, junk.InputSet]:
+    """The labelled sets `evaluate_junk` reads: n generated members and real writers of each kind, and n
+    of `dataset`'s test images (drawn with `seed`) rewritten each way people write ("test digits, ...")."""
+    sets = generate_inputs((*info.members, *info.writers), n, seed, reading=info.reading, progress=progress)
+    pick = np.random.default_rng(seed).choice(len(dataset.x_test), min(n, len(dataset.x_test)), replace=False)
+    varied = varied_inputs(
+        info.variations, dataset.x_test[pick], dataset.y_test[pick], seed, reading=info.reading, progress=progress
+    )
+    sets.update({f"test digits, {k}": v for k, v in varied.items()})
+    return sets
+
+
+def read_right(model, result, labels) -> int:
+    """How many of the inputs behind `result` (`classify_images` with a rule; None for no inputs) were
+    answered with their label: a "none" is never right."""
+    if result is None:
+        return 0
+    return sum(
+        reason is None and model.class_names[int(label)] == truth
+        for reason, label, truth in zip(result.reasons, result.labels, labels, strict=True)
+    )
+
+
 def evaluate_junk(
     model,
     dataset,
@@ -407,34 +430,11 @@ def evaluate_junk(
             continue
         out["junk"][f"{other} test images"] = {"n": len(images), "none": _none_share(answer(images), 0, len(images))}
 
-    sets = generate_inputs((*info.members, *info.writers), n, seed, reading=info.reading, progress=progress)
-    pick = np.random.default_rng(seed).choice(len(dataset.x_test), min(n, len(dataset.x_test)), replace=False)
-    sets.update(
-        {
-            f"test digits, {k}": v
-            for k, v in varied_inputs(
-                info.variations,
-                dataset.x_test[pick],
-                dataset.y_test[pick],
-                seed,
-                reading=info.reading,
-                progress=progress,
-            ).items()
-        }
-    )
-    for name, inputs in sets.items():
+    for name, inputs in digit_sets(info, dataset, n, seed, progress=progress).items():
         result = answer(inputs.x)
-        right = (
-            0
-            if result is None
-            else sum(
-                reason is None and model.class_names[int(label)] == truth
-                for reason, label, truth in zip(result.reasons, result.labels, inputs.labels, strict=True)
-            )
-        )
         out["digits"][name] = {
             "n": inputs.total,
-            "correct": right / max(inputs.total, 1),
+            "correct": read_right(model, result, inputs.labels) / max(inputs.total, 1),
             "none": _none_share(result, inputs.blank, inputs.total),
         }
     test = model.classify_images(dataset.x_test, rule=rule)
