@@ -9,7 +9,7 @@ from drawing import draw_digit
 from latent.density.calibration import fit_temperature, reliability, tempered_proba
 from latent.errors import BlankImageError, NoInkError
 from latent.inputs import junk
-from latent.inputs.photo import card_on_desk, clean_photo, dark_ink, page_on_desk
+from latent.inputs.photo import blank_card, card_on_desk, clean_photo, dark_ink, page_on_desk
 from latent.inputs.preprocess import STROKE_RANGE, prepare, stroke_width, to_model_input
 
 
@@ -203,8 +203,35 @@ def test_a_card_seen_whole_on_a_desk_is_cleaned_to_its_digit(digit, paper_share)
     """With the desk all round the card, the desk can be most of the picture: the card is found and looked
     at alone (before, the card itself became the ink and its edge a ring around the digit)."""
     photo, ink = _card_on_desk(digit, paper_share)
-    assert card_on_desk(photo) is not None
+    assert card_on_desk(photo) is not None and not blank_card(photo)
     assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.08  # before: 0.23-0.27 (a ring around it)
+
+
+@pytest.mark.parametrize("paper_share", [0.3, 0.45, 0.7])
+def test_a_blank_card_on_a_desk_has_no_clear_ink(paper_share):
+    """A card with nothing on it, seen whole on a desk, is no clear ink: before, the card itself was taken
+    for light ink and read as a digit (a "1" from its brighter edge, or "none" for the wrong reason)."""
+    photo, _ = _card_on_desk("1", paper_share)
+    rng = np.random.default_rng(6)
+    side = photo.shape[0]
+    card = int(side * np.sqrt(paper_share))
+    top = (side - card) // 2 + 7
+    photo[top : top + card, top : top + card] = 0.85 - np.linspace(0, 0.1, card)[None, :]
+    photo = np.clip(photo + rng.normal(0, 0.02, photo.shape), 0, 1).astype(np.float32)  # the digit wiped off
+    assert blank_card(photo)
+    with pytest.raises(NoInkError, match="no clear ink"):
+        clean_photo(photo)
+
+
+@pytest.mark.parametrize("width", [12, 28, 44])
+def test_a_thick_light_one_on_dark_is_not_taken_for_a_blank_card(width):
+    """A white "1" on black is one bright, solid, even region inside the frame, as a blank card is; it is
+    long and narrow, a card is not."""
+    ink = draw_digit("1", size=200, width=width) / 255.0
+    picture = np.zeros((300, 300), np.float32)
+    picture[50:250, 50:250] = ink
+    assert card_on_desk(picture) is None and not blank_card(picture)
+    assert np.abs(prepare(picture) - to_model_input(ink)).mean() < 0.03
 
 
 @pytest.mark.parametrize("digit", ["0", "1", "8"])
@@ -214,8 +241,24 @@ def test_light_ink_on_dark_is_not_taken_for_a_card(digit):
     ink = draw_digit(digit, size=200, width=28) / 255.0
     picture = np.zeros((300, 300), np.float32)
     picture[50:250, 50:250] = ink
-    assert card_on_desk(picture) is None
+    assert card_on_desk(picture) is None and not blank_card(picture)
     assert np.abs(prepare(picture) - to_model_input(ink)).mean() < 0.03
+
+
+@pytest.mark.parametrize("angle", [0, 15, 30, 45])
+def test_a_blank_card_turned_on_the_desk_has_no_clear_ink(angle):
+    """A card lies at any angle; however turned, it is convex, and nothing is on it."""
+    from scipy import ndimage
+
+    card = np.zeros((300, 400), np.float32)
+    card[80:220, 120:320] = 1.0
+    card = ndimage.rotate(card, angle, reshape=False, order=1)
+    photo = 0.3 + card * (0.85 - 0.1 * np.linspace(0, 1, 400)[None, :])
+    photo = np.clip(photo + np.random.default_rng(angle).normal(0, 0.02, photo.shape), 0, 1).astype(np.float32)
+    with pytest.raises(NoInkError, match="nothing on it"):
+        clean_photo(photo)
+    photo[150:152, 200:240] = 0.5  # a thin, faint stroke: no longer blank
+    assert not blank_card(photo)
 
 
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])

@@ -15,7 +15,8 @@ read as "8, 97 %"). `clean_photo` does what a document scanner does:
    marks close to it (a 5's bar, a 4's second stroke), dropping specks, the desk's edge, shadows;
 3. keep the soft ink values inside the kept marks (anti-aliased edges matter at 28x28).
 
-A card seen whole on a desk, or a page with the desk along an edge, is cropped to the paper first.
+A card seen whole on a desk, or a page with the desk along an edge, is cropped to the paper first; a
+card with nothing on it is no clear ink.
 A picture with no clear ink (a blank page, a photo of a wall, noise, a smooth gradient) raises
 `NoInkError` (reason "no clear ink"), which callers report as the answer "none".
 """
@@ -54,6 +55,11 @@ PAGE_MIN_SHARE = 0.6
 PAGE_DARK = 0.9
 PAGE_PLAIN = 0.06
 PAGE_INKLESS = 0.001  # at most this share of what would be cut away may be ink-dark (grain), else nothing is cut
+# A card with nothing on it on a desk (`blank_card`): its region no longer than CARD_BLANK_ASPECT times its
+# width, convex (all but CARD_BLANK_CONVEX of its convex hull: a quadrilateral, however turned), and, at
+# full size, no more than PAGE_INKLESS of it ink-dark.
+CARD_BLANK_ASPECT = 2.5
+CARD_BLANK_CONVEX = 0.05
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
 # Marks touching the frame (a desk, a shadow's edge) set neither the ink's scale nor Otsu's threshold when,
 # without them (and FRAME_MARGIN pixels around), something still stands FAINT_INK above the paper.
@@ -259,12 +265,58 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     # may cross it. Checked at full size (a thin pen vanishes in the reduced copy).
     beyond = np.ones(gray.shape, dtype=bool)
     beyond[box] = False
-    rest = gray[beyond]
-    level = float(np.median(rest))
-    spread = 1.4826 * float(np.median(np.abs(rest - level)))  # the desk's grain, as a standard deviation
-    if float(np.mean(rest < level - max(2 * MIN_CONTRAST, 4 * spread))) > PAGE_INKLESS:
-        return None
-    return box
+    return box if _inkless(gray[beyond]) else None
+
+
+def _inkless(values: np.ndarray) -> bool:
+    """Whether plain paper or desk is all these pixels hold: at most PAGE_INKLESS of them ink-dark (darker
+    than their median by 2 MIN_CONTRAST, or by four times their grain when that is more)."""
+    level = float(np.median(values))
+    spread = 1.4826 * float(np.median(np.abs(values - level)))  # the grain, as a standard deviation
+    return float(np.mean(values < level - max(2 * MIN_CONTRAST, 4 * spread))) <= PAGE_INKLESS
+
+
+def blank_card(gray: np.ndarray) -> bool:
+    """Whether the picture is a card or sheet with nothing on it, lying whole on a darker desk.
+
+    `card_on_desk` looks for a card with marks on it; a blank one is otherwise taken for light ink on a
+    dark desk and read as a digit (its brighter edge as a "1"). Found as one bright region without marks
+    in the reduced copy, inside the frame, clearly brighter than the desk, card-shaped (convex, not long
+    and narrow: a light digit on black, however thick, has a notch or is a stroke), and, checked at full
+    size (a thin pen vanishes in the reduced copy), with no ink on it."""
+    from scipy import ndimage
+    from scipy.spatial import ConvexHull, QhullError
+
+    found = _bright_region(gray)
+    if found is None:
+        return False
+    small, threshold, card, rows, cols = found
+    (h, w), tall, wide = small.shape, rows.stop - rows.start, cols.stop - cols.start
+    inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
+    if not (inside and card.sum() >= CARD_MIN_SHARE * small.size and (small > threshold)[card].all()):
+        return False
+    if max(tall, wide) > CARD_BLANK_ASPECT * min(tall, wide):
+        return False
+    if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
+        return False
+    # At full size (the reduced copy's staircase edges are not convex): the bright region over the card
+    labels, _ = ndimage.label(ndimage.binary_fill_holes(gray > threshold))
+    over = labels[_upsize(card.astype(np.float32), gray.shape) > 0.5]
+    full = labels == int(np.argmax(np.bincount(over[over > 0]))) if over.any() else None
+    if full is None or float((gray > threshold)[full].mean()) < CARD_SOLID:
+        return False  # none, or a light ring on black (a 0 whose loop closes only at full size)
+    yy, xx = np.nonzero(full & ~ndimage.binary_erosion(full))  # its outline
+    corners = np.concatenate([np.stack([yy + dy, xx + dx], axis=1) for dy in (0, 1) for dx in (0, 1)])
+    try:
+        hull = ConvexHull(corners).volume  # in two dimensions, the hull's area
+    except QhullError:
+        return False
+    if full.sum() < (1 - CARD_BLANK_CONVEX) * hull:
+        return False
+    # Its inside (the edge, blurred into the desk, left out)
+    margin = max(2, int(CARD_TRIM * min(tall, wide) * gray.shape[0] / h))
+    inner = ndimage.binary_erosion(full, iterations=margin)
+    return bool(inner.any()) and _inkless(gray[inner])
 
 
 def _peak(ink: np.ndarray) -> float:
@@ -313,6 +365,8 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
     gray = _resize(np.asarray(gray, dtype=np.float32), WORK_SIDE)
+    if blank_card(gray):
+        raise NoInkError("no clear ink: a card or sheet with nothing on it")
     paper = card_on_desk(gray) or page_on_desk(gray)
     if paper is not None:  # look at the card or page alone: it is then the paper, and the desk is gone
         gray = gray[paper]
