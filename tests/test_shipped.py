@@ -168,6 +168,19 @@ def test_fashion_bundles_answer_none_to_digits_letters_scribbles_photos_and_nois
         assert _none_share(model, inputs) >= 0.9, (name, kind)
 
 
+@pytest.mark.parametrize(("name", "floor"), [("mnist", 0.9), ("fashion-mnist", 0.95)])
+def test_real_photographs_uploaded_are_answered_none(name, floor):
+    """Crops of scikit-learn's two sample photographs (real pictures no part of the project trained or
+    calibrated on), uploaded as JPEG files and read as `classify` reads them (benchmarks/real_photos.py:
+    mnist 95.0-96.0 % "none" on 300 crops at seeds 0-2, fashion-mnist 100 %)."""
+    from benchmarks.real_photos import photo_crops, read_crops
+
+    crops = photo_crops(60, seed=5)
+    answers = read_crops(LatentModel.load(ROOT / "assets" / name), crops)
+    assert len(answers) == 60 and len({len(c) for c in crops}) > 50  # 60 different pictures
+    assert np.mean([label == "none" for label, _, _ in answers]) >= floor
+
+
 @pytest.mark.parametrize("method", ["mh", "mala"])
 def test_the_default_walks_on_the_shipped_mnist_model_accept_near_the_best_rate(mnist, method):
     """The page's default walk (step size 1 = the tuned scale) on every class: the page's old default accepted
