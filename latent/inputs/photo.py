@@ -60,6 +60,9 @@ PAGE_INKLESS = 0.001  # at most this share of what would be cut away may be ink-
 # full size, no more than PAGE_INKLESS of it ink-dark.
 CARD_BLANK_ASPECT = 2.5
 CARD_BLANK_CONVEX = 0.05
+# A drawing saved as a file (`plain_background`): this share of it black or white, within PLAIN_LEVEL (of 255).
+PLAIN_SHARE = 0.5
+PLAIN_LEVEL = 2
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
 # Marks touching the frame (a desk, a shadow's edge) set neither the ink's scale nor Otsu's threshold when,
 # without them (and FRAME_MARGIN pixels around), something still stands FAINT_INK above the paper.
@@ -358,6 +361,22 @@ def _scale_inside(ink: np.ndarray, top: float, labels: np.ndarray) -> float:
     pieces, _ = ndimage.label(ink > 0.5 * inside, structure=np.ones((3, 3)))
     own = np.setdiff1d(np.unique(pieces[rest >= inside]), np.unique(pieces[marks]))
     return inside if own[own > 0].size else top
+
+
+def plain_background(gray: np.ndarray) -> bool:
+    """Whether the picture is a drawing made on a screen and saved as a file (a PNG from a drawing app,
+    the canvas, an MNIST image), not a photo or a scan: most of it (PLAIN_SHARE) is pure black or pure
+    white, within PLAIN_LEVEL of 255. Paper always has grain, light and noise; a smooth sky is grey.
+    Such a drawing has nothing to clean and is read whole, as the canvas is: the cleaning keeps one mark
+    and what is near it (against a photo's specks and desk), which dropped parts of letters, symbols and
+    scribbles and left digit-like strokes, and thinned MNIST's own 28-pixel images."""
+    levels = np.round(np.asarray(gray, dtype=np.float32) * 255).astype(np.int16).ravel()
+    if not levels.size:
+        return False
+    mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
+    if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
+        return False  # a drawing's background is black or white; a smooth sky, a wall, are grey
+    return float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL)) >= PLAIN_SHARE
 
 
 def clean_photo(gray: np.ndarray) -> np.ndarray:

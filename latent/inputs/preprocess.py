@@ -210,9 +210,10 @@ def prepare_steps(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) ->
     """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input)."""
     cleaned = None
     if via == UPLOAD and reading == INK:
-        from latent.inputs.photo import clean_photo
+        from latent.inputs.photo import clean_photo, plain_background
 
         if not has_ink(gray):
             raise BlankImageError("the image is blank: there is nothing to classify")
-        cleaned = clean_photo(gray)
+        if not plain_background(gray):  # a drawing saved as a file is read whole, as the canvas is
+            cleaned = clean_photo(gray)
     return cleaned, to_model_input(gray if cleaned is None else cleaned)
