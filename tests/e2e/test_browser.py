@@ -263,3 +263,38 @@ def test_a_bad_upload_gets_a_message_and_the_page_keeps_working(page: Page, app_
     wait_idle(page)
     expect(page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')).to_be_visible()
     assert_healthy(page, console)
+
+
+def test_uploads_on_the_shipped_mnist_model_a_drawing_and_a_blank_card(page: Page, app_url, console, tmp_path):
+    """A digit drawn in an app and saved black on white is read whole, as the canvas reads it; a photo of a
+    card with nothing on it is "none" because there is no clear ink (it was read as a 1)."""
+    import numpy as np
+    from PIL import Image
+
+    from drawing import draw_digit
+
+    open_page(page, app_url, "Draw")
+    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=re.compile(r"^mnist ·")).click()
+    wait_idle(page)
+    page.get_by_role("radio", name="Upload").click()
+    wait_idle(page)
+    uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+    result = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"It's a|none of these"))
+
+    drawing = tmp_path / "my four.png"
+    Image.fromarray(draw_digit("4", size=400, width=14, ink=0, paper=255)).save(drawing)
+    uploader.set_input_files(str(drawing))
+    expect(result.first).to_contain_text("It's a 4", timeout=30_000)
+    wait_idle(page)
+
+    rng = np.random.default_rng(0)
+    card = np.full((480, 640), 0.32) + rng.normal(0, 0.02, (480, 640))  # a grey desk
+    card[110:370, 150:500] = 0.9 - 0.1 * np.linspace(0, 1, 350)[None, :]  # the card, lit from one side
+    photo = tmp_path / "blank card.jpg"
+    Image.fromarray(np.round(np.clip(card, 0, 1) * 255).astype(np.uint8)).save(photo, quality=85)
+    uploader.set_input_files(str(photo))
+    expect(result.first).to_contain_text("none of these", timeout=30_000)
+    expect(result.first).to_contain_text("no clear ink")
+    wait_idle(page)
+    assert_healthy(page, console)
