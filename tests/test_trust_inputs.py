@@ -294,13 +294,18 @@ def test_an_mnist_image_uploaded_is_read_as_mnist_writes_it():
         np.testing.assert_array_equal(prepare(ink), to_model_input(ink))
 
 
-def test_a_photo_with_a_smooth_grey_sky_is_still_cleaned():
+def test_a_photo_with_a_smooth_grey_sky_or_a_desk_along_an_edge_is_still_cleaned():
     from latent.inputs.photo import plain_background
 
     sky = np.full((120, 160), 0.82, np.float32)  # a flat, overexposed-grey area: not a drawing's black or white
     sky[80:] = np.linspace(0.2, 0.5, 160)[None, :]
     assert not plain_background(sky)
-    assert plain_background(np.where(sky > 0.6, 1.0, 0.0))
+    blown = np.ones((120, 160), np.float32)  # a page photographed so bright that it is pure white,
+    blown[:, :30] = 0.3  # the desk along its left edge, a digit on it
+    blown[40:80, 70:74] = 0.1
+    assert not plain_background(blown)
+    blown[:, :30] = 1.0  # a drawing app's page
+    assert plain_background(blown)
 
 
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])

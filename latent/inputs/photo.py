@@ -63,6 +63,7 @@ CARD_BLANK_CONVEX = 0.05
 # A drawing saved as a file (`plain_background`): this share of it black or white, within PLAIN_LEVEL (of 255).
 PLAIN_SHARE = 0.5
 PLAIN_LEVEL = 2
+PLAIN_EDGE = 0.9  # and this share of its outermost pixels
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
 # Marks touching the frame (a desk, a shadow's edge) set neither the ink's scale nor Otsu's threshold when,
 # without them (and FRAME_MARGIN pixels around), something still stands FAINT_INK above the paper.
@@ -376,7 +377,12 @@ def plain_background(gray: np.ndarray) -> bool:
     mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
         return False  # a drawing's background is black or white; a smooth sky, a wall, are grey
-    return float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL)) >= PLAIN_SHARE
+    if float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL)) < PLAIN_SHARE:
+        return False
+    # and all round it: a page photographed so bright that it is pure white, with the desk or a shadow
+    # along an edge, is still a photo (the cleaning drops what touches the frame)
+    edge = np.round(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]) * 255)
+    return float(np.mean(np.abs(edge - mode) <= PLAIN_LEVEL)) >= PLAIN_EDGE
 
 
 def clean_photo(gray: np.ndarray) -> np.ndarray:
