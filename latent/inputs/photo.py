@@ -18,7 +18,8 @@ read as "8, 97 %"). `clean_photo` does what a document scanner does:
 A card seen whole on a desk, or a page with the desk along an edge, is cropped to the paper first; a
 card with nothing on it is no clear ink.
 A picture with no clear ink (a blank page, a photo of a wall, noise, a smooth gradient) raises
-`NoInkError` (reason "no clear ink"), which callers report as the answer "none".
+`NoInkError` (reason "no clear ink"), which callers report as the answer "none". A drawing saved as a
+file (`plain_background`: pure black or white all round) is not a photo: callers read it uncleaned.
 """
 
 from __future__ import annotations
