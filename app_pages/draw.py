@@ -178,7 +178,8 @@ with right:
         elif blank is not None:
             with st.container(border=True):
                 st.markdown(
-                    f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: {escape_markdown(str(blank))}."
+                    f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: "
+                    f"{escape_markdown(str(blank).removeprefix(blank.reason + ': '))}."
                 )
         elif x is not None:
             r = read_input(model, x, reject_below=threshold)
