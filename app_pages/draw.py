@@ -140,6 +140,10 @@ with left:
             cleaned, x = prepare_steps(gray, via=via, reading=info.reading)
         except BlankImageError as exc:
             blank = exc
+            if via == UPLOAD:  # nothing to read: show what was looked at
+                from latent.inputs.imaging import to_uint8
+
+                st.image(to_uint8(gray), width=168, caption="your picture: nothing to read in it")
         except ImageInputError as exc:
             st.error(escape_markdown(str(exc)), icon=":material/broken_image:")
 

@@ -830,7 +830,7 @@ def test_a_good_upload_is_classified(app_env):
 
 def test_an_upload_with_no_clear_ink_says_so_once(app_env):
     """A grey gradient photographed has no ink: "none" with the reason, then what it means, without the
-    reason said twice ("no clear ink: no clear ink: ...", before)."""
+    reason said twice ("no clear ink: no clear ink: ...", before), and the picture it looked at."""
     at = open_page("draw")
     at.segmented_control(key="draw_mode").set_value("Upload").run()
     gradient = np.tile(np.linspace(60, 200, 300), (200, 1)).astype(np.uint8)
@@ -838,6 +838,7 @@ def test_an_upload_with_no_clear_ink_says_so_once(app_env):
     assert not at.exception and not at.error
     answer = next(m.value for m in at.markdown if "### none of these" in m.value)
     assert "Reason: **no clear ink**:" in answer and answer.count("no clear ink") == 1, answer
+    assert "your picture: nothing to read in it" in image_captions(at)  # what was looked at
 
 
 def test_page_choices_are_kept_when_coming_back(app_env):
