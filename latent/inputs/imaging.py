@@ -27,6 +27,12 @@ def as_float_images(images: np.ndarray) -> np.ndarray:
     return np.clip(images.astype(np.float32), 0.0, 1.0)
 
 
+def outermost(image: np.ndarray) -> np.ndarray:
+    """The pixels along the frame of a (H, W) image, flat: its first and last rows and columns (what tells
+    the background's level, or which marks touch the frame)."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """Float images in [0, 1] (any shape) -> uint8 in [0, 255]."""
     images = np.asarray(images)

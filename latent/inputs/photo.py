@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from latent.errors import NoInkError
+from latent.inputs.imaging import outermost
 
 WORK_SIDE = 384  # longest side the cleaning works at (a digit in a photo stays >= ~40 px tall)
 PAPER_SIDE = 64  # longest side at which the paper's brightness is estimated (it varies slowly)
@@ -190,6 +191,23 @@ def _bright_region(gray: np.ndarray):
     return small, threshold, region, rows, cols
 
 
+def _card_region(gray: np.ndarray):
+    """`_bright_region`'s result when that region could be a card lying whole on a desk (inside the frame,
+    at least CARD_MIN_SHARE of the picture, CARD_CONTRAST brighter than the rest), else None: what
+    `card_on_desk` (a card with marks) and `blank_card` (one without) both start from."""
+    found = _bright_region(gray)
+    if found is None:
+        return None
+    small, _, card, rows, cols = found
+    h, w = small.shape
+    inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
+    if not (inside and card.sum() >= CARD_MIN_SHARE * small.size):
+        return None
+    if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
+        return None
+    return found
+
+
 def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     """Where a card or sheet lying whole on a darker desk is (rows, columns of `gray`, its edge trimmed
     off), or None when the picture is not that.
@@ -199,20 +217,15 @@ def card_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     or less: the desk is then the "paper", the card "light ink", and its edge a ring around the digit.
     The card is found on the reduced copy as one bright region, solid (the ink on it is thin), roughly
     rectangular, inside the frame, clearly brighter than what is around it, with some darker marks on it."""
-    found = _bright_region(gray)
+    found = _card_region(gray)
     if found is None:
         return None
     small, threshold, card, rows, cols = found
     bright, (h, w) = small > threshold, small.shape
-    inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
-    area = card.sum()
-    box_area = (rows.stop - rows.start) * (cols.stop - cols.start)
-    if not (inside and CARD_MIN_SHARE * small.size <= area and area >= CARD_BOX_FILL * box_area):
+    if card.sum() < CARD_BOX_FILL * (rows.stop - rows.start) * (cols.stop - cols.start):
         return None
     solid = float(bright[card].mean())
     if solid < CARD_SOLID or solid == 1.0:  # solid, with marks on it
-        return None
-    if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
         return None
     # and evenly lit paper, not a bright textured thing: what a plane (the light's gradient) leaves of it is small
     yy, xx = np.nonzero(card & bright)
@@ -292,18 +305,13 @@ def blank_card(gray: np.ndarray) -> bool:
     from scipy import ndimage
     from scipy.spatial import ConvexHull, QhullError
 
-    found = _bright_region(gray)
+    found = _card_region(gray)
     if found is None:
         return False
     small, threshold, card, rows, cols = found
-    (h, w), tall, wide = small.shape, rows.stop - rows.start, cols.stop - cols.start
-    inside = rows.start > 0 and cols.start > 0 and rows.stop < h and cols.stop < w
-    if not (inside and card.sum() >= CARD_MIN_SHARE * small.size and (small > threshold)[card].all()):
-        return False
-    if max(tall, wide) > CARD_BLANK_ASPECT * min(tall, wide):
-        return False
-    if float(small[card].mean() - small[~card].mean()) < CARD_CONTRAST:
-        return False
+    h, tall, wide = small.shape[0], rows.stop - rows.start, cols.stop - cols.start
+    if not (small > threshold)[card].all() or max(tall, wide) > CARD_BLANK_ASPECT * min(tall, wide):
+        return False  # marks on it (card_on_desk's case), or long and narrow like a stroke
     # At full size (the reduced copy's staircase edges are not convex): the bright region over the card
     labels, _ = ndimage.label(ndimage.binary_fill_holes(gray > threshold))
     over = labels[_upsize(card.astype(np.float32), gray.shape) > 0.5]
@@ -350,7 +358,7 @@ def _scale_inside(ink: np.ndarray, top: float, labels: np.ndarray) -> float:
     there being nothing else (faint ink photographed at 0.4 of a pen's darkness: 68-74 % read right)."""
     from scipy import ndimage
 
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = np.unique(outermost(labels))
     if not edge[edge > 0].size:
         return top
     marks = np.isin(labels, edge[edge > 0])
@@ -382,7 +390,7 @@ def plain_background(gray: np.ndarray) -> bool:
         return False
     # and all round it: a page photographed so bright that it is pure white, with the desk or a shadow
     # along an edge, is still a photo (the cleaning drops what touches the frame)
-    edge = np.round(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]) * 255)
+    edge = np.round(outermost(gray) * 255)
     return float(np.mean(np.abs(edge - mode) <= PLAIN_LEVEL)) >= PLAIN_EDGE
 
 

@@ -27,6 +27,7 @@ from latent.inputs.imagefile import (  # noqa: F401 (re-exported)
     open_image_file,
     read_image,
 )
+from latent.inputs.imaging import outermost
 
 SIZE = 28  # side of a model input, pixels
 BOX = 20  # the ink is scaled to fit a BOX x BOX square, as in MNIST
@@ -83,8 +84,7 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     gray = np.clip(gray, 0.0, 1.0)
     if not has_ink(gray):
         raise BlankImageError("the image is blank: there is nothing to classify")
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
+    background = float(np.median(outermost(gray)))
     if background > 0.5:
         gray = 1.0 - gray
         background = 1.0 - background
