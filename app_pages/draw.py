@@ -10,6 +10,7 @@ from latent.errors import BlankImageError, ImageInputError
 from latent.explore.styles import style_number
 from latent.figures import plots
 from latent.inputs.catalog import dataset_info
+from latent.inputs.imaging import to_uint8
 from latent.inputs.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
 from latent.text import escape_markdown
 from ui import cached, common, url_state
@@ -141,8 +142,6 @@ with left:
         except BlankImageError as exc:
             blank = exc
             if via == UPLOAD:  # nothing to read: show what was looked at
-                from latent.inputs.imaging import to_uint8
-
                 st.image(to_uint8(gray), width=168, caption="your picture: nothing to read in it")
         except ImageInputError as exc:
             st.error(escape_markdown(str(exc)), icon=":material/broken_image:")
@@ -236,8 +235,6 @@ with right:
 if x is not None:
     style_mean, _ = cached.component_images(path, r.style_class, r.style, 1, 0)
     if cleaned is not None:
-        from latent.inputs.imaging import to_uint8
-
         photo_col, pictures = st.columns([1, 3])
         photo_col.image(to_uint8(cleaned), width=168, caption="the photo cleaned to ink")
     else:

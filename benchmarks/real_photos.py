@@ -46,8 +46,8 @@ def photo_crops(n: int, seed: int = 0) -> list[bytes]:
     return crops
 
 
-def read_crops(model, crops: list[bytes]) -> list[tuple[str, str | None, np.ndarray | None]]:
-    """(answer, reason, model input) per crop, as `classify` reads an uploaded file: a class name, or
+def read_uploads(model, files: list[bytes]) -> list[tuple[str, str | None, np.ndarray | None]]:
+    """(answer, reason, model input) per image file, as `classify` reads an upload: a class name, or
     "none" with its reason ("blank" and "no clear ink" included)."""
     from latent.bundle.reading import read_input
     from latent.errors import BlankImageError
@@ -56,15 +56,14 @@ def read_crops(model, crops: list[bytes]) -> list[tuple[str, str | None, np.ndar
 
     kind = dataset_info(model.manifest["dataset"]["name"]).reading
     answers: list[tuple[str, str | None, np.ndarray | None]] = []
-    for i, data in enumerate(crops):
+    for i, data in enumerate(files):
         try:
-            x, _ = image_to_model_input(data, name=f"crop {i}", reading=kind)
+            x, _ = image_to_model_input(data, name=f"upload {i}", reading=kind)
         except BlankImageError as exc:
             answers.append(("none", exc.reason, None))
             continue
         reading = read_input(model, x, rule=model.rule)
-        label = "none" if reading.reason else str(model.class_names[reading.label])
-        answers.append((label, reading.reason, x))
+        answers.append((reading.name, reading.reason, x))
     return answers
 
 
@@ -102,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.n} crops of scikit-learn's two sample photographs (seed {args.seed}), read as uploads")
     for i, folder in enumerate(args.model):
         model = LatentModel.load(folder)
-        answers = read_crops(model, crops)
+        answers = read_uploads(model, crops)
         counts = Counter(label for label, _, _ in answers)
         reasons = Counter(reason for label, reason, _ in answers if label == "none")
         given = ", ".join(f"{label} {k}" for label, k in counts.most_common() if label != "none") or "-"

@@ -66,7 +66,7 @@ def canvas_answers(model, samples) -> list[str]:
         except BlankImageError:
             answers.append("none")
             continue
-        answers.append("none" if reading.reason else str(model.class_names[reading.label]))
+        answers.append(reading.name)
     return answers
 
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"))
     args = parser.parse_args(argv)
 
-    from benchmarks.real_photos import read_crops
+    from benchmarks.real_photos import read_uploads
     from latent.bundle.model import LatentModel
     from latent.errors import LatentError
     from latent.inputs import junk
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         row = f"{kind:26s} {score(canvas, labels):8.1%}"
         for fmt, polarity in uploads:
             files = [as_file(s.image if polarity == "white on black" else 1.0 - s.image, fmt) for s in samples]
-            row += f" {score([a for a, _, _ in read_crops(model, files)], labels):22.1%}"
+            row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):22.1%}"
         print(row, flush=True)
     try:
         ds = load_dataset("mnist", args.data_dir, download=False, progress=False)
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 else as_file(x, fmt)
                 for x in ds.x_test[pick]
             ]
-            answers = [a for a, _, _ in read_crops(model, files)]
+            answers = [a for a, _, _ in read_uploads(model, files)]
             print(
                 f"MNIST test digits uploaded, {side} px {fmt}: right {score(answers, labels):.1%}, "
                 f'"none" {np.mean([a == "none" for a in answers]):.1%}'

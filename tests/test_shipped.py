@@ -173,10 +173,10 @@ def test_real_photographs_uploaded_are_answered_none(name, floor):
     """Crops of scikit-learn's two sample photographs (real pictures no part of the project trained or
     calibrated on), uploaded as JPEG files and read as `classify` reads them (benchmarks/real_photos.py:
     mnist 95.0-96.0 % "none" on 300 crops at seeds 0-2, fashion-mnist 100 %)."""
-    from benchmarks.real_photos import photo_crops, read_crops
+    from benchmarks.real_photos import photo_crops, read_uploads
 
     crops = photo_crops(60, seed=5)
-    answers = read_crops(LatentModel.load(ROOT / "assets" / name), crops)
+    answers = read_uploads(LatentModel.load(ROOT / "assets" / name), crops)
     assert len(answers) == 60 and len({len(c) for c in crops}) > 50  # 60 different pictures
     assert np.mean([label == "none" for label, _, _ in answers]) >= floor
 
