@@ -182,7 +182,7 @@ with right:
             with st.container(border=True):
                 st.markdown(
                     f"### none of these  \nReason: **{escape_markdown(blank.reason)}**: "
-                    f"{escape_markdown(str(blank).removeprefix(blank.reason + ': '))}."
+                    f"{escape_markdown(blank.detail)}."
                 )
         elif x is not None:
             r = read_input(model, x, reject_below=threshold)

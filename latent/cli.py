@@ -315,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print one JSON object per image: file, label (a class or 'none'), reason, "
-        "probabilities, scores (each 'none' test's value, threshold, passed)",
+        "probabilities, scores (each 'none' test's value, threshold, passed); for a picture with "
+        "nothing to read, detail (what was found)",
     )
 
     calibrate = sub.add_parser(
@@ -534,7 +535,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             image, notes = image_to_model_input(path, reading=reading_kind)
             reading, blank = read_input(model, image, rule=rule), None
         except BlankImageError as exc:  # nothing to read: the answer is "none", with why
-            reading, blank, notes = None, exc.reason, []
+            reading, blank, notes = None, exc, []
         except LatentError as exc:
             failures += 1
             if args.json:
@@ -543,9 +544,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr)
             continue
         if args.json:
-            print(json.dumps(answer_record(model, path, reading, blank_reason=blank, notes=notes)))
+            print(json.dumps(answer_record(model, path, reading, blank=blank, notes=notes)))
         else:
-            print(answer_line(model, path, reading, blank_reason=blank))
+            print(answer_line(model, path, reading, blank=blank))
     return EXIT_ERROR if failures else 0
 
 

@@ -34,9 +34,16 @@ class ConfigError(LatentError, ValueError):
 
 
 class BlankImageError(ImageInputError):
-    """The picture holds nothing to classify: callers answer "none" with `reason`, not an error."""
+    """The picture holds nothing to classify: callers answer "none" with `reason`, not an error.
+
+    The message is "<reason>: <what was found>", so a caller can show both apart (`detail`)."""
 
     reason = "blank"
+
+    @property
+    def detail(self) -> str:
+        """What was found, without the reason in front (a blank picture, a smooth gradient, a blank card)."""
+        return str(self).removeprefix(f"{self.reason}: ")
 
 
 class NoInkError(BlankImageError):

@@ -132,6 +132,27 @@ def test_classify_json_says_why_none(tiny_bundle, tmp_path):
     assert line.startswith(f"{digit}: none, {UNLIKELY} (likelihood ")
 
 
+def test_classify_says_what_it_found_when_there_is_nothing_to_read(tiny_bundle, tmp_path):
+    """A picture with nothing to read answers "none" with the reason and what was found, in the line
+    and in --json (before, only the reason: "none (no clear ink)", the same for a faint picture, a
+    blank card and a crowd of specks)."""
+    blank = tmp_path / "blank.png"
+    save_png(np.zeros((64, 64), np.uint8), blank)
+    gradient = tmp_path / "gradient.png"
+    save_png(np.tile(np.linspace(60, 200, 96), (96, 1)).astype(np.uint8), gradient)
+    lines = run("classify", "--model", tiny_bundle, blank, gradient)
+    assert lines.returncode == 0, lines.stderr
+    assert lines.stdout.splitlines() == [
+        f"{blank}: none, blank (nothing drawn, the picture is one even shade)",
+        f"{gradient}: none, no clear ink (the picture is blank or too faint)",
+    ]
+    records = run("classify", "--model", tiny_bundle, "--json", blank, gradient).stdout.splitlines()
+    empty, smooth = (json.loads(line) for line in records)
+    assert (empty["reason"], empty["detail"]) == ("blank", "nothing drawn, the picture is one even shade")
+    assert (smooth["label"], smooth["reason"]) == ("none", "no clear ink")
+    assert smooth["detail"] == "the picture is blank or too faint"
+
+
 def test_evaluate_junk_reports_every_kind_left_out(tiny_bundle):
     result = run("evaluate", "--model", tiny_bundle, "--junk", "--junk-n", "12", "--json")
     assert result.returncode == 0, result.stderr

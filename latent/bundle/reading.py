@@ -15,6 +15,7 @@ import numpy as np
 
 from latent.bundle import width
 from latent.bundle.rejection import NoneRule
+from latent.errors import BlankImageError
 from latent.inputs.preprocess import SIZE
 
 # How each test's score is named and read, for people (the Draw page, `classify`).
@@ -121,15 +122,18 @@ def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule:
 
 
 def answer_record(
-    model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None, notes=()
+    model, file: str, reading: Reading | None = None, *, blank: BlankImageError | None = None, notes=()
 ) -> dict:
     """The JSON record of one answer: file, label (a class name or "none"), reason, probabilities,
-    scores (each test's value, threshold and whether it passed), and the closest class."""
+    scores (each test's value, threshold and whether it passed), and the closest class; or, for a
+    picture with nothing to read (`blank`), "none" with its reason and what was found (`detail`)."""
     if reading is None:  # nothing to read: "none" because the picture is blank, not an error
+        assert blank is not None, "answer_record needs a reading or the reason there is none"
         return {
             "file": file,
             "label": "none",
-            "reason": blank_reason,
+            "reason": blank.reason,
+            "detail": blank.detail,
             "probabilities": {},
             "scores": {},
             "notes": list(notes),
@@ -157,10 +161,12 @@ def _score_record(t: TestResult) -> dict:
     return record
 
 
-def answer_line(model, file: str, reading: Reading | None = None, *, blank_reason: str | None = None) -> str:
-    """One line for `classify`: the class and its probability, or "none" with its reason and scores."""
+def answer_line(model, file: str, reading: Reading | None = None, *, blank: BlankImageError | None = None) -> str:
+    """One line for `classify`: the class and its probability, or "none" with its reason and scores
+    (or, with nothing to read, what was found)."""
     if reading is None:
-        return f"{file}: none ({blank_reason})"
+        assert blank is not None, "answer_line needs a reading or the reason there is none"
+        return f"{file}: none, {blank.reason} ({blank.detail})"
     top = int(np.argmax(reading.proba))
     closest = f"{model.class_names[top]} p={reading.proba[top]:.3f}"
     if reading.reason is None:

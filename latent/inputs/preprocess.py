@@ -37,6 +37,7 @@ INK_FRACTION = 0.15  # a pixel is ink when brighter than this share of the brigh
 STROKE_RANGE = (1.3, 3.1)
 STROKE_TARGET = 2.0
 STROKE_SIDE = 4 * BOX  # strokes are measured and redrawn with the glyph's longest side at this many pixels
+EVEN_SHADE = "blank: nothing drawn, the picture is one even shade"
 
 
 def rgba_to_gray(rgba: np.ndarray, notes: list[str] | None = None) -> np.ndarray:
@@ -83,7 +84,7 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
         gray = gray / 255.0
     gray = np.clip(gray, 0.0, 1.0)
     if not has_ink(gray):
-        raise BlankImageError("the image is blank: there is nothing to classify")
+        raise BlankImageError(EVEN_SHADE)
     background = float(np.median(outermost(gray)))
     if background > 0.5:
         gray = 1.0 - gray
@@ -91,7 +92,7 @@ def to_model_input(gray: np.ndarray) -> np.ndarray:
     ink = np.clip((gray - background) / max(1.0 - background, 1e-6), 0, 1)
     peak = float(ink.max())
     if peak < 0.05:
-        raise BlankImageError("the image is blank: there is nothing to classify")
+        raise BlankImageError("blank: the marks are too faint to read")
     box = ink_box(ink)
     assert box is not None  # the peak is at least 0.05
     top, bottom, left, right = box
@@ -213,7 +214,7 @@ def prepare_steps(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) ->
         from latent.inputs.photo import clean_photo, plain_background
 
         if not has_ink(gray):
-            raise BlankImageError("the image is blank: there is nothing to classify")
+            raise BlankImageError(EVEN_SHADE)
         if not plain_background(gray):  # a drawing saved as a file is read whole, as the canvas is
             cleaned = clean_photo(gray)
     return cleaned, to_model_input(gray if cleaned is None else cleaned)
