@@ -67,6 +67,10 @@ PLAIN_SHARE = 0.5
 PLAIN_LEVEL = 2
 PLAIN_EDGE = 0.9  # and this share of its outermost pixels
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
+# When the two sides' departures from the median differ by less than SIDE_SURE of their sum, the ink's side
+# is the one whose ink stands out SIDE_CLEAR times further from its own paper, if one does (`dark_ink`).
+SIDE_SURE = 0.15
+SIDE_CLEAR = 1.2
 # Marks touching the frame (a desk, a shadow's edge) set neither the ink's scale nor Otsu's threshold when,
 # without them (and FRAME_MARGIN pixels around), something still stands FAINT_INK above the paper.
 FRAME_MARGIN = 4
@@ -147,7 +151,15 @@ def dark_ink(gray: np.ndarray) -> bool:
     desk covers half of it, the median is otherwise the shade's level and the lit paper departs from
     it as far as the ink (on test digits photographed on paper, 6 of the first 10 misreadings).
     (Comparing each side's departure from its own local background instead is fooled by a thick marker:
-    the paper between its strokes then looks like light ink on dark paper.)"""
+    the paper between its strokes then looks like light ink on dark paper.)
+    When the two departures are nearly equal (a shadow and a strip of desk together: the blur mixes
+    them with the lit paper beside them, which then stands out as much as the ink), the side whose ink
+    stands out clearly further from its own paper wins (`_sides`)."""
+    return _sides(gray)[0]
+
+
+def _sides(gray: np.ndarray) -> tuple[bool, np.ndarray | None]:
+    """(whether the ink is dark, its ink map when working that out needed it, else None)."""
     from scipy.ndimage import gaussian_filter
 
     gray = np.asarray(gray, dtype=np.float32)
@@ -157,7 +169,26 @@ def dark_ink(gray: np.ndarray) -> bool:
     k = min(max(TOP_PIXELS, flat.size // 500), flat.size)  # the ink's extreme: past specks, within thin ink
     darkest, brightest = np.partition(flat, k - 1)[k - 1], np.partition(flat, -k)[-k]
     middle = float(np.median(flat))
-    return bool(middle - darkest >= brightest - middle)
+    dark, bright = middle - darkest, brightest - middle
+    if abs(dark - bright) >= SIDE_SURE * max(dark + bright, 1e-6):
+        return bool(dark >= bright), None
+    # Unsure: the paper's estimates follow a shadow's and a desk's edges, so against them mostly the ink
+    # stands out; a side wins only clearly, since a desk's edge can stand out as much.
+    as_dark, as_light = _ink_against(gray, True), _ink_against(gray, False)
+    peak_dark, peak_light = _peak(as_dark), _peak(as_light)
+    if max(peak_dark, peak_light) >= SIDE_CLEAR * max(min(peak_dark, peak_light), 1e-6):
+        dark_side = peak_dark > peak_light
+    else:
+        dark_side = bool(dark >= bright)
+    return dark_side, as_dark if dark_side else as_light
+
+
+def _ink_against(gray: np.ndarray, dark: bool) -> np.ndarray:
+    """How far each pixel departs from its own paper (`paper_background`) on the ink's side, in [0, 1]."""
+    bg = paper_background(gray, dark)
+    if dark:
+        return np.clip((bg - gray) / np.maximum(bg, 0.05), 0.0, 1.0)
+    return np.clip((gray - bg) / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -166,11 +197,8 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     Dark ink is measured relative to the paper's brightness, so a stroke in a shadow counts as much
     as one in the light.
     """
-    if dark_ink(gray):
-        bg = paper_background(gray, True)
-        return np.clip((bg - gray) / np.maximum(bg, 0.05), 0.0, 1.0)
-    bg = paper_background(gray, False)
-    return np.clip((gray - bg) / np.maximum(1.0 - bg, 0.05), 0.0, 1.0)
+    dark, ink = _sides(gray)
+    return ink if ink is not None else _ink_against(gray, dark)
 
 
 def _bright_region(gray: np.ndarray):
