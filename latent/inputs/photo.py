@@ -8,7 +8,8 @@ read as "8, 97 %"). `clean_photo` does what a document scanner does:
    stroke, on a reduced copy) and measure each pixel against it, which removes uneven light and soft
    shadows;
    the ink is whichever way (darker or lighter) the picture departs furthest from its median (the
-   paper covers most of it);
+   paper covers most of it), or, when the two are close, the way whose ink stands out clearly further
+   from its own paper;
 2. scale the ink to its peak, measured away from marks touching the frame (a desk, a shadow's
    edge) when a mark of its own stands out inside (a pencil's writing is fainter than a desk);
    threshold with Otsu's method, then keep the largest mark that does not touch the frame and the
