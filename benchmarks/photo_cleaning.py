@@ -9,7 +9,8 @@ grey uneven paper, shadows, a strip of desk, blur, JPEG), through `latent.inputs
 
 Per seed: digits read right without any "none" answer, read right / answered "none" by the bundle's
 rule, on the canvas and on paper, and how many the canvas reads right that the photo loses (a wrong
-class or a "none"). Needs the MNIST files (`--data-dir` or LATENT_DATA_DIR).
+class or a "none"). Then how long cleaning and preprocessing a photo took. Needs the MNIST files
+(`--data-dir` or LATENT_DATA_DIR).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +47,7 @@ def measure(
     from latent.inputs import junk
     from latent.inputs.preprocess import CANVAS, INK, UPLOAD, prepare
 
-    canvas_x, paper_x = [], []
+    canvas_x, paper_x, seconds = [], [], []
     for i, image in enumerate(images):
         rng = np.random.default_rng([seed, i])
         canvas = junk.rewrite(image.astype(np.float32) / 255.0, rng, size)
@@ -53,10 +55,12 @@ def measure(
         if paper != "plain":
             page = np.maximum(page, ruling(size, rng, squared=paper == "squared"))
         photo = junk.on_paper(page, rng, size=size)
+        start = time.perf_counter()
         try:
             paper_x.append(prepare(photo, via=UPLOAD, reading=INK))
         except ImageInputError:  # "no clear ink": answered "none"
             paper_x.append(None)
+        seconds.append(time.perf_counter() - start)
         canvas_x.append(prepare(canvas, via=CANVAS, reading=INK))
     out = {}
     right = {}
@@ -75,6 +79,7 @@ def measure(
             "none": float(np.mean(none)),
         }
     out["lost"] = int(np.sum(right["canvas"] & ~right["paper"]))
+    out["seconds"] = seconds  # cleaning and preprocessing each photo
     return out
 
 
@@ -105,13 +110,20 @@ def main(argv=None) -> int:
     pencil = f" (ink at {args.ink:g} of a pen's darkness)" if args.ink != 1.0 else ""
     print(f"{args.model}: {args.n} test digits per seed, on a canvas and photographed on {args.paper} paper{pencil}")
     print(f"{'seed':>5} {'':7} {'without none':>13} {'right':>7} {'none':>6}   lost to the photo")
+    seconds = []
     for seed in args.seeds:
         pick = np.random.default_rng(seed).choice(len(data.x_test), args.n, replace=False)
         r = measure(model, data.x_test[pick], data.y_test[pick], seed, ink=args.ink, paper=args.paper)
+        seconds += r["seconds"]
         for name in ("canvas", "paper"):
             m = r[name]
             lost = f"   {r['lost']}" if name == "paper" else ""
             print(f"{seed:>5} {name:7} {m['without none']:13.3f} {m['right']:7.3f} {m['none']:6.3f}{lost}")
+    ms = np.array(seconds) * 1000
+    print(
+        f"a photo cleaned and preprocessed: median {np.median(ms):.0f} ms, "
+        f"98th percentile {np.percentile(ms, 98):.0f} ms, slowest {ms.max():.0f} ms (this machine, one process)"
+    )
     return 0
 
 
