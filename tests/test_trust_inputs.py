@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from drawing import draw_digit
 from latent.density.calibration import fit_temperature, reliability, tempered_proba
@@ -330,6 +331,23 @@ def test_a_photo_with_a_smooth_grey_sky_or_a_desk_along_an_edge_is_still_cleaned
     assert not plain_background(blown)
     blown[:, :30] = 1.0  # a drawing app's page
     assert plain_background(blown)
+
+
+@pytest.mark.parametrize("digit", ["1", "5", "7"])
+def test_a_drawing_cut_to_its_ink_is_read_whole_not_cleaned_as_a_photo(digit):
+    """Its strokes run into the frame, which a photo's desk does too; but nothing stands apart from them."""
+    from latent.inputs.photo import plain_background
+
+    drawn = draw_digit(digit, width=24).astype(np.float32) / 255.0
+    rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
+    glyph = Image.fromarray(1.0 - drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])  # black on white
+    glyph = np.asarray(glyph.resize((glyph.width * 28 // glyph.height, 28), Image.Resampling.BOX))  # 28 px tall
+    assert plain_background(glyph)
+    np.testing.assert_array_equal(prepare(glyph), to_model_input(glyph))
+    page = np.ones((120, 160), np.float32)  # the same drawing on a bright page with the desk along an edge
+    page[:, :30] = 0.3
+    page[20:100, 70:110] = np.asarray(Image.fromarray(glyph).resize((40, 80)))
+    assert not plain_background(page)
 
 
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])

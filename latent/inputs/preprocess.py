@@ -37,6 +37,9 @@ INK_FRACTION = 0.15  # a pixel is ink when brighter than this share of the brigh
 STROKE_RANGE = (1.3, 3.1)
 STROKE_TARGET = 2.0
 STROKE_SIDE = 4 * BOX  # strokes are measured and redrawn with the glyph's longest side at this many pixels
+# A glyph is bilevel (black and white, hard-edged) when fewer than this share of its ink pixels are mid-grey
+# (between 0.15 and 0.85 of its peak); in MNIST's training digits at least 0.17 are, in 99.9 % of them.
+BILEVEL_SHARE = 0.15
 EVEN_SHADE = "blank: nothing drawn, the picture is one even shade"
 
 
@@ -141,6 +144,12 @@ def normalize_strokes(crop: np.ndarray) -> np.ndarray:
     the ink is eroded or dilated (by its distance transform) until its strokes have the target width:
     exact for a round pen, and a higher or lower iso-line for a blurred glyph. The result is binary at
     `STROKE_SIDE` pixels, as NIST's bilevel digits were before MNIST's anti-aliased downscaling.
+
+    A bilevel glyph smaller than `STROKE_SIDE` (a thresholded scan, a dataset's binarised digits) is
+    redrawn that way too, at any width: scaled to BOX pixels as it is, its edges stay hard (at 20 pixels,
+    not resampled at all), which MNIST's never are, and the model found such a code unlikely (test digits
+    binarised at 28 pixels: 74 % "none", benchmarks/uploads.py). Smoothly enlarged and thresholded, its
+    outline is a curve that the reduction to BOX pixels anti-aliases as MNIST's was.
     """
     from scipy import ndimage
 
@@ -155,7 +164,7 @@ def normalize_strokes(crop: np.ndarray) -> np.ndarray:
     width = stroke_width(mask) * BOX / STROKE_SIDE
     low, high = STROKE_RANGE
     if low <= width <= high:
-        return crop
+        return _outline(mask) if max(h, w) < STROKE_SIDE and bilevel(crop) else crop
     padded = np.pad(mask, int(STROKE_TARGET * STROKE_SIDE / BOX) + 2)
     change = (STROKE_TARGET - width) / 2 * STROKE_SIDE / BOX  # pen radius to add (< 0: to remove), work pixels
     if change < 0:  # erode: a round pen's strokes keep their shape, blurred glyphs their iso-line
@@ -164,8 +173,20 @@ def normalize_strokes(crop: np.ndarray) -> np.ndarray:
         redrawn = ndimage.distance_transform_edt(~padded) <= change
     if not redrawn.any():
         return crop
-    rows, cols = np.flatnonzero(redrawn.any(axis=1)), np.flatnonzero(redrawn.any(axis=0))
-    return redrawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    return _outline(redrawn)
+
+
+def bilevel(crop: np.ndarray) -> bool:
+    """Whether a glyph (peak 1) is black and white: hardly any of its ink is mid-grey (BILEVEL_SHARE)."""
+    ink = np.count_nonzero(crop > 0.1)
+    mid = np.count_nonzero((crop > 0.15) & (crop < 0.85))
+    return bool(mid < BILEVEL_SHARE * ink)
+
+
+def _outline(mask: np.ndarray) -> np.ndarray:
+    """A binary glyph cropped to its ink, as float32."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
 
 
 def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
