@@ -2,14 +2,17 @@
 
     python benchmarks/uploads.py                         # assets/mnist, seed 123, PNG and JPEG
     python benchmarks/uploads.py --seed 99 --n 150 --formats PNG
+    python benchmarks/uploads.py --digits-only           # only MNIST's test digits stored as datasets do
 
 People upload what they drew in a drawing app, or a digit from a dataset, as well as photos of paper.
 `evaluate --junk` reads drawn kinds as the Draw page's canvas gives them; here each generated drawing
 (seeded) is also saved as a file, white on black and black on white, and read as `classify` reads an
 upload (`image_to_model_input`), and 1,000 of MNIST's test digits (a seeded draw) are uploaded as
-28-pixel and 224-pixel files. Printed per kind: the share answered "none" (junk) or read right
-(digits) on the canvas and as each upload. Needs the MNIST files for the last rows (`--data-dir` or
-LATENT_DATA_DIR; skipped without them).
+files the way datasets and scanners store digits (`DATASET_STYLES`: 28 and 224 pixels, black and
+white, cut to the ink, stretched to fill a 16-pixel box, scanned on grey paper). Printed per kind:
+the share answered "none" (junk) or read right (digits) on the canvas and as each upload; per way of
+storing MNIST's digits, the share read right and the share answered "none". Needs the MNIST files for
+the last rows (`--data-dir` or LATENT_DATA_DIR; skipped without them).
 """
 
 from __future__ import annotations
@@ -34,6 +37,55 @@ KINDS = (
     "drawn digits",
     "drawn digits, thin pen",
 )
+
+
+def _resized(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR))
+
+
+def _cut_to_ink(image: np.ndarray, side: int, *, fill: bool = False) -> np.ndarray:
+    """A uint8 digit (ink bright) cut to its ink's bounding box and resized: its longest side to `side`
+    pixels, or (`fill`) stretched to fill a side x side box."""
+    rows, cols = np.flatnonzero(image.max(axis=1) > 0), np.flatnonzero(image.max(axis=0) > 0)
+    glyph = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    if fill:
+        return _resized(glyph, side, side)
+    k = side / max(glyph.shape)
+    return _resized(glyph, max(1, round(glyph.shape[1] * k)), max(1, round(glyph.shape[0] * k)))
+
+
+def _two_levels(image: np.ndarray) -> np.ndarray:
+    return np.where(image > 127, 255, 0).astype(np.uint8)
+
+
+def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """A uint8 digit (ink bright, cut to its ink) as a scanner sees it: dark ink on grey paper with grain,
+    with `margin` (a share of its longest side) of paper around it. Seeded by the digit itself."""
+    rng = np.random.default_rng(int(image.sum()))
+    ink = np.pad(image.astype(np.float32) / 255.0, int(margin * max(image.shape)))
+    paper, dark = rng.uniform(0.7, 0.9), rng.uniform(0.05, 0.3)
+    gray = paper + (dark - paper) * ink + rng.normal(0, 0.02, ink.shape)
+    return np.round(np.clip(gray, 0, 1) * 255).astype(np.uint8)
+
+
+# How digits are stored by datasets and scanners, from an MNIST digit (uint8, 28x28, ink bright): as
+# MNIST stores it, enlarged, thresholded to black and white, cut to the ink (a scan cropped to the glyph),
+# stretched to fill a 16-pixel box (as USPS's digits are, and, black and white, Semeion's), scanned dark
+# on grey paper (cut to the ink, or with paper round it).
+DATASET_STYLES = {
+    "28 px": lambda x: x,
+    "224 px": lambda x: _resized(x, 224, 224),
+    "28 px black and white": _two_levels,
+    "cut to the ink, 16 px": lambda x: _cut_to_ink(x, 16),
+    "cut to the ink, 64 px": lambda x: _cut_to_ink(x, 64),
+    "cut to the ink, 16 px black and white": lambda x: _two_levels(_cut_to_ink(x, 16)),
+    "stretched to fill 16x16": lambda x: _cut_to_ink(x, 16, fill=True),
+    "stretched to fill 16x16 black and white": lambda x: _two_levels(_cut_to_ink(x, 16, fill=True)),
+    "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(_cut_to_ink(x, 64)),
+    "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(_cut_to_ink(x, 64), margin=0.15),
+}
 
 
 def as_file(picture: np.ndarray, fmt: str) -> bytes:
@@ -77,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=123)
     parser.add_argument("--formats", nargs="+", default=["PNG", "JPEG"], choices=["PNG", "JPEG"])
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"))
+    parser.add_argument("--digits-only", action="store_true", help="skip the drawings; only MNIST's test digits")
     args = parser.parse_args(argv)
 
     from benchmarks.real_photos import read_uploads
@@ -90,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     what = 'junk: share "none", digits: read right'
     print(f"{Path(args.model).name}: {args.n} drawings per kind (seed {args.seed}); {what}")
     print(f"{'kind':26s} {'canvas':>8s}" + "".join(f" {f + ', ' + p:>22s}" for f, p in uploads))
-    for kind in KINDS:
+    for kind in () if args.digits_only else KINDS:
         samples = junk.generate(kind, args.n, args.seed)
         labels = [s.label for s in samples]
         canvas = canvas_answers(model, samples)
@@ -104,22 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     except LatentError:
         print("MNIST's test digits: not found here (--data-dir or LATENT_DATA_DIR), skipped")
         return 0
-    from PIL import Image
-
     pick = np.random.default_rng(4).choice(len(ds.x_test), 1000, replace=False)
     labels = [str(ds.class_names[int(y)]) for y in ds.y_test[pick]]
-    for side in (28, 224):
+    for style, save_as in DATASET_STYLES.items():
         for fmt in args.formats:
-            files = [
-                as_file(np.asarray(Image.fromarray(x).resize((side, side), Image.Resampling.BILINEAR)), fmt)
-                if side != 28
-                else as_file(x, fmt)
-                for x in ds.x_test[pick]
-            ]
+            files = [as_file(save_as(x), fmt) for x in ds.x_test[pick]]
             answers = [a for a, _, _ in read_uploads(model, files)]
             print(
-                f"MNIST test digits uploaded, {side} px {fmt}: right {score(answers, labels):.1%}, "
-                f'"none" {np.mean([a == "none" for a in answers]):.1%}'
+                f"MNIST test digits uploaded, {style} {fmt}: right {score(answers, labels):.1%}, "
+                f'"none" {np.mean([a == "none" for a in answers]):.1%}',
+                flush=True,
             )
     return 0
 
