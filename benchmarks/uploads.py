@@ -140,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
 
     model = LatentModel.load(args.model)
     uploads = [(fmt, polarity) for fmt in args.formats for polarity in ("white on black", "black on white")]
-    what = 'junk: share "none", digits: read right'
-    print(f"{Path(args.model).name}: {args.n} drawings per kind (seed {args.seed}); {what}")
-    print(f"{'kind':26s} {'canvas':>8s}" + "".join(f" {f + ', ' + p:>22s}" for f, p in uploads))
+    if not args.digits_only:
+        what = 'junk: share "none", digits: read right'
+        print(f"{Path(args.model).name}: {args.n} drawings per kind (seed {args.seed}); {what}")
+        print(f"{'kind':26s} {'canvas':>8s}" + "".join(f" {f + ', ' + p:>22s}" for f, p in uploads))
     for kind in () if args.digits_only else KINDS:
         samples = junk.generate(kind, args.n, args.seed)
         labels = [s.label for s in samples]
