@@ -6,13 +6,14 @@
 
 People upload what they drew in a drawing app, or a digit from a dataset, as well as photos of paper.
 `evaluate --junk` reads drawn kinds as the Draw page's canvas gives them; here each generated drawing
-(seeded) is also saved as a file, white on black and black on white, and read as `classify` reads an
-upload (`image_to_model_input`), and 1,000 of MNIST's test digits (a seeded draw) are uploaded as
-files the way datasets and scanners store digits (`DATASET_STYLES`: 28 and 224 pixels, black and
-white, cut to the ink, stretched to fill a 16-pixel box, scanned on grey paper). Printed per kind:
-the share answered "none" (junk) or read right (digits) on the canvas and as each upload; per way of
-storing MNIST's digits, the share read right and the share answered "none". Needs the MNIST files for
-the last rows (`--data-dir` or LATENT_DATA_DIR; skipped without them).
+(seeded) is also saved as a file, white on black and black on white (and, as datasets store glyphs,
+cut to its ink), and read as `classify` reads an upload (`image_to_model_input`), and 1,000 of MNIST's
+test digits (a seeded draw) are uploaded as files the way datasets and scanners store digits
+(`DATASET_STYLES`: 28 and 224 pixels, black and white, cut to the ink, stretched to fill a 16-pixel
+box, scanned on grey paper). Printed per kind: the share answered "none" (junk) or read right
+(digits) on the canvas and as each upload; per way of storing MNIST's digits, the share read right
+and the share answered "none". Needs the MNIST files for the last rows (`--data-dir` or
+LATENT_DATA_DIR; skipped without them).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _cut_to_ink(image: np.ndarray, side: int, *, fill: bool = False) -> np.ndarr
     """A uint8 digit (ink bright) cut to its ink's bounding box and resized: its longest side to `side`
     pixels, or (`fill`) stretched to fill a side x side box."""
     rows, cols = np.flatnonzero(image.max(axis=1) > 0), np.flatnonzero(image.max(axis=0) > 0)
+    if not len(rows):
+        return image
     glyph = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     if fill:
         return _resized(glyph, side, side)
@@ -143,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.digits_only:
         what = 'junk: share "none", digits: read right'
         print(f"{Path(args.model).name}: {args.n} drawings per kind (seed {args.seed}); {what}")
-        print(f"{'kind':26s} {'canvas':>8s}" + "".join(f" {f + ', ' + p:>22s}" for f, p in uploads))
+        header = "".join(f" {f + ', ' + p:>22s}" for f, p in uploads) + f" {'PNG cut to the ink, 64 px':>26s}"
+        print(f"{'kind':26s} {'canvas':>8s}" + header)
     for kind in () if args.digits_only else KINDS:
         samples = junk.generate(kind, args.n, args.seed)
         labels = [s.label for s in samples]
@@ -152,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         for fmt, polarity in uploads:
             files = [as_file(s.image if polarity == "white on black" else 1.0 - s.image, fmt) for s in samples]
             row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):22.1%}"
+        # as a dataset stores a glyph: cut to its ink (black on white), its longest side 64 pixels
+        files = [as_file(255 - _cut_to_ink(np.round(s.image * 255).astype(np.uint8), 64), "PNG") for s in samples]
+        row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):26.1%}"
         print(row, flush=True)
     try:
         ds = load_dataset("mnist", args.data_dir, download=False, progress=False)
