@@ -75,7 +75,7 @@ def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
 
 # How digits are stored by datasets and scanners, from an MNIST digit (uint8, 28x28, ink bright): as
 # MNIST stores it, enlarged, thresholded to black and white, cut to the ink (a scan cropped to the glyph),
-# stretched to fill a 16-pixel box (as USPS's digits are, and, black and white, Semeion's), scanned dark
+# stretched to fill a 16-pixel box (as Semeion's digits are, black and white), scanned dark
 # on grey paper (cut to the ink, or with paper round it).
 DATASET_STYLES = {
     "28 px": lambda x: x,
