@@ -96,5 +96,15 @@ def draw_digit(
     return np.asarray(img)
 
 
+def cut_to_ink(gray: np.ndarray, side: int) -> np.ndarray:
+    """A drawing (uint8, ink bright) cut to its ink's bounding box, as datasets store a glyph, and reduced
+    (averaging) so that its longest side is `side` pixels."""
+    rows, cols = np.flatnonzero(gray.max(axis=1) > 0), np.flatnonzero(gray.max(axis=0) > 0)
+    glyph = Image.fromarray(gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    k = side / max(glyph.size)
+    size = (max(1, round(glyph.width * k)), max(1, round(glyph.height * k)))
+    return np.asarray(glyph.resize(size, Image.Resampling.BOX))
+
+
 def save_png(array: np.ndarray, path) -> None:
     Image.fromarray(array).save(path)

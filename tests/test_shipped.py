@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawing import STROKES, draw_digit
+from drawing import STROKES, cut_to_ink, draw_digit
 from latent.bundle.model import LatentModel
 from latent.inputs.preprocess import to_model_input
 
@@ -233,16 +233,6 @@ def test_mnist_reads_digits_saved_as_small_black_and_white_files(tmp_path):
     assert len(wrong) <= 0.1 * len(cases), wrong
 
 
-def _cut_to_ink(gray: np.ndarray, side: int) -> np.ndarray:
-    """`gray` (uint8, ink bright) cut to its ink's bounding box and reduced (averaging) to `side` pixels long."""
-    from PIL import Image
-
-    rows, cols = np.flatnonzero(gray.max(axis=1) > 0), np.flatnonzero(gray.max(axis=0) > 0)
-    glyph = Image.fromarray(gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-    k = side / max(glyph.size)
-    return np.asarray(glyph.resize((max(1, round(glyph.width * k)), max(1, round(glyph.height * k))), Image.BOX))
-
-
 def test_mnist_reads_digits_cut_to_their_ink(tmp_path):
     """A dataset's digit or a scan cut to the glyph has strokes running into the frame. Such a file was
     cleaned as a photo, which dropped what touches the frame as a desk's edge: these were 103 of 120 right
@@ -250,7 +240,7 @@ def test_mnist_reads_digits_cut_to_their_ink(tmp_path):
     cases = list(itertools.product(sorted(STROKES), WIDTHS, (28, 64), ("grey", "black and white")))
     pictures = []
     for i, (digit, width, side, levels) in enumerate(cases):
-        glyph = _cut_to_ink(draw_digit(digit, width=WIDTHS[width]), side)
+        glyph = cut_to_ink(draw_digit(digit, width=WIDTHS[width]), side)
         if levels == "black and white":
             glyph = np.where(glyph > 127, 255, 0).astype(np.uint8)
         pictures.append(glyph if i % 2 else 255 - glyph)  # white on black and black on white

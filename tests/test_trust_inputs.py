@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawing import draw_digit
+from drawing import cut_to_ink, draw_digit
 from latent.density.calibration import fit_temperature, reliability, tempered_proba
 from latent.errors import BlankImageError, NoInkError
 from latent.inputs import junk
@@ -338,10 +338,7 @@ def test_a_drawing_cut_to_its_ink_is_read_whole_not_cleaned_as_a_photo(digit):
     """Its strokes run into the frame, which a photo's desk does too; but nothing stands apart from them."""
     from latent.inputs.photo import plain_background
 
-    drawn = draw_digit(digit, width=24).astype(np.float32) / 255.0
-    rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
-    glyph = Image.fromarray(1.0 - drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])  # black on white
-    glyph = np.asarray(glyph.resize((glyph.width * 28 // glyph.height, 28), Image.Resampling.BOX))  # 28 px tall
+    glyph = 1.0 - cut_to_ink(draw_digit(digit, width=24), 28).astype(np.float32) / 255.0  # black on white
     assert plain_background(glyph)
     np.testing.assert_array_equal(prepare(glyph), to_model_input(glyph))
     page = np.ones((120, 160), np.float32)  # the same drawing on a bright page with the desk along an edge

@@ -164,7 +164,7 @@ def normalize_strokes(crop: np.ndarray) -> np.ndarray:
     width = stroke_width(mask) * BOX / STROKE_SIDE
     low, high = STROKE_RANGE
     if low <= width <= high:
-        return _outline(mask) if max(h, w) < STROKE_SIDE and bilevel(crop) else crop
+        return _cropped(mask) if max(h, w) < STROKE_SIDE and bilevel(crop) else crop
     padded = np.pad(mask, int(STROKE_TARGET * STROKE_SIDE / BOX) + 2)
     change = (STROKE_TARGET - width) / 2 * STROKE_SIDE / BOX  # pen radius to add (< 0: to remove), work pixels
     if change < 0:  # erode: a round pen's strokes keep their shape, blurred glyphs their iso-line
@@ -173,7 +173,7 @@ def normalize_strokes(crop: np.ndarray) -> np.ndarray:
         redrawn = ndimage.distance_transform_edt(~padded) <= change
     if not redrawn.any():
         return crop
-    return _outline(redrawn)
+    return _cropped(redrawn)
 
 
 def bilevel(crop: np.ndarray) -> bool:
@@ -183,10 +183,13 @@ def bilevel(crop: np.ndarray) -> bool:
     return bool(mid < BILEVEL_SHARE * ink)
 
 
-def _outline(mask: np.ndarray) -> np.ndarray:
-    """A binary glyph cropped to its ink, as float32."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+def _cropped(mask: np.ndarray) -> np.ndarray:
+    """A binary glyph cropped to its ink (`ink_box`), as float32; callers check that it has ink."""
+    glyph = mask.astype(np.float32)
+    box = ink_box(glyph)
+    assert box is not None
+    top, bottom, left, right = box
+    return glyph[top:bottom, left:right]
 
 
 def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
