@@ -2,18 +2,19 @@
 
     python benchmarks/uploads.py                         # assets/mnist, seed 123, PNG and JPEG
     python benchmarks/uploads.py --seed 99 --n 150 --formats PNG
-    python benchmarks/uploads.py --digits-only           # only MNIST's test digits stored as datasets do
+    python benchmarks/uploads.py --digits-only           # only digits stored as datasets do (scikit-learn's, MNIST's)
 
 People upload what they drew in a drawing app, or a digit from a dataset, as well as photos of paper.
 `evaluate --junk` reads drawn kinds as the Draw page's canvas gives them; here each generated drawing
 (seeded) is also saved as a file, white on black and black on white (and, as datasets store glyphs,
-cut to its ink), and read as `classify` reads an upload (`image_to_model_input`), and 1,000 of MNIST's
-test digits (a seeded draw) are uploaded as files the way datasets and scanners store digits
-(`DATASET_STYLES`: 28 and 224 pixels, black and white, cut to the ink, stretched to fill a 16-pixel
-box, scanned on grey paper). Printed per kind: the share answered "none" (junk) or read right
-(digits) on the canvas and as each upload; per way of storing MNIST's digits, the share read right
-and the share answered "none". Needs the MNIST files for the last rows (`--data-dir` or
-LATENT_DATA_DIR; skipped without them).
+cut to its ink), and read as `classify` reads an upload (`image_to_model_input`); scikit-learn's 1,797
+real digits (43 writers, 8x8, each filling its box) are uploaded as stored and enlarged smoothly to
+16-64 pixels (`SKLEARN_SIDES`); and 1,000 of MNIST's test digits (a seeded draw) are uploaded as files
+the way datasets and scanners store digits (`DATASET_STYLES`: 28 and 224 pixels, black and white, cut
+to the ink, stretched to fill a 16-pixel box, scanned on grey paper). Printed per kind: the share
+answered "none" (junk) or read right (digits) on the canvas and as each upload; per size of
+scikit-learn's digits and per way of storing MNIST's, the share read right and the share answered
+"none". Needs the MNIST files for the last rows (`--data-dir` or LATENT_DATA_DIR; skipped without them).
 """
 
 from __future__ import annotations
@@ -125,6 +126,33 @@ def canvas_answers(model, samples) -> list[str]:
     return answers
 
 
+# scikit-learn's digits as stored (8x8) and enlarged smoothly, as a small scan cut to the digit would be.
+SKLEARN_SIDES = (8, 16, 32, 64)
+
+
+def sklearn_rows(model, formats) -> None:
+    """Print, per size and format, the share of scikit-learn's 1,797 digits read right and answered "none"."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from benchmarks.real_photos import read_uploads
+
+    digits = load_digits()
+    labels = [str(y) for y in digits.target]
+    for side in SKLEARN_SIDES:
+        for fmt in formats:
+            files = []
+            for image in digits.images:
+                glyph = Image.fromarray(np.round(image * 255 / 16).astype(np.uint8))
+                files.append(as_file(np.asarray(glyph.resize((side, side), Image.Resampling.BILINEAR)), fmt))
+            answers = [a for a, _, _ in read_uploads(model, files)]
+            print(
+                f"scikit-learn's digits uploaded, {side} px {fmt}: right {score(answers, labels):.1%}, "
+                f'"none" {np.mean([a == "none" for a in answers]):.1%}',
+                flush=True,
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"))
@@ -160,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         files = [as_file(255 - _cut_to_ink(np.round(s.image * 255).astype(np.uint8), 64), "PNG") for s in samples]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):26.1%}"
         print(row, flush=True)
+    sklearn_rows(model, args.formats)
     try:
         ds = load_dataset("mnist", args.data_dir, download=False, progress=False)
     except LatentError:

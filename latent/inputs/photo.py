@@ -68,9 +68,14 @@ CARD_BLANK_CONVEX = 0.05
 PLAIN_SHARE = 0.5
 PLAIN_LEVEL = 2
 PLAIN_EDGE = 0.9  # and this share of its outermost pixels
-# or, cut to its ink (`cut_to_its_ink`), at least this share of it: MNIST's test digits so cut are, at 16-64
-# pixels, 24-30 % background in the 1 % with the least
+# or, cut to its ink (`cut_to_its_ink`), at least this share of it; SMALL_PICTURE px or less (a dataset's glyph,
+# never a phone's photo), PLAIN_CUT_SHARE_SMALL. Resampling and JPEG leave few pixels of a small glyph's
+# background exactly black: MNIST's test digits cut to their ink and saved as files have, in the 1 % with the
+# least, 14-16 % at 64 px and 8-11 % at 16 px (JPEG, PNG); scikit-learn's digits enlarged to 16-64 px, 17-20 %.
+# A photo of a blown-out page with a soft shadow, everything dark in it touching the frame, can have 11 %.
 PLAIN_CUT_SHARE = 0.25
+PLAIN_CUT_SHARE_SMALL = 0.1
+SMALL_PICTURE = 64
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
 # When the two sides' departures from the median differ by less than SIDE_SURE of their sum, the ink's side
 # is the one whose ink stands out SIDE_CLEAR times further from its own paper, if one does (`dark_ink`).
@@ -422,7 +427,7 @@ def plain_background(gray: np.ndarray) -> bool:
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
         return False  # a drawing's background is black or white; a smooth sky, a wall, are grey
     plain = float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL))
-    if plain < PLAIN_CUT_SHARE:
+    if plain < (PLAIN_CUT_SHARE_SMALL if max(np.shape(gray)) <= SMALL_PICTURE else PLAIN_CUT_SHARE):
         return False
     # and all round it: a page photographed so bright that it is pure white, with the desk or a shadow
     # along an edge, is still a photo (the cleaning drops what touches the frame)
