@@ -252,7 +252,7 @@ def test_mnist_reads_digits_cut_to_their_ink(tmp_path):
 def test_mnist_reads_real_handwriting_saved_as_small_scans_filling_their_box(tmp_path):
     """scikit-learn's digits (43 writers; each fills its 8x8 box) enlarged smoothly to 32 and 64 px, as a
     small scan cut to the digit: resampling leaves few of their background pixels exactly black, so too
-    few for `photo.plain_background` (PLAIN_CUT_SHARE was 0.25), and the photo cleaning misread them: these
+    few for `photo.plain_background` (it asked a quarter of any picture), and the photo cleaning misread them: these
     were 96 of 120 right, 12 "none" (benchmarks/uploads.py: MNIST's test digits cut to the ink at 16 px as
     JPEG, 87.7 % right)."""
     from PIL import Image

@@ -415,7 +415,9 @@ def plain_background(gray: np.ndarray) -> bool:
     """Whether the picture is a drawing made on a screen and saved as a file (a PNG from a drawing app,
     the canvas, an MNIST image), not a photo or a scan: most of it (PLAIN_SHARE) is pure black or pure
     white, within PLAIN_LEVEL of 255, and so is nearly all its frame; or, when its strokes run into the
-    frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least PLAIN_CUT_SHARE of it is.
+    frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least PLAIN_CUT_SHARE of it is (a tenth,
+    PLAIN_CUT_SHARE_SMALL, of a picture no larger than SMALL_PICTURE: a small glyph's background is mostly
+    mixed with its ink by resampling and JPEG).
     Paper always has grain, light and noise; a smooth sky is grey.
     Such a drawing has nothing to clean and is read whole, as the canvas is: the cleaning keeps one mark
     and what is near it (against a photo's specks and desk), which dropped parts of letters, symbols and
