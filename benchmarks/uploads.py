@@ -139,12 +139,11 @@ def sklearn_rows(model, formats) -> None:
 
     digits = load_digits()
     labels = [str(y) for y in digits.target]
+    glyphs = [Image.fromarray(np.round(image * 255 / 16).astype(np.uint8)) for image in digits.images]
     for side in SKLEARN_SIDES:
+        pictures = [np.asarray(glyph.resize((side, side), Image.Resampling.BILINEAR)) for glyph in glyphs]
         for fmt in formats:
-            files = []
-            for image in digits.images:
-                glyph = Image.fromarray(np.round(image * 255 / 16).astype(np.uint8))
-                files.append(as_file(np.asarray(glyph.resize((side, side), Image.Resampling.BILINEAR)), fmt))
+            files = [as_file(picture, fmt) for picture in pictures]
             answers = [a for a, _, _ in read_uploads(model, files)]
             print(
                 f"scikit-learn's digits uploaded, {side} px {fmt}: right {score(answers, labels):.1%}, "
@@ -160,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=123)
     parser.add_argument("--formats", nargs="+", default=["PNG", "JPEG"], choices=["PNG", "JPEG"])
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"))
-    parser.add_argument("--digits-only", action="store_true", help="skip the drawings; only MNIST's test digits")
+    parser.add_argument(
+        "--digits-only",
+        action="store_true",
+        help="skip the drawings; only digits stored as datasets do (scikit-learn's, MNIST's test digits)",
+    )
     args = parser.parse_args(argv)
 
     from benchmarks.real_photos import read_uploads
