@@ -414,10 +414,11 @@ def _scale_inside(ink: np.ndarray, top: float, labels: np.ndarray) -> float:
 def plain_background(gray: np.ndarray) -> bool:
     """Whether the picture is a drawing made on a screen and saved as a file (a PNG from a drawing app,
     the canvas, an MNIST image), not a photo or a scan: most of it (PLAIN_SHARE) is pure black or pure
-    white, within PLAIN_LEVEL of 255, and so is nearly all its frame; or, when its strokes run into the
-    frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least PLAIN_CUT_SHARE of it is (a tenth,
-    PLAIN_CUT_SHARE_SMALL, of a picture no larger than SMALL_PICTURE: a small glyph's background is mostly
-    mixed with its ink by resampling and JPEG).
+    white, within PLAIN_LEVEL of 255, and so is nearly all its frame (the background is the extreme on its
+    frame's side: a bold digit stretched to fill its box can be more ink than background); or, when its
+    strokes run into the frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least
+    PLAIN_CUT_SHARE of it is (a tenth, PLAIN_CUT_SHARE_SMALL, of a picture no larger than SMALL_PICTURE:
+    a small glyph's background is mostly mixed with its ink by resampling and JPEG).
     Paper always has grain, light and noise; a smooth sky is grey.
     Such a drawing has nothing to clean and is read whole, as the canvas is: the cleaning keeps one mark
     and what is near it (against a photo's specks and desk), which dropped parts of letters, symbols and
@@ -428,6 +429,8 @@ def plain_background(gray: np.ndarray) -> bool:
     mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
         return False  # a drawing's background is black or white; a smooth sky, a wall, are grey
+    if (np.median(outermost(gray)) < 0.5) != (mode < 128):
+        mode = 255 - mode  # more ink than background (a bold digit stretched to fill its box): the frame tells
     plain = float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL))
     if plain < (PLAIN_CUT_SHARE_SMALL if max(np.shape(gray)) <= SMALL_PICTURE else PLAIN_CUT_SHARE):
         return False
