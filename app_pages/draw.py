@@ -138,7 +138,11 @@ with left:
     st.html(PHONE_ANSWER_CSS)
     if gray is not None:
         try:
-            cleaned, x = prepare_steps(gray, via=via, reading=info.reading)
+            notes: list[str] = []
+            cleaned, x = prepare_steps(gray, via=via, reading=info.reading, notes=notes)
+            for note in notes:  # how the picture was read, when it was not read as it came
+                shown = escape_markdown(note[:1].upper() + note[1:])
+                st.info(f"{shown} (the model input below).", icon=":material/info:")
         except BlankImageError as exc:
             blank = exc
             if via == UPLOAD:  # nothing to read: show what was looked at

@@ -3,18 +3,20 @@
     python benchmarks/uploads.py                         # assets/mnist, seed 123, PNG and JPEG
     python benchmarks/uploads.py --seed 99 --n 150 --formats PNG
     python benchmarks/uploads.py --digits-only           # only digits stored as datasets do (scikit-learn's, MNIST's)
+    python benchmarks/uploads.py --digits-only --mnist-seed 5 --formats PNG   # another 1,000 test digits
 
 People upload what they drew in a drawing app, or a digit from a dataset, as well as photos of paper.
 `evaluate --junk` reads drawn kinds as the Draw page's canvas gives them; here each generated drawing
-(seeded) is also saved as a file, white on black and black on white (and, as datasets store glyphs,
-cut to its ink), and read as `classify` reads an upload (`image_to_model_input`); scikit-learn's 1,797
-real digits (43 writers, 8x8, each filling its box) are uploaded as stored and enlarged smoothly to
-16-64 pixels (`SKLEARN_SIDES`); and 1,000 of MNIST's test digits (a seeded draw) are uploaded as files
-the way datasets and scanners store digits (`DATASET_STYLES`: 28 and 224 pixels, black and white, cut
-to the ink, stretched to fill a 16-pixel box, scanned on grey paper). Printed per kind: the share
-answered "none" (junk) or read right (digits) on the canvas and as each upload; per size of
-scikit-learn's digits and per way of storing MNIST's, the share read right and the share answered
-"none". Needs the MNIST files for the last rows (`--data-dir` or LATENT_DATA_DIR; skipped without them).
+(seeded) is also saved as a file, white on black and black on white (and, as datasets store glyphs, cut
+to its ink, or stretched to fill a 16-pixel square in black and white), and read as `classify` reads an
+upload (`image_to_model_input`); scikit-learn's 1,797 real digits (43 writers, 8x8, each filling its
+box) are uploaded as stored and enlarged smoothly to 16-64 pixels (`SKLEARN_SIDES`); and 1,000 of
+MNIST's test digits (a seeded draw) are uploaded as files the way datasets and scanners store digits
+(`DATASET_STYLES`: 28 and 224 pixels, black and white, cut to the ink, stretched to fill a 16-pixel box,
+scanned on grey paper). Printed per kind: the share answered "none" (junk) or read right (digits) on the
+canvas and as each upload; per size of scikit-learn's digits and per way of storing MNIST's, the share
+read right and the share answered "none". Needs the MNIST files for the last rows (`--data-dir` or
+LATENT_DATA_DIR; skipped without them).
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"))
     parser.add_argument("--n", type=int, default=150, help="drawings per kind (default 150)")
-    parser.add_argument("--seed", type=int, default=123)
+    parser.add_argument("--seed", type=int, default=123, help="the drawings' seed (default 123)")
+    parser.add_argument("--mnist-seed", type=int, default=4, help="which 1,000 of MNIST's test digits (default 4)")
     parser.add_argument("--formats", nargs="+", default=["PNG", "JPEG"], choices=["PNG", "JPEG"])
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_DATA_DIR"))
     parser.add_argument(
@@ -177,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.digits_only:
         what = 'junk: share "none", digits: read right'
         print(f"{Path(args.model).name}: {args.n} drawings per kind (seed {args.seed}); {what}")
-        header = "".join(f" {f + ', ' + p:>22s}" for f, p in uploads) + f" {'PNG cut to the ink, 64 px':>26s}"
+        header = "".join(f" {f + ', ' + p:>22s}" for f, p in uploads)
+        header += f" {'PNG cut to the ink, 64 px':>26s} {'PNG filling 16x16, b&w':>23s}"
         print(f"{'kind':26s} {'canvas':>8s}" + header)
     for kind in () if args.digits_only else KINDS:
         samples = junk.generate(kind, args.n, args.seed)
@@ -188,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             files = [as_file(s.image if polarity == "white on black" else 1.0 - s.image, fmt) for s in samples]
             row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):22.1%}"
         # as a dataset stores a glyph: cut to its ink (black on white), its longest side 64 pixels
-        files = [as_file(255 - _cut_to_ink(np.round(s.image * 255).astype(np.uint8), 64), "PNG") for s in samples]
+        drawn = [np.round(s.image * 255).astype(np.uint8) for s in samples]
+        files = [as_file(255 - _cut_to_ink(image, 64), "PNG") for image in drawn]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):26.1%}"
+        # as Semeion stores a digit: stretched to fill a 16-pixel square, black and white
+        files = [as_file(_two_levels(_cut_to_ink(image, 16, fill=True)), "PNG") for image in drawn]
+        row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):23.1%}"
         print(row, flush=True)
     sklearn_rows(model, args.formats)
     try:
@@ -197,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except LatentError:
         print("MNIST's test digits: not found here (--data-dir or LATENT_DATA_DIR), skipped")
         return 0
-    pick = np.random.default_rng(4).choice(len(ds.x_test), 1000, replace=False)
+    pick = np.random.default_rng(args.mnist_seed).choice(len(ds.x_test), 1000, replace=False)
     labels = [str(ds.class_names[int(y)]) for y in ds.y_test[pick]]
     for style, save_as in DATASET_STYLES.items():
         for fmt in args.formats:

@@ -210,9 +210,11 @@ def image_to_model_input(source, *, name: str | None = None, reading: str = "obj
     """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests.
 
     `reading` is the model's dataset's (latent.inputs.catalog): "ink" cleans a photo of paper to ink on black
-    first; "object" (folder datasets' default) takes the picture as it is."""
+    first; "object" (folder datasets' default) takes the picture as it is. The notes say what was done
+    to the picture that people should know (its transparency, a 1 stretched to fill its box)."""
     read = read_image(source, name=name)
-    return prepare(read.gray, via=UPLOAD, reading=reading), read.notes
+    notes = list(read.notes)
+    return prepare(read.gray, via=UPLOAD, reading=reading, notes=notes), notes
 
 
 # How a dataset's pictures are read: "ink" (digits: strokes on paper, so photos are cleaned to ink
@@ -221,24 +223,33 @@ INK, OBJECT = "ink", "object"
 CANVAS, UPLOAD = "canvas", "upload"
 
 
-def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> np.ndarray:
+def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK, notes: list[str] | None = None) -> np.ndarray:
     """The (28, 28) model input of a grayscale picture in [0, 1] as it arrived (`via` the canvas or an
     upload). Uploads read as ink are cleaned to ink on black first (`latent.inputs.photo.clean_photo`).
 
     Raises `ImageInputError` (`BlankImageError`, with `.reason` "blank" or "no clear ink", when there
     is nothing to read).
     """
-    return prepare_steps(gray, via=via, reading=reading)[1]
+    return prepare_steps(gray, via=via, reading=reading, notes=notes)[1]
 
 
-def prepare_steps(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> tuple[np.ndarray | None, np.ndarray]:
-    """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input)."""
+def prepare_steps(
+    gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK, notes: list[str] | None = None
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input).
+    What people should know about how it was read is appended to `notes` (a 1 stretched to fill its box,
+    `latent.inputs.stretched`)."""
     cleaned = None
     if via == UPLOAD and reading == INK:
+        from latent.inputs import stretched
         from latent.inputs.photo import clean_photo, plain_background
 
         if not has_ink(gray):
             raise BlankImageError(EVEN_SHADE)
         if not plain_background(gray):  # a drawing saved as a file is read whole, as the canvas is
             cleaned = clean_photo(gray)
+        elif stretched.straight_band(gray):
+            gray = stretched.at_ones_width(gray)
+            if notes is not None:
+                notes.append(stretched.NOTE)
     return cleaned, to_model_input(gray if cleaned is None else cleaned)

@@ -50,9 +50,9 @@ def cache_dir() -> Path:
 
 def _code_version() -> str:
     """A hash of the sources that make and preprocess generated inputs: a change there is a new cache key."""
-    from latent.inputs import handwriting, photo, preprocess
+    from latent.inputs import handwriting, photo, preprocess, stretched
 
-    return source_digest((junk, handwriting, photo, preprocess))
+    return source_digest((junk, handwriting, photo, preprocess, stretched))
 
 
 def _cached_sets(key: dict, make: Callable[[], dict[str, junk.InputSet]]) -> dict[str, junk.InputSet]:

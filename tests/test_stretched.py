@@ -1,0 +1,53 @@
+"""A 1 stretched to fill a square box is told by its shape alone (latent.inputs.stretched)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from drawing import draw_digit
+from latent.inputs import stretched
+
+
+def _filling(digit: str, side: int = 32, pen: int = 18) -> np.ndarray:
+    """A drawn digit cut to its ink and stretched to fill a side x side square, in [0, 1], ink bright."""
+    drawn = draw_digit(digit, width=pen)
+    rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
+    glyph = Image.fromarray(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return np.asarray(glyph.resize((side, side), Image.Resampling.BOX), dtype=np.float32) / 255.0
+
+
+def _band(side: int = 32, width: int = 10) -> np.ndarray:
+    """A straight slanted band of even width from the top left corner to the bottom right one."""
+    y, x = np.mgrid[:side, :side]
+    return (np.abs(x - y * (side - width) / (side - 1) - width / 2) < width / 2).astype(np.float32)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_stretched_1_and_a_straight_band_are_told_in_either_polarity(dark):
+    for picture in (_filling("1"), _band()):
+        assert stretched.straight_band(1.0 - picture if dark else picture)
+
+
+@pytest.mark.parametrize("digit", ["0", "2", "3", "4", "5", "6", "7", "8", "9"])
+def test_other_digits_stretched_to_fill_the_square_are_not_bands(digit):
+    assert not stretched.straight_band(_filling(digit))
+
+
+def test_a_band_in_a_picture_not_square_or_not_filled_or_a_filled_square_is_not_taken():
+    band = _band()
+    assert not stretched.straight_band(np.pad(band, ((0, 0), (0, 24))))  # wider than a square
+    assert not stretched.straight_band(np.pad(band, 12))  # a margin round it: drawn, not stretched
+    block = np.zeros((32, 32), np.float32)
+    block[1:-1, 1:-1] = 1.0
+    assert not stretched.straight_band(block)  # a filled square is a shape, not a stroke
+    wiggly = band.copy()
+    wiggly[8:16] = np.roll(band[8:16], 6, axis=1)
+    assert not stretched.straight_band(wiggly)
+
+
+def test_at_ones_width_narrows_to_the_training_1s_ratio_keeping_the_height():
+    narrow = stretched.at_ones_width(_band(40))
+    assert narrow.shape == (40, round(40 * stretched.ONE_WIDTH))
+    assert narrow.max() <= 1.0 and narrow.sum() == pytest.approx(_band(40).sum() * stretched.ONE_WIDTH, rel=0.05)
