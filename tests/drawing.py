@@ -96,13 +96,14 @@ def draw_digit(
     return np.asarray(img)
 
 
-def cut_to_ink(gray: np.ndarray, side: int) -> np.ndarray:
+def cut_to_ink(gray: np.ndarray, side: int, *, fill: bool = False) -> np.ndarray:
     """A drawing (uint8, ink bright) cut to its ink's bounding box, as datasets store a glyph, and reduced
-    (averaging) so that its longest side is `side` pixels."""
+    (averaging) so that its longest side is `side` pixels, or (`fill`) stretched to fill a side x side
+    square, as Semeion stores its digits."""
     rows, cols = np.flatnonzero(gray.max(axis=1) > 0), np.flatnonzero(gray.max(axis=0) > 0)
     glyph = Image.fromarray(gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     k = side / max(glyph.size)
-    size = (max(1, round(glyph.width * k)), max(1, round(glyph.height * k)))
+    size = (side, side) if fill else (max(1, round(glyph.width * k)), max(1, round(glyph.height * k)))
     return np.asarray(glyph.resize(size, Image.Resampling.BOX))
 
 

@@ -276,16 +276,11 @@ def test_mnist_reads_bold_digits_stretched_to_fill_a_small_black_and_white_box(t
     for the background, the loops' insides were marks standing apart, the picture was cleaned as a photo
     and read inside out (these were 26 of 36 right; benchmarks/uploads.py: MNIST's test digits so stored,
     88.4 % right). A drawing's background is the level of its frame (`photo.plain_background`)."""
-    from PIL import Image
-
     cases = list(itertools.product(sorted(set(STROKES) - {"1"}), ("thick", "marker"), (16, 24)))
     pens = {"thick": WIDTHS["thick"], "marker": 44}
     pictures = []
     for i, (digit, pen, side) in enumerate(cases):
-        drawn = draw_digit(digit, width=pens[pen])
-        rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
-        glyph = Image.fromarray(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-        small = np.asarray(glyph.resize((side, side), Image.Resampling.BOX))
+        small = cut_to_ink(draw_digit(digit, width=pens[pen]), side, fill=True)
         bilevel = np.where(small > 127, 255, 0).astype(np.uint8)
         pictures.append(bilevel if i % 2 else 255 - bilevel)  # white on black and black on white
     answers = _classify_files(pictures, tmp_path)
@@ -299,8 +294,6 @@ def test_mnist_reads_a_1_stretched_to_fill_a_square_box(tmp_path):
     test 1s so stored, 56 % right). Narrowed to a 1's usual width (`latent.inputs.stretched`), it reads
     as a 1 (15 of 24), and `classify --json` says so in its notes. Not yet: at 16 pixels the flag's rows
     make the band uneven, so it is not narrowed, and a thin pen's flag, narrowed, is a 7's bar."""
-    from PIL import Image
-
     from drawing import save_png
     from test_cli import run
 
@@ -308,10 +301,7 @@ def test_mnist_reads_a_1_stretched_to_fill_a_square_box(tmp_path):
     cases = list(itertools.product(pens, (16, 24, 32), ("grey", "black and white")))
     paths = []
     for i, (pen, side, levels) in enumerate(cases):
-        drawn = draw_digit("1", width=pens[pen])
-        rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
-        glyph = Image.fromarray(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-        picture = np.asarray(glyph.resize((side, side), Image.Resampling.BOX))
+        picture = cut_to_ink(draw_digit("1", width=pens[pen]), side, fill=True)
         if levels == "black and white":
             picture = np.where(picture > 127, 255, 0).astype(np.uint8)
         paths.append(tmp_path / f"{i}.png")

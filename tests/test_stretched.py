@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from drawing import draw_digit
+from drawing import cut_to_ink, draw_digit
 from latent.inputs import stretched
 
 
 def _filling(digit: str, side: int = 32, pen: int = 18) -> np.ndarray:
     """A drawn digit cut to its ink and stretched to fill a side x side square, in [0, 1], ink bright."""
-    drawn = draw_digit(digit, width=pen)
-    rows, cols = np.flatnonzero(drawn.max(axis=1) > 0), np.flatnonzero(drawn.max(axis=0) > 0)
-    glyph = Image.fromarray(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-    return np.asarray(glyph.resize((side, side), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    return cut_to_ink(draw_digit(digit, width=pen), side, fill=True).astype(np.float32) / 255.0
 
 
 def _band(side: int = 32, width: int = 10) -> np.ndarray:
