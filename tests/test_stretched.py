@@ -31,6 +31,23 @@ def test_other_digits_stretched_to_fill_the_square_are_not_bands(digit):
     assert not stretched.straight_band(_filling(digit))
 
 
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_thick_1_spanning_the_square_s_height_but_not_all_its_width_is_a_band(dark):
+    """A thick 1 stored in a square box: its faint edges were stretched to the box, its black core (a
+    block or a band narrower than the box, as MNIST's test 1s so stored in black and white often are)
+    was not. A band less than SPAN_WIDTH of the box wide did not fill it: scikit-learn's 8s enlarged
+    from 8 pixels, their loops closed, are such bands."""
+    block = np.zeros((16, 16), np.float32)
+    block[:, 3:13] = 1.0
+    y, x = np.mgrid[:32, :22]
+    slanted = np.pad((np.abs(x - y * 14 / 31 - 4) < 4).astype(np.float32), ((0, 0), (5, 5)))  # short of the sides
+    for picture in (block, slanted):
+        assert stretched.straight_band(1.0 - picture if dark else picture)
+    thin = np.zeros((16, 16), np.float32)
+    thin[:, 5:11] = 1.0
+    assert not stretched.straight_band(1.0 - thin if dark else thin)
+
+
 def test_a_band_in_a_picture_not_square_or_not_filled_or_a_filled_square_is_not_taken():
     band = _band()
     assert not stretched.straight_band(np.pad(band, ((0, 0), (0, 24))))  # wider than a square

@@ -4,11 +4,15 @@ Some datasets and forms store each digit stretched to fill a square (Semeion's 1
 digits, written by about 80 people). Most digits keep their strokes that way, but a 1 becomes one
 thick band from corner to corner, or a block: a shape the mixtures never saw (MNIST's test digits so
 stored: their 1s 56 % right, most of the rest "none", benchmarks/uploads.py). Such a picture is told
-by its shape alone, before the model sees it: square, its ink spanning it, one run of ink across
-nearly every row, the runs about as long as each other and narrower than the square (a filled square
-is a shape), their centres on a straight line (a 7's bar, a 4's crossing, a 0's two sides, a
-scribble's turns are not). It is narrowed to the width of MNIST's
-training 1s and read as any picture is: the model still decides what it is, and may answer "none".
+by its shape alone, before the model sees it: square, its ink spanning its height, one run of ink
+across nearly every row, the runs about as long as each other and narrower than the square (a filled
+square is a shape), their centres on a straight line (a 7's bar, a 4's crossing, a 0's two sides, a
+scribble's turns are not). The ink need not span all the width: a thick 1's faint edges may have
+been stretched to the box and its dark core, thresholded to black and white, be a band or a block
+narrower than the box. A band spanning less than SPAN_WIDTH of it is a glyph that did not fill the box
+(scikit-learn's 8x8 digits enlarged: a bold 8 whose loops closed at 8 pixels is such a band). It is
+narrowed to the width of MNIST's training 1s and read as any picture is: the model still decides what
+it is, and may answer "none".
 """
 
 from __future__ import annotations
@@ -19,25 +23,29 @@ from PIL import Image
 from latent.inputs.imaging import outermost
 
 SQUARE = (0.8, 1.25)  # width / height of a picture that can be a square box
-SPAN = 0.8  # the ink spans at least this share of the picture's width and of its height
+SPAN = 0.8  # the ink spans at least this share of the picture's height (a margin round it: drawn, not stretched)
+SPAN_WIDTH = 0.6  # and at least this share of its width
 ONE_RUN = 0.85  # at least this share of the ink's rows is crossed by exactly one run of ink
 EVEN = 1.7  # the runs' 90th percentile length at most this many times their 10th
 BAND = 0.8  # and their median at most this share of the picture's width (a filled square is a shape)
 STRAIGHT = 0.15  # the runs' centres within this share of their median length (std) of a straight line
 ONE_WIDTH = 0.4  # width / height of MNIST's training 1s' ink, median (quartiles 0.3 and 0.6)
-NOTE = "a square filled by one straight band, as a 1 stretched to fill its box is: read at a 1's usual width"
+NOTE = (
+    "a square holding one straight band from top to bottom, as a 1 stretched to fill its box is: "
+    "read at a 1's usual width"
+)
 
 
 def straight_band(gray: np.ndarray) -> bool:
-    """Whether a picture in [0, 1] on a plain background is a square filled by one straight band of ink
-    of even width (module docstring)."""
+    """Whether a picture in [0, 1] on a plain background is a square holding one straight band of ink of
+    even width from top to bottom (module docstring)."""
     gray = np.asarray(gray, dtype=np.float32)
     h, w = gray.shape
     if not SQUARE[0] <= w / h <= SQUARE[1]:
         return False
     ink = gray < 0.5 if np.median(outermost(gray)) > 0.5 else gray > 0.5
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows) or rows[-1] - rows[0] + 1 < SPAN * h or cols[-1] - cols[0] + 1 < SPAN * w:
+    if not len(rows) or rows[-1] - rows[0] + 1 < SPAN * h or cols[-1] - cols[0] + 1 < SPAN_WIDTH * w:
         return False
     ink = ink[rows[0] : rows[-1] + 1]
     runs = ink[:, 0].astype(int) + np.count_nonzero(ink[:, 1:] & ~ink[:, :-1], axis=1)
