@@ -314,6 +314,24 @@ def test_mnist_reads_a_1_stretched_to_fill_a_square_box(tmp_path):
     assert sum("a 1's usual width" in " ".join(r["notes"]) for r in records) >= 16
 
 
+def test_mnist_reads_bold_digits_on_grey_paper_cut_close_round_their_ink(tmp_path):
+    """A scan or a photo of a bold digit cropped to it: more ink than paper, so it was read inside out (the
+    paper in its loops taken for light ink), 20 of 40 right. Its frame, brighter than its median, now
+    says the ink is dark, and its paper is one level, the frame's (`latent.inputs.photo.dark_ink`): 36.
+    (The ink's side alone is not enough: a thick 1 cut close is nearly all ink, and a paper estimate
+    that follows the light, with so little paper to follow, follows the ink.)"""
+    cases = list(itertools.product("0123456789", (32, 44), (48, 96)))
+    pictures = []
+    for i, (digit, pen, side) in enumerate(cases):
+        ink = cut_to_ink(draw_digit(digit, width=pen), side).astype(np.float32) / 255.0
+        paper, dark = 0.55 + 0.15 * (i % 3), 0.1 + 0.1 * (i % 2)
+        gray = paper + (dark - paper) * ink + np.random.default_rng(i).normal(0, 0.02, ink.shape)
+        pictures.append(np.round(np.clip(gray, 0, 1) * 255).astype(np.uint8))
+    answers = _classify_files(pictures, tmp_path)
+    wrong = [(case, answer) for case, answer in zip(cases, answers, strict=True) if answer != case[0]]
+    assert len(wrong) <= 6, wrong
+
+
 @pytest.mark.skipif(shared_data_dir() is None, reason="needs MNIST in $LATENT_DATA_DIR")
 def test_mnist_reads_real_1s_whose_black_core_is_narrower_than_their_stretched_box(tmp_path):
     """MNIST's first 60 test 1s cut to their faintest ink, stretched to fill 16x16 and stored in black

@@ -207,6 +207,18 @@ def test_a_thick_marker_filling_the_photo_is_read_as_the_ink(digit, light_ink):
     assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.03
 
 
+@pytest.mark.parametrize("digit", ["0", "3", "6", "8", "9"])
+@pytest.mark.parametrize("paper", [0.55, 0.85])
+def test_a_bold_digit_on_grey_paper_cut_close_round_its_ink_is_dark_ink(digit, paper):
+    """Cut close round a bold digit (a scan or a photo cropped to it), the picture is more ink than paper:
+    its median is the ink's level, and the paper departs from it the most. Its frame, mostly the paper
+    between the strokes' ends, is brighter than that median: the ink is dark (it was read inside out,
+    the paper in a 0's or an 8's loops taken for light ink)."""
+    ink = cut_to_ink(draw_digit(digit, width=44), 64).astype(np.float32) / 255.0
+    photo = paper + (0.15 - paper) * ink + np.random.default_rng(0).normal(0, 0.02, ink.shape)
+    assert dark_ink(np.clip(photo, 0, 1).astype(np.float32))
+
+
 def _card_on_desk(digit: str, paper_share: float, side: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """(a photo of a card lying whole on a darker, grainy desk, unevenly lit, a digit on it; the digit's ink)."""
     rng = np.random.default_rng(5)
