@@ -12,7 +12,7 @@ from latent.figures import plots
 from latent.inputs.catalog import dataset_info
 from latent.inputs.imaging import to_uint8
 from latent.inputs.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
-from latent.text import escape_markdown
+from latent.text import escape_markdown, indefinite_article
 from ui import cached, common, url_state
 
 # On a phone the columns stack and the answer column lands below the fold: a one-line answer right under
@@ -193,7 +193,8 @@ with right:
             with st.container(border=True):
                 if r.label >= 0:
                     st.markdown(
-                        f"### It's a **{escape_markdown(r.name)}**  \n{float(r.proba.max()):.0%} sure · passes "
+                        f"### It's {indefinite_article(r.name)} **{escape_markdown(r.name)}**  \n"
+                        f"{float(r.proba.max()):.0%} sure · passes "
                         f"all {len(r.tests)} tests"
                     )
                 else:
@@ -231,7 +232,7 @@ with right:
             st.markdown(f"**none of these** · Reason: {escape_markdown(blank.reason)}")
         elif x is not None:
             st.markdown(
-                f"**It's a {escape_markdown(r.name)}** · {float(r.proba.max()):.0%} sure"
+                f"**It's {indefinite_article(r.name)} {escape_markdown(r.name)}** · {float(r.proba.max()):.0%} sure"
                 if r.label >= 0
                 else f"**none of these** · Reason: {escape_markdown(r.reason)}"
             )

@@ -20,6 +20,19 @@ _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every character CommonM
 _PLOTLY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "%": "&#37;"}
 
 
+def indefinite_article(name) -> str:
+    """The article before a class name as it is said: "an 8", "an ankle boot", "a T-shirt/top", "a 7"."""
+    word = one_line(name).strip().lower()
+    digits = word.split(" ")[0].replace(",", "")
+    if digits.isdigit():  # said "eight...", "eleven", "eighteen" (thousand, million...)
+        return "an" if digits.startswith("8") or (len(digits) % 3 == 2 and digits[:2] in ("11", "18")) else "a"
+    if word[:1] in ("a", "e", "i", "o"):
+        return "an"
+    if word[:1] == "u" and not re.match(r"u(ni|s[eu]|ti|ra|re)", word):  # an umbrella, a uniform, a user
+        return "an"
+    return "a"
+
+
 def one_line(text) -> str:
     """str(text) with every run of control characters (newlines, tabs...) replaced by one space."""
     return _CONTROL.sub(" ", str(text))

@@ -741,7 +741,7 @@ def test_drawing_is_classified_and_the_threshold_can_refuse_it(app_env):
     at.run()
     assert not at.exception
     shown = texts(at)
-    assert "It's a **" in shown or "none of these" in shown
+    assert re.search(r"It's an? \*\*", shown) or "none of these" in shown
     assert "log-likelihood" in shown
     assert any(c.startswith("nearest style:") for c in image_captions(at))
     assert "the latent test refuses" in shown and "of validation" in shown
@@ -816,7 +816,7 @@ def test_bad_uploads_get_a_clear_message_and_the_page_keeps_working(app_env, bad
     at.segmented_control(key="draw_mode").set_value("Draw").run()
     at.session_state["draw_canvas_0"] = _canvas_state(draw_digit("7", rgba=True))
     at.run()
-    assert not at.exception and ("It's a **" in texts(at) or "none of these" in texts(at))
+    assert not at.exception and (re.search(r"It's an? \*\*", texts(at)) or "none of these" in texts(at))
 
 
 def test_a_good_upload_is_classified(app_env):
@@ -825,7 +825,7 @@ def test_a_good_upload_is_classified(app_env):
     dark_on_light = 255 - draw_digit("1")
     at.file_uploader(key="draw_upload").set_value(("one.png", _png(Image.fromarray(dark_on_light)), "image/png")).run()
     assert not at.exception and not at.error
-    assert "It's a **" in texts(at) or "none of these" in texts(at)
+    assert re.search(r"It's an? \*\*", texts(at)) or "none of these" in texts(at)
 
 
 def test_an_upload_with_no_clear_ink_says_so_once(app_env):

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from latent.text import escape_markdown, escape_plotly, md_code, one_line
+from latent.text import escape_markdown, escape_plotly, indefinite_article, md_code, one_line
 
 # Names a shared bundle could carry: links, remote images, raw HTML, emphasis, Streamlit directives, autolinks.
 HOSTILE = [
@@ -83,3 +83,25 @@ def test_repeated_picker_labels_name_their_folder_then_their_path():
     assert out["/d/fashion"] == other
     assert out["/b/y/mnist"] == "mnist (MNIST, 16-d) · y/mnist"
     assert out["/a/x/mnist"].endswith("/a/x/mnist") and out["/c/x/mnist"].endswith("/c/x/mnist")
+
+
+@pytest.mark.parametrize(
+    ("name", "article"),
+    [
+        ("8", "an"),
+        ("7", "a"),
+        ("11", "an"),
+        ("18", "an"),
+        ("1", "a"),
+        ("80", "an"),
+        ("Ankle boot", "an"),
+        ("T-shirt/top", "a"),
+        ("Umbrella", "an"),
+        ("uniform", "a"),
+        ("Bag", "a"),
+        ("owl", "an"),
+    ],
+)
+def test_the_answer_says_an_8_not_a_8(name, article):
+    """The Draw page's answer reads "It's an 8" and "It's an Ankle boot" (it said "It's a 8")."""
+    assert indefinite_article(name) == article
