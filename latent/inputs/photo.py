@@ -204,14 +204,15 @@ def _sides(gray: np.ndarray) -> tuple[bool, np.ndarray | None]:
         else:
             dark_side = bool(dark >= bright)
         ink = as_dark if dark_side else as_light
-    if not dark_side and float(np.median(outermost(level))) > middle + CLOSE_FRAME * bright:
+    frame = outermost(level)
+    if not dark_side and float(np.median(frame)) > middle + CLOSE_FRAME * bright:
         # Cut close round dark writing (a bold digit, a photo cropped to it), the picture is more ink than
         # paper, so its median is the ink's level and the paper departs from it the most; its frame, mostly
         # paper between the strokes' ends, is clearly brighter than that median. (Only towards dark ink: a dark
         # desk round a page is a frame darker than the median with the ink darker still.) There is too
         # little paper between the strokes to follow its light, and a picture cut so close is small on
         # the page: its paper is one level, that of the frame's paper (its part brighter than the median).
-        paper = float(np.median(outermost(gray)[outermost(level) > middle]))
+        paper = float(np.median(outermost(gray)[frame > middle]))
         return True, np.clip((paper - gray) / max(paper, 0.05), 0.0, 1.0)
     return dark_side, ink
 
