@@ -337,8 +337,11 @@ def test_mnist_reads_real_1s_whose_black_core_is_narrower_than_their_stretched_b
     """MNIST's first 60 test 1s cut to their faintest ink, stretched to fill 16x16 and stored in black
     and white, as Semeion stores its writers' digits: a thick 1's faint edges fill the box but its
     black core is a band or a block half as wide. Told as a band only when its ink spanned the width,
-    23 of 60 read as 1s (the rest "none"); a band from top to bottom is narrowed too, 32 of 60. The
-    rest were stored from 28 pixels, so a 1's flag and foot, magnified 4 times across, are steps."""
+    23 of 60 read as 1s (the rest "none"); a band from top to bottom is narrowed too, 32 of 60; a band
+    bowed like a bracket, or up to twice as wide at one end (a flag, a foot), when it fills the box
+    across, too: 40 of 60. Among the rest: a flag or a foot stored from 28 pixels, magnified 4 times
+    across, is a step (two runs in a row), a thin 1's black core is a block narrower than SPAN_WIDTH,
+    or the narrowed band still looks like no digit to the detector."""
     from latent.inputs.data import load_dataset
 
     mnist = load_dataset("mnist", shared_data_dir(), download=False, progress=False)
@@ -347,4 +350,4 @@ def test_mnist_reads_real_1s_whose_black_core_is_narrower_than_their_stretched_b
         bilevel = np.where(cut_to_ink(one, 16, fill=True) > 127, 255, 0).astype(np.uint8)
         pictures.append(bilevel if i % 2 else 255 - bilevel)  # white on black and black on white
     answers = _classify_files(pictures, tmp_path)
-    assert answers.count("1") >= 30, answers
+    assert answers.count("1") >= 38, answers

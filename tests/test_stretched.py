@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from drawing import cut_to_ink, draw_digit
 from latent.inputs import stretched
@@ -46,6 +47,43 @@ def test_a_thick_1_spanning_the_square_s_height_but_not_all_its_width_is_a_band(
     thin = np.zeros((16, 16), np.float32)
     thin[:, 5:11] = 1.0
     assert not stretched.straight_band(1.0 - thin if dark else thin)
+
+
+def _bowed(side: int = 32, width: int = 10, bow: float = 14.0) -> np.ndarray:
+    """A band of even width from top to bottom whose middle leans `bow` pixels left of its ends: a 1
+    written as a bracket."""
+    y, x = np.mgrid[:side, :side]
+    t = (y - (side - 1) / 2) / ((side - 1) / 2)
+    centre = side / 2 + bow * (t**2 - 0.5)
+    return (np.abs(x - centre) < width / 2).astype(np.float32)
+
+
+def _tapered(side: int = 32, top: int = 6, bottom: int = 13) -> np.ndarray:
+    """A straight band from corner to corner, `top` pixels wide at the top and `bottom` at the bottom: a
+    1 whose pen pressed harder as it went down, or whose foot, stretched, widened it."""
+    y, x = np.mgrid[:side, :side]
+    width = top + (bottom - top) * y / (side - 1)
+    centre = top / 2 + (side - (top + bottom) / 2) * y / (side - 1)
+    return (np.abs(x - centre) < width / 2).astype(np.float32)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_bowed_or_tapered_band_from_top_to_bottom_is_a_band(dark):
+    """MNIST's test 1s stored stretched to fill 16x16 in black and white: a third of them were not
+    narrowed (and read "none"): a 1 written as a bracket is a bowed band, off a straight line by more
+    than a sixth of its width, and a 1 with a flag or a foot is up to twice as wide at one end. Neither
+    is a shape another digit so stored makes (its runs must still be one per row)."""
+    for picture in (_bowed(), _bowed(bow=-14.0), _tapered(), _tapered(top=13, bottom=6)):
+        assert stretched.straight_band(1.0 - picture if dark else picture)
+
+
+def test_a_bowed_band_short_of_the_box_s_sides_or_too_small_to_tell_is_not_taken():
+    """scikit-learn's 3s and 8s enlarged from 8 pixels, their loops closed, are bowed bands about 0.6 of
+    their box wide, and at 8 pixels a closed 6 or 8 is a bowed, uneven band: neither is a 1."""
+    assert not stretched.straight_band(_bowed(bow=11.0))  # spans 21 of 32 columns
+    small = np.asarray(Image.fromarray(_bowed() * 255).convert("L").resize((8, 8), Image.Resampling.BOX)) / 255.0
+    assert not stretched.straight_band(small)
+    assert stretched.straight_band(np.asarray(Image.fromarray(_bowed() * 255).convert("L").resize((16, 16))) / 255.0)
 
 
 def test_a_band_in_a_picture_not_square_or_not_filled_or_a_filled_square_is_not_taken():
