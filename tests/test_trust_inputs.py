@@ -359,6 +359,27 @@ def test_a_drawing_cut_to_its_ink_is_read_whole_not_cleaned_as_a_photo(digit):
     assert not plain_background(page)
 
 
+def test_a_small_black_and_white_glyph_in_pieces_is_read_whole_not_cleaned_as_a_photo():
+    """A thin stroke stored in black and white at 16 pixels breaks into pieces, and a piece standing
+    apart from the strokes that run into the frame made it a photo, whose cleaning kept one piece. No
+    phone or scanner makes a 16-pixel picture of black and white only: it is a glyph, read whole."""
+    from latent.inputs.photo import plain_background
+
+    glyph = np.ones((16, 16), np.float32)  # black on white
+    glyph[:, 3:5] = 0.0  # strokes running into the frame on every side, as a stretched glyph's do
+    glyph[12:14, :] = 0.0
+    glyph[5:8, 9:12] = 0.0  # and a piece standing apart from them
+    assert plain_background(glyph)
+    np.testing.assert_array_equal(prepare(glyph), to_model_input(glyph))
+    page = np.ones((160, 160), np.float32)  # a large one is what a thresholded photo of a page can be:
+    page[:, :30] = 0.0  # the desk along its left edge, a digit on it
+    page[40:120, 70:78] = 0.0
+    assert not plain_background(page)
+    grey = glyph.copy()  # grey levels (resampling, a scan): not a black-and-white glyph, the pieces decide
+    grey[glyph > 0.5] = 0.9
+    assert not plain_background(grey)
+
+
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])
 def test_a_picture_without_clear_ink_is_no_clear_ink(picture):
     rng = np.random.default_rng(1)

@@ -442,7 +442,8 @@ def plain_background(gray: np.ndarray) -> bool:
     frame's side: a bold digit stretched to fill its box can be more ink than background); or, when its
     strokes run into the frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least
     PLAIN_CUT_SHARE of it is (a tenth, PLAIN_CUT_SHARE_SMALL, of a picture no larger than SMALL_PICTURE:
-    a small glyph's background is mostly mixed with its ink by resampling and JPEG).
+    a small glyph's background is mostly mixed with its ink by resampling and JPEG); or it is small and
+    black and white only (`bilevel`).
     Paper always has grain, light and noise; a smooth sky is grey.
     Such a drawing has nothing to clean and is read whole, as the canvas is: the cleaning keeps one mark
     and what is near it (against a photo's specks and desk), which dropped parts of letters, symbols and
@@ -450,6 +451,8 @@ def plain_background(gray: np.ndarray) -> bool:
     levels = np.round(np.asarray(gray, dtype=np.float32) * 255).astype(np.int16).ravel()
     if not levels.size:
         return False
+    if max(np.shape(gray)) <= SMALL_PICTURE and bilevel(levels):
+        return True
     mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
         return False  # a drawing's background is black or white; a smooth sky, a wall, are grey
@@ -464,6 +467,18 @@ def plain_background(gray: np.ndarray) -> bool:
     if plain >= PLAIN_SHARE and float(np.mean(np.abs(edge - mode) <= PLAIN_LEVEL)) >= PLAIN_EDGE:
         return True
     return cut_to_its_ink(levels.reshape(np.shape(gray)), mode)
+
+
+def bilevel(levels: np.ndarray) -> bool:
+    """Whether a picture (levels 0..255) is black and white only, within PLAIN_LEVEL.
+
+    A small one (no larger than SMALL_PICTURE) is a glyph as a dataset or a form stores it (Semeion's
+    16x16 digits; MNIST's thresholded): no phone or scanner makes such a picture of a page. Thin strokes,
+    so stored, break into pieces, and a piece standing apart from the strokes that run into the frame
+    made `cut_to_its_ink` say "a photo": the cleaning kept one piece (MNIST's test digits stretched to fill
+    16x16 in black and white: 1 % so read, most of them "none")."""
+    levels = np.asarray(levels)
+    return bool(np.all((levels <= PLAIN_LEVEL) | (levels >= 255 - PLAIN_LEVEL)))
 
 
 def cut_to_its_ink(levels: np.ndarray, background: int) -> bool:
