@@ -42,7 +42,7 @@ BOWED_SPAN_WIDTH = 0.7  # its ink spanning at least this share of the width
 BOWED_ROWS = 12  # in a picture at least this many pixels tall
 ONE_WIDTH = 0.4  # width / height of MNIST's training 1s' ink, median (quartiles 0.3 and 0.6)
 NOTE = (
-    "a square holding one straight band from top to bottom, as a 1 stretched to fill its box is: "
+    "a square holding one band of ink from top to bottom, as a 1 stretched to fill its box is: "
     "read at a 1's usual width"
 )
 
