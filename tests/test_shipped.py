@@ -270,6 +270,13 @@ def test_mnist_reads_real_handwriting_saved_as_small_scans_filling_their_box(tmp
     assert sum(a == label for a, label in zip(answers, labels, strict=True)) >= 100, answers
 
 
+def _filling_in_black_and_white(glyph: np.ndarray, side: int, i: int) -> np.ndarray:
+    """A glyph (uint8, ink bright) stored as Semeion stores a digit: stretched to fill a side x side box,
+    then black and white; white on black for odd `i`, black on white for even."""
+    bilevel = np.where(cut_to_ink(glyph, side, fill=True) > 127, 255, 0).astype(np.uint8)
+    return bilevel if i % 2 else 255 - bilevel
+
+
 def test_mnist_reads_bold_digits_stretched_to_fill_a_small_black_and_white_box(tmp_path):
     """Semeion's way of storing handwriting: each digit stretched to fill a 16x16 box, then black and white.
     A bold 0, 6, 8 or 9 so stored is more ink than background, so the commonest level is the ink's: taken
@@ -278,11 +285,10 @@ def test_mnist_reads_bold_digits_stretched_to_fill_a_small_black_and_white_box(t
     88.4 % right). A drawing's background is the level of its frame (`photo.plain_background`)."""
     cases = list(itertools.product(sorted(set(STROKES) - {"1"}), ("thick", "marker"), (16, 24)))
     pens = {"thick": WIDTHS["thick"], "marker": 44}
-    pictures = []
-    for i, (digit, pen, side) in enumerate(cases):
-        small = cut_to_ink(draw_digit(digit, width=pens[pen]), side, fill=True)
-        bilevel = np.where(small > 127, 255, 0).astype(np.uint8)
-        pictures.append(bilevel if i % 2 else 255 - bilevel)  # white on black and black on white
+    pictures = [
+        _filling_in_black_and_white(draw_digit(digit, width=pens[pen]), side, i)
+        for i, (digit, pen, side) in enumerate(cases)
+    ]
     answers = _classify_files(pictures, tmp_path)
     wrong = [(case, answer) for case, answer in zip(cases, answers, strict=True) if answer != case[0]]
     assert len(wrong) <= 3, wrong
@@ -294,11 +300,9 @@ def test_mnist_reads_thin_digits_stretched_to_fill_a_small_black_and_white_box(t
     the frame made the picture a photo, whose cleaning kept one piece: 45 of 60 right. A small picture of
     black and white only is a glyph, read whole (`latent.inputs.photo.bilevel`): 53."""
     cases = list(itertools.product("0123456789", (8, 12, 18), (16, 24)))
-    pictures = []
-    for i, (digit, pen, side) in enumerate(cases):
-        small = cut_to_ink(draw_digit(digit, width=pen), side, fill=True)
-        bilevel = np.where(small > 127, 255, 0).astype(np.uint8)
-        pictures.append(bilevel if i % 2 else 255 - bilevel)  # white on black and black on white
+    pictures = [
+        _filling_in_black_and_white(draw_digit(digit, width=pen), side, i) for i, (digit, pen, side) in enumerate(cases)
+    ]
     answers = _classify_files(pictures, tmp_path)
     wrong = [(case, answer) for case, answer in zip(cases, answers, strict=True) if answer != case[0]]
     assert len(wrong) <= 9, wrong
@@ -361,9 +365,6 @@ def test_mnist_reads_real_1s_whose_black_core_is_narrower_than_their_stretched_b
     from latent.inputs.data import load_dataset
 
     mnist = load_dataset("mnist", shared_data_dir(), download=False, progress=False)
-    pictures = []
-    for i, one in enumerate(mnist.x_test[mnist.y_test == 1][:60]):
-        bilevel = np.where(cut_to_ink(one, 16, fill=True) > 127, 255, 0).astype(np.uint8)
-        pictures.append(bilevel if i % 2 else 255 - bilevel)  # white on black and black on white
+    pictures = [_filling_in_black_and_white(one, 16, i) for i, one in enumerate(mnist.x_test[mnist.y_test == 1][:60])]
     answers = _classify_files(pictures, tmp_path)
     assert answers.count("1") >= 38, answers

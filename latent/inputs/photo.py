@@ -451,7 +451,8 @@ def plain_background(gray: np.ndarray) -> bool:
     levels = np.round(np.asarray(gray, dtype=np.float32) * 255).astype(np.int16).ravel()
     if not levels.size:
         return False
-    if max(np.shape(gray)) <= SMALL_PICTURE and bilevel(levels):
+    small = max(np.shape(gray)) <= SMALL_PICTURE
+    if small and bilevel(levels):
         return True
     mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
@@ -459,7 +460,7 @@ def plain_background(gray: np.ndarray) -> bool:
     if (np.median(outermost(gray)) < 0.5) != (mode < 128):
         mode = 255 - mode  # more ink than background (a bold digit stretched to fill its box): the frame tells
     plain = float(np.mean(np.abs(levels - mode) <= PLAIN_LEVEL))
-    if plain < (PLAIN_CUT_SHARE_SMALL if max(np.shape(gray)) <= SMALL_PICTURE else PLAIN_CUT_SHARE):
+    if plain < (PLAIN_CUT_SHARE_SMALL if small else PLAIN_CUT_SHARE):
         return False
     # and all round it: a page photographed so bright that it is pure white, with the desk or a shadow
     # along an edge, is still a photo (the cleaning drops what touches the frame)

@@ -56,7 +56,10 @@ def straight_band(gray: np.ndarray) -> bool:
         return False
     ink = gray < 0.5 if np.median(outermost(gray)) > 0.5 else gray > 0.5
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows) or rows[-1] - rows[0] + 1 < SPAN * h or cols[-1] - cols[0] + 1 < SPAN_WIDTH * w:
+    if not len(rows):
+        return False
+    ink_width = cols[-1] - cols[0] + 1
+    if rows[-1] - rows[0] + 1 < SPAN * h or ink_width < SPAN_WIDTH * w:
         return False
     ink = ink[rows[0] : rows[-1] + 1]
     runs = ink[:, 0].astype(int) + np.count_nonzero(ink[:, 1:] & ~ink[:, :-1], axis=1)
@@ -77,8 +80,8 @@ def straight_band(gray: np.ndarray) -> bool:
 
     if long <= EVEN * max(short, 1.0) and near(1):
         return True
-    filled = cols[-1] - cols[0] + 1 >= BOWED_SPAN_WIDTH * w and h >= BOWED_ROWS
-    return bool(filled and long <= BOWED_EVEN * max(short, 1.0) and near(2))
+    room_for_a_bow = ink_width >= BOWED_SPAN_WIDTH * w and h >= BOWED_ROWS
+    return bool(room_for_a_bow and long <= BOWED_EVEN * max(short, 1.0) and near(2))
 
 
 def at_ones_width(gray: np.ndarray) -> np.ndarray:
