@@ -359,6 +359,31 @@ def test_a_drawing_cut_to_its_ink_is_read_whole_not_cleaned_as_a_photo(digit):
     assert not plain_background(page)
 
 
+@pytest.mark.parametrize("resampling", [Image.Resampling.BILINEAR, Image.Resampling.BICUBIC])
+def test_a_soft_glyph_cut_to_its_ink_is_read_whole_though_its_strong_ink_is_in_pieces(resampling):
+    """scikit-learn's 0s and 9s (43 writers, 8x8, each filling its box) enlarged smoothly, as a small scan
+    cut to the digit: the ring's strong ink is a chain of bright spots, some apart from those touching the
+    frame, so the file was taken for a photo, whose cleaning kept a spot or two (a 0 read as a 1, or
+    "none": 8-12 of the 0s at each size). A mark is its strong ink with what joins it (`MARK_JOIN`)."""
+    from sklearn.datasets import load_digits
+
+    from latent.inputs.photo import plain_background
+
+    digits = load_digits()
+    glyphs = [Image.fromarray(np.round(im * 255 / 16).astype(np.uint8)) for im in digits.images[digits.target % 9 == 0]]
+    taken = [
+        (i, side)
+        for side in (16, 32, 64)
+        for i, glyph in enumerate(glyphs)
+        if not plain_background(np.asarray(glyph.resize((side, side), resampling), dtype=np.float32) / 255.0)
+    ]
+    assert taken == []
+    page = np.ones((160, 160), np.float32)  # still a photo: a bright page, the desk along its edge, a 0 on it
+    page[:, :30] = 0.3
+    page[40:104, 70:134] = 1.0 - np.asarray(glyphs[0].resize((64, 64), resampling), dtype=np.float32) / 255.0
+    assert not plain_background(page)
+
+
 def test_a_small_black_and_white_glyph_in_pieces_is_read_whole_not_cleaned_as_a_photo():
     """A thin stroke stored in black and white at 16 pixels breaks into pieces, and a piece standing
     apart from the strokes that run into the frame made it a photo, whose cleaning kept one piece. No

@@ -77,6 +77,10 @@ PLAIN_EDGE = 0.9  # and this share of its outermost pixels
 PLAIN_CUT_SHARE = 0.25
 PLAIN_CUT_SHARE_SMALL = 0.1
 SMALL_PICTURE = 64
+# A glyph's marks (`cut_to_its_ink`) are its strong ink (half the greatest departure from the background or
+# more) and what joins it down to MARK_JOIN of that departure: a soft glyph's stroke is uneven, and its
+# strong parts alone are pieces (a 0 enlarged from 8 pixels: bright spots round its ring).
+MARK_JOIN = 0.25
 LIGHT_SIGMA = 1 / 6  # the light's large-scale level: a blur this share of the reduced picture wide
 # When the two sides' departures from the median differ by less than SIDE_SURE of their sum, the ink's side
 # is the one whose ink stands out SIDE_CLEAR times further from its own paper, if one does (`dark_ink`).
@@ -493,13 +497,14 @@ def cut_to_its_ink(levels: np.ndarray, background: int) -> bool:
     from scipy import ndimage
 
     away = np.abs(levels.astype(np.float32) - background)
-    labels, n = ndimage.label(away > 0.5 * float(away.max()), structure=np.ones((3, 3)))
+    strong = away > 0.5 * float(away.max())
+    labels, n = ndimage.label(away > MARK_JOIN * float(away.max()), structure=np.ones((3, 3)))
     if n == 0:
         return False
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    ink = np.bincount(labels.ravel(), weights=strong.ravel(), minlength=n + 1)[1:]  # each mark's strong ink
     touching = np.zeros(n + 1, dtype=bool)
     touching[outermost(labels)] = True
-    marks = sizes >= SPECK * sizes.max()
+    marks = (ink > 0) & (ink >= SPECK * ink.max())
     return bool(marks.any() and not (marks & ~touching[1:]).any())
 
 
