@@ -78,8 +78,9 @@ def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
 
 # How digits are stored by datasets and scanners, from an MNIST digit (uint8, 28x28, ink bright): as
 # MNIST stores it, enlarged, thresholded to black and white, cut to the ink (a scan cropped to the glyph),
-# stretched to fill a 16-pixel box (as Semeion's digits are, black and white), scanned dark
-# on grey paper (cut to the ink, or with paper round it).
+# stretched to fill a 16-pixel box (as Semeion's digits are, black and white; and such a file enlarged
+# smoothly, as it is when viewed larger and saved), scanned dark on grey paper (cut to the ink, or with
+# paper round it).
 DATASET_STYLES = {
     "28 px": lambda x: x,
     "224 px": lambda x: _resized(x, 224, 224),
@@ -89,6 +90,9 @@ DATASET_STYLES = {
     "cut to the ink, 16 px black and white": lambda x: _two_levels(_cut_to_ink(x, 16)),
     "stretched to fill 16x16": lambda x: _cut_to_ink(x, 16, fill=True),
     "stretched to fill 16x16 black and white": lambda x: _two_levels(_cut_to_ink(x, 16, fill=True)),
+    "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: _resized(
+        _two_levels(_cut_to_ink(x, 16, fill=True)), 128, 128
+    ),
     "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(_cut_to_ink(x, 64)),
     "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(_cut_to_ink(x, 64), margin=0.15),
 }
