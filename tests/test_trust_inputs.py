@@ -364,7 +364,8 @@ def test_a_soft_glyph_cut_to_its_ink_is_read_whole_though_its_strong_ink_is_in_p
     """scikit-learn's 0s and 9s (43 writers, 8x8, each filling its box) enlarged smoothly, as a small scan
     cut to the digit: the ring's strong ink is a chain of bright spots, some apart from those touching the
     frame, so the file was taken for a photo, whose cleaning kept a spot or two (a 0 read as a 1, or
-    "none": 8-12 of the 0s at each size). A mark is its strong ink with what joins it (`MARK_JOIN`)."""
+    "none": 5-12 of the 0s and up to 6 of the 9s at each size). A mark is its strong ink with what joins
+    it (`MARK_JOIN`)."""
     from sklearn.datasets import load_digits
 
     from latent.inputs.photo import plain_background
