@@ -66,6 +66,11 @@ def _two_levels(image: np.ndarray) -> np.ndarray:
     return np.where(image > 127, 255, 0).astype(np.uint8)
 
 
+def _as_semeion(image: np.ndarray) -> np.ndarray:
+    """A uint8 digit stored as Semeion stores one: stretched to fill a 16x16 box, then black and white."""
+    return _two_levels(_cut_to_ink(image, 16, fill=True))
+
+
 def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
     """A uint8 digit (ink bright, cut to its ink) as a scanner sees it: dark ink on grey paper with grain,
     with `margin` (a share of its longest side) of paper around it. Seeded by the digit itself."""
@@ -89,10 +94,8 @@ DATASET_STYLES = {
     "cut to the ink, 64 px": lambda x: _cut_to_ink(x, 64),
     "cut to the ink, 16 px black and white": lambda x: _two_levels(_cut_to_ink(x, 16)),
     "stretched to fill 16x16": lambda x: _cut_to_ink(x, 16, fill=True),
-    "stretched to fill 16x16 black and white": lambda x: _two_levels(_cut_to_ink(x, 16, fill=True)),
-    "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: _resized(
-        _two_levels(_cut_to_ink(x, 16, fill=True)), 128, 128
-    ),
+    "stretched to fill 16x16 black and white": _as_semeion,
+    "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: _resized(_as_semeion(x), 128, 128),
     "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(_cut_to_ink(x, 64)),
     "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(_cut_to_ink(x, 64), margin=0.15),
 }
@@ -200,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         files = [as_file(255 - _cut_to_ink(image, 64), "PNG") for image in drawn]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):26.1%}"
         # as Semeion stores a digit: stretched to fill a 16-pixel square, black and white
-        files = [as_file(_two_levels(_cut_to_ink(image, 16, fill=True)), "PNG") for image in drawn]
+        files = [as_file(_as_semeion(image), "PNG") for image in drawn]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):23.1%}"
         print(row, flush=True)
     sklearn_rows(model, args.formats)

@@ -497,14 +497,15 @@ def cut_to_its_ink(levels: np.ndarray, background: int) -> bool:
     from scipy import ndimage
 
     away = np.abs(levels.astype(np.float32) - background)
-    strong = away > 0.5 * float(away.max())
-    labels, n = ndimage.label(away > MARK_JOIN * float(away.max()), structure=np.ones((3, 3)))
+    top = float(away.max())
+    labels, n = ndimage.label(away > MARK_JOIN * top, structure=np.ones((3, 3)))
     if n == 0:
         return False
-    ink = np.bincount(labels.ravel(), weights=strong.ravel(), minlength=n + 1)[1:]  # each mark's strong ink
+    strong = (away > 0.5 * top).ravel()
+    ink = np.bincount(labels.ravel(), weights=strong, minlength=n + 1)[1:]  # each mark's strong ink
     touching = np.zeros(n + 1, dtype=bool)
     touching[outermost(labels)] = True
-    marks = (ink > 0) & (ink >= SPECK * ink.max())
+    marks = ink >= SPECK * ink.max()  # the strongest pixel is in some mark, so ink.max() > 0: inkless joins drop
     return bool(marks.any() and not (marks & ~touching[1:]).any())
 
 
