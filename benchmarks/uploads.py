@@ -10,8 +10,9 @@ People upload what they drew in a drawing app, or a digit from a dataset, as wel
 (seeded) is also saved as a file, white on black and black on white (and, as datasets store glyphs, cut
 to its ink, or stretched to fill a 16-pixel square in black and white), and read as `classify` reads an
 upload (`image_to_model_input`); scikit-learn's 1,797 real digits (43 writers, 8x8, each filling its
-box) are uploaded as stored and enlarged smoothly to 16-64 pixels (`SKLEARN_SIDES`); and 1,000 of
-MNIST's test digits (a seeded draw) are uploaded as files the way datasets and scanners store digits
+box) are uploaded as stored, enlarged smoothly to 16-64 pixels (`SKLEARN_SIDES`) and by repeating
+pixels (`SKLEARN_REPEATED`); and 1,000 of MNIST's test digits (a seeded draw) are uploaded as files the
+way datasets and scanners store digits
 (`DATASET_STYLES`: 28 and 224 pixels, black and white, cut to the ink, stretched to fill a 16-pixel box,
 scanned on grey paper). Printed per kind: the share answered "none" (junk) or read right (digits) on the
 canvas and as each upload; per size of scikit-learn's digits and per way of storing MNIST's, the share
@@ -43,10 +44,10 @@ KINDS = (
 )
 
 
-def _resized(image: np.ndarray, width: int, height: int) -> np.ndarray:
+def _resized(image: np.ndarray, width: int, height: int, resample: str = "BILINEAR") -> np.ndarray:
     from PIL import Image
 
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling[resample]))
 
 
 def _cut_to_ink(image: np.ndarray, side: int, *, fill: bool = False) -> np.ndarray:
@@ -84,8 +85,8 @@ def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
 # How digits are stored by datasets and scanners, from an MNIST digit (uint8, 28x28, ink bright): as
 # MNIST stores it, enlarged, thresholded to black and white, cut to the ink (a scan cropped to the glyph),
 # stretched to fill a 16-pixel box (as Semeion's digits are, black and white; and such a file enlarged
-# smoothly, as it is when viewed larger and saved), scanned dark on grey paper (cut to the ink, or with
-# paper round it).
+# smoothly or by repeating pixels, as it is when viewed larger and saved), scanned dark on grey paper
+# (cut to the ink, or with paper round it).
 DATASET_STYLES = {
     "28 px": lambda x: x,
     "224 px": lambda x: _resized(x, 224, 224),
@@ -96,6 +97,9 @@ DATASET_STYLES = {
     "stretched to fill 16x16": lambda x: _cut_to_ink(x, 16, fill=True),
     "stretched to fill 16x16 black and white": _as_semeion,
     "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: _resized(_as_semeion(x), 128, 128),
+    "stretched to fill 16x16 black and white, enlarged to 128 px by repeating pixels": lambda x: _resized(
+        _as_semeion(x), 128, 128, "NEAREST"
+    ),
     "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(_cut_to_ink(x, 64)),
     "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(_cut_to_ink(x, 64), margin=0.15),
 }
@@ -135,8 +139,10 @@ def canvas_answers(model, samples) -> list[str]:
     return answers
 
 
-# scikit-learn's digits as stored (8x8) and enlarged smoothly, as a small scan cut to the digit would be.
+# scikit-learn's digits as stored (8x8) and enlarged smoothly, as a small scan cut to the digit would be,
+# or by repeating pixels, as an 8x8 picture shown larger (an image viewer, a plot) and saved is.
 SKLEARN_SIDES = (8, 16, 32, 64)
+SKLEARN_REPEATED = (64,)
 
 
 def sklearn_rows(model, formats) -> None:
@@ -149,13 +155,15 @@ def sklearn_rows(model, formats) -> None:
     digits = load_digits()
     labels = [str(y) for y in digits.target]
     glyphs = [Image.fromarray(np.round(image * 255 / 16).astype(np.uint8)) for image in digits.images]
-    for side in SKLEARN_SIDES:
-        pictures = [np.asarray(glyph.resize((side, side), Image.Resampling.BILINEAR)) for glyph in glyphs]
+    sizes = [(side, "BILINEAR", "") for side in SKLEARN_SIDES]
+    sizes += [(side, "NEAREST", " by repeating pixels") for side in SKLEARN_REPEATED]
+    for side, resample, how in sizes:
+        pictures = [np.asarray(glyph.resize((side, side), Image.Resampling[resample])) for glyph in glyphs]
         for fmt in formats:
             files = [as_file(picture, fmt) for picture in pictures]
             answers = [a for a, _, _ in read_uploads(model, files)]
             print(
-                f"scikit-learn's digits uploaded, {side} px {fmt}: right {score(answers, labels):.1%}, "
+                f"scikit-learn's digits uploaded, {side} px{how} {fmt}: right {score(answers, labels):.1%}, "
                 f'"none" {np.mean([a == "none" for a in answers]):.1%}',
                 flush=True,
             )

@@ -237,9 +237,18 @@ def prepare_steps(
     gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK, notes: list[str] | None = None
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input).
-    What people should know about how it was read is appended to `notes` (a 1 stretched to fill its box,
+    What people should know about how it was read is appended to `notes` (a picture enlarged by repeating
+    its pixels, read at its own, `latent.inputs.pixelated`; a 1 stretched to fill its box,
     `latent.inputs.stretched`)."""
     cleaned = None
+    if via == UPLOAD:
+        from latent.inputs import pixelated
+
+        small = pixelated.native_pixels(gray)
+        if small is not None:
+            gray = small
+            if notes is not None:
+                notes.append(pixelated.NOTE.format(w=small.shape[1], h=small.shape[0]))
     if via == UPLOAD and reading == INK:
         from latent.inputs import stretched
         from latent.inputs.photo import clean_photo, plain_background
