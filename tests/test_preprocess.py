@@ -99,6 +99,20 @@ def test_reads_common_formats_and_modes():
     assert any("rescaled" in n for n in notes)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_a_mask_saved_as_0s_and_1s_is_read_as_black_and_white(dtype):
+    """`Image.fromarray` of an array of 0s and 1s: a picture that looks black everywhere. It used to be
+    answered "blank"; its two levels are read as black and white, with a note."""
+    mask = draw_digit("3") > 127
+    x, notes = image_to_model_input(_png_bytes(Image.fromarray(mask.astype(dtype))), name="mask.png")
+    np.testing.assert_array_equal(x, image_to_model_input(_png_bytes(Image.fromarray(mask)))[0])
+    assert any("two levels" in n for n in notes)
+    faint = mask.astype(np.uint8) + (np.arange(280) % 2).astype(np.uint8)[None]  # three faint levels: no mask
+    for blank in (faint, np.ones((50, 50), np.uint8)):
+        with pytest.raises(ImageInputError, match="blank"):
+            image_to_model_input(_png_bytes(Image.fromarray(blank)))
+
+
 def test_animated_gif_uses_first_frame_with_a_note():
     frames = [Image.fromarray(draw_digit(d)).convert("P") for d in ("1", "7")]
     buf = io.BytesIO()

@@ -42,6 +42,7 @@ MAX_JPEG_PIXELS = 100_000_000  # baseline JPEG, decoded at reduced scale (48 MP 
 MAX_JPEG_COEFFICIENT_BYTES = 64 * 2**20  # progressive / multi-scan JPEG: libjpeg's whole-image coefficient buffer
 MAX_BYTES = 50 * 2**20  # refuse larger files before reading them
 STRIP_BYTES = 2**20  # pixels (4 bytes each) converted to floats at a time while averaging down
+FAINT = 0.05  # levels closer than this (in 0..1) look alike: a picture no wider in range shows nothing
 
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # more than 8 bits a sample: rescaled to 0..1
 ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa")
@@ -150,9 +151,26 @@ def _decode(fh, label: str, max_pixels: int) -> ImageRead:
     except DECODE_ERRORS as exc:
         raise ImageInputError(f"{label} is truncated or damaged and cannot be decoded ({exc})") from None
     gray = _orient(img, gray)
+    gray = _two_faint_levels(gray, label, notes)
     if gray.shape != (height, width):
         notes.append(f"{label} is {width}x{height} pixels; read at {gray.shape[1]}x{gray.shape[0]}")
     return ImageRead(gray=gray, notes=notes)
+
+
+def _two_faint_levels(gray: np.ndarray, label: str, notes: list[str]) -> np.ndarray:
+    """A picture of exactly two levels too close to tell apart, as black (the lower) and white.
+
+    A mask or a bit image saved with 8- or 16-bit samples of 0 and 1 (as `Image.fromarray` saves an
+    array of 0s and 1s) looks black in every viewer, and would be answered "blank"; its two levels are
+    what it holds. A photo or a scan has more than two levels (noise), and one even shade stays blank.
+    """
+    low, high = float(gray.min()), float(gray.max())
+    if not 0 < high - low <= FAINT or not np.all((gray == low) | (gray == high)):
+        return gray
+    notes.append(
+        f"{label} holds only two levels, too close to see apart (a mask saved as 0 and 1?): read as black and white"
+    )
+    return (gray == high).astype(np.float32)
 
 
 def _open(fh, label: str) -> Image.Image:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from latent.errors import BlankImageError, ImageInputError
 from latent.inputs.imagefile import (  # noqa: F401 (re-exported)
+    FAINT,
     MAX_BYTES,
     MAX_JPEG_PIXELS,
     MAX_PIXELS,
@@ -65,7 +66,7 @@ def rgba_to_gray(rgba: np.ndarray, notes: list[str] | None = None) -> np.ndarray
 def has_ink(gray: np.ndarray) -> bool:
     """True when the image holds any mark at all (used to skip an empty canvas)."""
     gray = np.asarray(gray, dtype=np.float32)
-    return gray.size > 0 and float(gray.max() - gray.min()) > 0.05
+    return gray.size > 0 and float(gray.max() - gray.min()) > FAINT
 
 
 def to_model_input(gray: np.ndarray) -> np.ndarray:
