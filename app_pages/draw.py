@@ -9,6 +9,7 @@ from latent.bundle.reading import read_input
 from latent.errors import BlankImageError, ImageInputError
 from latent.explore.styles import style_number
 from latent.figures import plots
+from latent.inputs import stretched
 from latent.inputs.catalog import dataset_info
 from latent.inputs.imaging import to_uint8
 from latent.inputs.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
@@ -90,6 +91,7 @@ with left:
         label_visibility="collapsed",
     )
     gray, via, source_name = None, UPLOAD, None
+    notes: list[str] = []  # how the picture was read, when it was not read as it came
     if mode == "Draw":
         url_state.bind("draw_pen", "pen", url_state.integer(*PEN_WIDTHS[:2]), default=PEN_WIDTHS[2])
         pen = st.slider(
@@ -138,9 +140,8 @@ with left:
     st.html(PHONE_ANSWER_CSS)
     if gray is not None:
         try:
-            notes: list[str] = []
             cleaned, x = prepare_steps(gray, via=via, reading=info.reading, notes=notes)
-            for note in notes:  # how the picture was read, when it was not read as it came
+            for note in notes:
                 shown = escape_markdown(note[:1].upper() + note[1:])
                 st.info(f"{shown} (the model input below).", icon=":material/info:")
         except BlankImageError as exc:
@@ -189,7 +190,7 @@ with right:
                     f"{escape_markdown(blank.detail)}."
                 )
         elif x is not None:
-            r = read_input(model, x, reject_below=threshold)
+            r = read_input(model, x, reject_below=threshold, stretched=stretched.filled(notes))
             with st.container(border=True):
                 if r.label >= 0:
                     st.markdown(

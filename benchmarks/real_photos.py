@@ -51,6 +51,7 @@ def read_uploads(model, files: list[bytes]) -> list[tuple[str, str | None, np.nd
     "none" with its reason ("blank" and "no clear ink" included)."""
     from latent.bundle.reading import read_input
     from latent.errors import BlankImageError
+    from latent.inputs import stretched
     from latent.inputs.catalog import dataset_info
     from latent.inputs.preprocess import image_to_model_input
 
@@ -58,11 +59,11 @@ def read_uploads(model, files: list[bytes]) -> list[tuple[str, str | None, np.nd
     answers: list[tuple[str, str | None, np.ndarray | None]] = []
     for i, data in enumerate(files):
         try:
-            x, _ = image_to_model_input(data, name=f"upload {i}", reading=kind)
+            x, notes = image_to_model_input(data, name=f"upload {i}", reading=kind)
         except BlankImageError as exc:
             answers.append(("none", exc.reason, None))
             continue
-        reading = read_input(model, x, rule=model.rule)
+        reading = read_input(model, x, rule=model.rule, stretched=stretched.filled(notes))
         answers.append((reading.name, reading.reason, x))
     return answers
 

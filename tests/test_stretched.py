@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -102,3 +104,46 @@ def test_at_ones_width_narrows_to_the_training_1s_ratio_keeping_the_height():
     narrow = stretched.at_ones_width(_band(40))
     assert narrow.shape == (40, round(40 * stretched.ONE_WIDTH))
     assert narrow.max() <= 1.0 and narrow.sum() == pytest.approx(_band(40).sum() * stretched.ONE_WIDTH, rel=0.05)
+
+
+def _as_file(pixels: np.ndarray) -> bytes:
+    data = io.BytesIO()
+    Image.fromarray(pixels).save(data, format="PNG")
+    return data.getvalue()
+
+
+def test_a_glyph_filling_its_square_is_told_from_a_drawing_with_room_round_it():
+    assert stretched.fills_square(_filling("6")) and stretched.fills_square(1.0 - _filling("6"))
+    drawn = draw_digit("6", width=18).astype(np.float32) / 255.0  # on the canvas: room all round
+    assert not stretched.fills_square(drawn)
+    assert not stretched.fills_square(cut_to_ink(draw_digit("6", width=18), 32).astype(np.float32) / 255.0)  # tall
+    assert not stretched.fills_square(np.zeros((16, 16), np.float32))
+    assert not stretched.fills_square(_filling("6", side=64))  # large: a drawing cut to its ink, width kept
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    from conftest import ROOT
+    from latent.bundle.model import LatentModel
+
+    return LatentModel.load(ROOT / "assets" / "mnist")
+
+
+def test_a_digit_stretched_to_fill_its_box_is_also_read_at_the_usual_width(mnist):
+    """A 6 stored as Semeion stores digits (stretched to fill 16x16, black and white) was read as a 5:
+    stretched, its width is lost. It is also read at the training digits' usual width now, and the
+    likelier code (a 6) wins."""
+    from latent.bundle.reading import answer_record, read_input
+    from latent.inputs.preprocess import image_to_model_input
+
+    stored = np.where(cut_to_ink(draw_digit("6", width=10), 16, fill=True) > 127, 255, 0).astype(np.uint8)
+    x, notes = image_to_model_input(_as_file(stored), reading="ink")
+    assert stretched.filled(notes)
+    as_stored = read_input(mnist, x, rule=mnist.rule)
+    assert as_stored.name == "5" and not as_stored.narrowed  # how it was read before
+    reading = read_input(mnist, x, rule=mnist.rule, stretched=stretched.filled(notes))
+    assert reading.name == "6" and reading.narrowed and reading.as_drawn is not None
+    assert reading.as_drawn[0] == "5" and reading.score > reading.as_drawn[1]
+    assert stretched.FILLED_NOTE in answer_record(mnist, "six.png", reading, notes=notes)["notes"]
+    _, drawing_notes = image_to_model_input(_as_file(draw_digit("6", width=10)), reading="ink")  # room round it
+    assert not stretched.filled(drawing_notes)

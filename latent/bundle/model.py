@@ -297,10 +297,11 @@ class LatentModel:
             narrowed,
         )
 
-    def as_read(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def as_read(self, images: np.ndarray, stretched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(n, 28, 28) inputs as the model reads them, and (n,) which of them were read narrower: an input
-        drawn wider than the training digits is also read at their usual width, and the reading whose code
-        is more likely wins (latent.bundle.width). Unchanged (the same array) when none is that wide."""
+        drawn wider than the training digits, or (`stretched`, (n,) bool) a picture stretched to fill its
+        box whatever its width now, is also read at their usual width, and the reading whose code is more
+        likely wins (latent.bundle.width). Unchanged (the same array) when none is read again."""
         images = np.asarray(images)
         if images.ndim == 2:
             images = images[None]
@@ -308,7 +309,11 @@ class LatentModel:
         if self.wide_reading is None:
             return images, narrowed
         above, typical = self.wide_reading
-        which = width.wide(images, above)
+        again = np.zeros(len(images), dtype=bool)
+        again[width.wide(images, above)] = True
+        if stretched is not None:
+            again |= np.asarray(stretched, dtype=bool)
+        which = np.flatnonzero(again)
         if not len(which):
             return images, narrowed
         redrawn = np.stack([width.at_width(images[i], typical) for i in which])

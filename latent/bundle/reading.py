@@ -69,14 +69,22 @@ def _parts(rule: NoneRule, scores: dict[str, np.ndarray]) -> tuple[tuple[str, fl
     return tuple((f, float(scores[f][0]), float(c)) for f, c in zip(combination.features, contributions, strict=True))
 
 
-def read_input(model, x: np.ndarray, *, reject_below: float | None = None, rule: NoneRule | None = None) -> Reading:
+def read_input(
+    model,
+    x: np.ndarray,
+    *,
+    reject_below: float | None = None,
+    rule: NoneRule | None = None,
+    stretched: bool = False,
+) -> Reading:
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
     threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1], as
-    the model reads it (`LatentModel.as_read`: a digit drawn very wide is also read at the usual width)."""
+    the model reads it (`LatentModel.as_read`: a digit drawn very wide, or a picture `stretched` to fill
+    its box, `latent.inputs.stretched.filled`, is also read at the usual width)."""
     x = np.asarray(x, dtype=np.float32)
     if x.shape != (SIZE, SIZE):
         raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
-    read, narrowed = model.as_read(x[None])
+    read, narrowed = model.as_read(x[None], stretched=np.array([stretched]))
     as_drawn = None
     if narrowed[0]:  # what the wide reading replaced, for people to compare
         drawn = model.classify(model.encode(x[None]))

@@ -8,6 +8,9 @@ with its ink fitted at the training digits' median width-to-height ratio (0.8), 
 whose code the model finds more likely (the higher best-class log-likelihood, the latent test's
 score) is the one answered and shown. Narrower inputs are read as they are.
 
+A picture stretched to fill a square box (`latent.inputs.stretched.fills_square`: Semeion's digits
+are stored so) has lost its width, whatever it is now, and is read a second time the same way.
+
 Only datasets written with a pen get this (`latent.inputs.catalog.DatasetInfo.wide_reading` holds
 the two figures): a bag is wider than a boot, and that is what tells them apart.
 """
@@ -18,7 +21,10 @@ import numpy as np
 
 from latent.inputs.preprocess import BOX, center_by_mass, fit, ink_box  # ink_box: the preprocessing's own crop
 
-NOTE = "drawn wider than the training digits: read at their usual width, which the model finds more likely"
+NOTE = (
+    "drawn wider than the training digits, or stretched to fill its box: read at their usual width, "
+    "which the model finds more likely"
+)
 
 
 def aspect(x: np.ndarray) -> float:

@@ -262,4 +262,6 @@ def prepare_steps(
             gray = stretched.at_ones_width(gray)
             if notes is not None:
                 notes.append(stretched.NOTE)
+        elif notes is not None and stretched.fills_square(gray):
+            notes.append(stretched.FILLED_NOTE)  # the reading also tries the usual width
     return cleaned, to_model_input(gray if cleaned is None else cleaned)

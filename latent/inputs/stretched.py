@@ -21,6 +21,10 @@ too when it fills the box across (BOWED_SPAN_WIDTH) and has rows enough to tell 
 about 0.6 of their box wide, and at 8 pixels a closed 6 or 8 is a bowed, uneven band. What it costs:
 a few letters and scribbles stored the same way are such bands too (a t, a J, an S-like stroke) and
 one or two in a hundred more read as 1s.
+
+Any other glyph filling its square (`fills_square`) has lost its width too: it is read as it is and
+at the training digits' usual width, and the likelier code wins (`latent.bundle.width`), as a digit
+drawn wider than they are is.
 """
 
 from __future__ import annotations
@@ -40,11 +44,39 @@ STRAIGHT = 0.15  # the runs' centres within this share of their median length (s
 BOWED_EVEN = 2.0  # a bowed band (centres within STRAIGHT of a parabola): 90th percentile run <= this x 10th
 BOWED_SPAN_WIDTH = 0.7  # its ink spanning at least this share of the width
 BOWED_ROWS = 12  # in a picture at least this many pixels tall
+FILL_SIDE = 32  # a glyph stretched to fill its box is stored small (Semeion: 16x16); a larger one is cut to its ink
 ONE_WIDTH = 0.4  # width / height of MNIST's training 1s' ink, median (quartiles 0.3 and 0.6)
 NOTE = (
     "a square holding one band of ink from top to bottom, as a 1 stretched to fill its box is: "
     "read at a 1's usual width"
 )
+FILLED_NOTE = (
+    "a square its ink fills, as a digit stretched to fill its box is: also read at the training digits' usual width"
+)
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """The ink of a picture on a plain background: the pixels past half-way from its frame's side."""
+    return gray < 0.5 if np.median(outermost(gray)) > 0.5 else gray > 0.5
+
+
+def fills_square(gray: np.ndarray) -> bool:
+    """Whether a picture in [0, 1] on a plain background is a small square (FILL_SIDE) its ink spans (SPAN
+    of its height and of its width): a glyph stretched to fill its box, which has lost its width. Larger
+    ones are left as they are: a drawing cut to its ink is often square too (a 0, a symbol), and kept its
+    width (read also at the usual width, 4 of 150 more such symbols read as digits, `uploads.py`)."""
+    gray = np.asarray(gray, dtype=np.float32)
+    h, w = gray.shape
+    if max(h, w) > FILL_SIDE or not SQUARE[0] <= w / h <= SQUARE[1]:
+        return False
+    ink = _ink(gray)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return bool(len(rows)) and rows[-1] - rows[0] + 1 >= SPAN * h and cols[-1] - cols[0] + 1 >= SPAN * w
+
+
+def filled(notes: list[str]) -> bool:
+    """Whether the notes of a picture's preprocessing say it fills its square box (FILLED_NOTE)."""
+    return FILLED_NOTE in notes
 
 
 def straight_band(gray: np.ndarray) -> bool:
@@ -54,7 +86,7 @@ def straight_band(gray: np.ndarray) -> bool:
     h, w = gray.shape
     if not SQUARE[0] <= w / h <= SQUARE[1]:
         return False
-    ink = gray < 0.5 if np.median(outermost(gray)) > 0.5 else gray > 0.5
+    ink = _ink(gray)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if not len(rows):
         return False
