@@ -51,7 +51,7 @@ NOTE = (
     "read at a 1's usual width"
 )
 FILLED_NOTE = (
-    "a square its ink fills, as a digit stretched to fill its box is: also read at the training digits' usual width"
+    "its ink fills the square, as a digit stretched to fill its box does: also read at the training digits' usual width"
 )
 
 
