@@ -9,9 +9,11 @@ should get the same answer, so such a picture is reduced back to the pixels it w
 anything else is done to it.
 
 It is told from the picture alone: along each axis, the lines (rows, columns) change only at the
-boundaries of a grid of blocks at least MIN_REPEAT lines wide, exactly for a whole-number enlargement
-and within one line for any other (enlargers round a fractional block edge either way). Photos,
-drawings with smooth edges and JPEG files change between almost every two lines and are never taken.
+boundaries of a grid of blocks at least MIN_REPEAT lines wide, exactly for a whole-number enlargement;
+for any other, blocks at least MIN_FRACTIONAL_REPEAT wide and edges within one line (enlargers round a
+fractional block edge either way). Photos, drawings with smooth edges and JPEG files (unless their
+blocks lie on its 8x8 tiles, which it stores exactly) change between almost every two lines and are
+never taken.
 """
 
 from __future__ import annotations
