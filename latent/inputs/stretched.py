@@ -60,18 +60,28 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     return gray < 0.5 if np.median(outermost(gray)) > 0.5 else gray > 0.5
 
 
+def _square_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(ink, its rows, its columns) of a square picture (SQUARE) holding ink; None for any other."""
+    h, w = gray.shape
+    if not SQUARE[0] <= w / h <= SQUARE[1]:
+        return None
+    ink = _ink(gray)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return (ink, rows, cols) if len(rows) else None
+
+
 def fills_square(gray: np.ndarray) -> bool:
     """Whether a picture in [0, 1] on a plain background is a small square (FILL_SIDE) its ink spans (SPAN
     of its height and of its width): a glyph stretched to fill its box, which has lost its width. Larger
     ones are left as they are: a drawing cut to its ink is often square too (a 0, a symbol), and kept its
     width (read also at the usual width, 4 of 150 more such symbols read as digits, `uploads.py`)."""
     gray = np.asarray(gray, dtype=np.float32)
-    h, w = gray.shape
-    if max(h, w) > FILL_SIDE or not SQUARE[0] <= w / h <= SQUARE[1]:
+    found = _square_ink(gray) if max(gray.shape) <= FILL_SIDE else None
+    if found is None:
         return False
-    ink = _ink(gray)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return bool(len(rows)) and rows[-1] - rows[0] + 1 >= SPAN * h and cols[-1] - cols[0] + 1 >= SPAN * w
+    _, rows, cols = found
+    h, w = gray.shape
+    return bool(rows[-1] - rows[0] + 1 >= SPAN * h and cols[-1] - cols[0] + 1 >= SPAN * w)
 
 
 def filled(notes: list[str]) -> bool:
@@ -83,13 +93,11 @@ def straight_band(gray: np.ndarray) -> bool:
     """Whether a picture in [0, 1] on a plain background is a square holding one straight band of ink of
     even width from top to bottom, or a bowed one filling it (module docstring)."""
     gray = np.asarray(gray, dtype=np.float32)
+    found = _square_ink(gray)
+    if found is None:
+        return False
+    ink, rows, cols = found
     h, w = gray.shape
-    if not SQUARE[0] <= w / h <= SQUARE[1]:
-        return False
-    ink = _ink(gray)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows):
-        return False
     ink_width = cols[-1] - cols[0] + 1
     if rows[-1] - rows[0] + 1 < SPAN * h or ink_width < SPAN_WIDTH * w:
         return False
