@@ -60,6 +60,17 @@ PAGE_MIN_SHARE = 0.6
 PAGE_DARK = 0.9
 PAGE_PLAIN = 0.06
 PAGE_INKLESS = 0.001  # at most this share of what would be cut away may be ink-dark (grain), else nothing is cut
+# A strip of desk along an edge of shaded paper (`desk_strips`), found side by side of the frame on the reduced
+# copy: where it ends (within DESK_DEPTH of the picture from the frame), the paper just inside is DESK_STEP
+# brighter than the desk just outside, at places along the side that lie within DESK_STRAIGHT reduced pixels of
+# one straight line, along DESK_ALONG of the side (elsewhere a digit close to the desk's edge, or a shadow, is
+# the larger step); the desk is plain (PAGE_PLAIN) and DESK_STEP darker than the paper beyond it; DESK_MARGIN
+# reduced pixels of paper (the desk's blurred edge) are cut away with it.
+DESK_DEPTH = 0.35
+DESK_STEP = 0.08
+DESK_STRAIGHT = 1.5
+DESK_ALONG = 0.6
+DESK_MARGIN = 2
 # A card with nothing on it on a desk (`blank_card`): its region no longer than CARD_BLANK_ASPECT times its
 # width, convex (all but CARD_BLANK_CONVEX of its convex hull: a quadrilateral, however turned), and, at
 # full size, no more than PAGE_INKLESS of it ink-dark.
@@ -352,6 +363,73 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     return box if _inkless(gray[beyond]) else None
 
 
+def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
+    """Where the paper is (rows, columns of `gray`) when strips of desk run along edges of the frame, or None
+    when there are none.
+
+    `page_on_desk` finds the page as the bright part of Otsu's split, which shaded, unevenly lit paper
+    does not make clearly: there the desk stayed, and a digit written near it joined its mark (a bar under
+    a 7, beside a 4; test digits photographed on paper, `benchmarks/photo_cleaning.py`). Each side of the
+    frame is looked at on its own instead (`_desk_edge`): the desk's edge is a straight step up to the paper,
+    near the frame, along most of the side. Only for dark ink (light writing's strokes near the frame are
+    steps up too), and nothing that holds ink is cut away (a shadow's straight edge looks the same, and a
+    digit may cross it)."""
+    small = _resize(gray, PAPER_SIDE)
+    h, w = small.shape
+    # each side seen as the top of a view of the picture: top, bottom, left, right
+    cuts = [_desk_edge(view) for view in (small, small[::-1], small.T, small.T[::-1])]
+    if not any(cuts):
+        return None
+    (top, bottom, left, right), scale_y, scale_x = cuts, gray.shape[0] / h, gray.shape[1] / w
+    rows = slice(int(np.ceil(top * scale_y)), gray.shape[0] - int(np.ceil(bottom * scale_y)))
+    cols = slice(int(np.ceil(left * scale_x)), gray.shape[1] - int(np.ceil(right * scale_x)))
+    if rows.stop - rows.start < gray.shape[0] // 2 or cols.stop - cols.start < gray.shape[1] // 2:
+        return None  # most of the picture is not paper: not a page beside a desk
+    if not dark_ink(gray):
+        return None  # light writing on dark paper: a stroke near the frame is such a step up too
+    beyond = np.ones(gray.shape, dtype=bool)
+    beyond[rows, cols] = False
+    return (rows, cols) if _inkless(gray[beyond]) else None
+
+
+def _desk_edge(small: np.ndarray) -> int:
+    """How many rows of `small` (a reduced picture, the side of the frame looked at on top) to cut away with a
+    strip of desk along its top (the desk's rows and DESK_MARGIN more); 0 when there is no such strip."""
+    h, w = small.shape
+    depth = max(3, int(DESK_DEPTH * h))
+    if h < depth + 3:
+        return 0
+    # Per column, the step into row i: the mean of rows i, i+1 less the mean of the (up to) two rows above.
+    sums = np.cumsum(np.vstack([np.zeros((1, w)), small]), axis=0)
+    i = np.arange(1, depth)
+    above = (sums[i] - sums[np.maximum(i - 2, 0)]) / np.minimum(i, 2)[:, None]
+    steps = (sums[i + 2] - sums[i]) / 2 - above
+    where = np.argmax(steps, axis=0) + 1  # the largest step up in each column, and how large
+    strong = steps[where - 1, np.arange(w)] >= DESK_STEP
+    # the straight line most columns' steps lie on: seeded at the most common place, fitted to its columns
+    agree = np.array([np.count_nonzero(strong & (np.abs(where - c) <= DESK_STRAIGHT)) for c in range(depth + 1)])
+    on_line = strong & (np.abs(where - int(np.argmax(agree))) <= DESK_STRAIGHT)
+    x = np.arange(w)
+    for _ in range(3):
+        if np.count_nonzero(on_line) < max(2, DESK_ALONG * w):
+            return 0
+        slope, intercept = np.polyfit(x[on_line], where[on_line], 1)
+        edge = intercept + slope * x
+        on_line = strong & (np.abs(where - edge) <= DESK_STRAIGHT)
+    if np.count_nonzero(on_line) < DESK_ALONG * w or edge.min() < 1:
+        return 0
+    yy = np.arange(h)[:, None]
+    desk = small[yy < np.floor(edge)[None, :] - 0.5]
+    band = (yy >= np.ceil(edge)[None, :] + DESK_MARGIN) & (yy < np.ceil(edge)[None, :] + DESK_MARGIN + max(3, h // 8))
+    if not desk.size or not band.any():
+        return 0
+    if float(np.percentile(np.abs(desk - np.median(desk)), 75)) > PAGE_PLAIN:
+        return 0  # not plain: something drawn or photographed, not a desk
+    if float(np.median(small[band]) - np.median(desk)) < DESK_STEP:
+        return 0
+    return int(np.ceil(edge.max())) + DESK_MARGIN
+
+
 def _inkless(values: np.ndarray) -> bool:
     """Whether plain paper or desk is all these pixels hold: at most PAGE_INKLESS of them ink-dark (darker
     than their median by 2 MIN_CONTRAST, or by four times their grain when that is more)."""
@@ -516,7 +594,7 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     gray = _resize(np.asarray(gray, dtype=np.float32), WORK_SIDE)
     if blank_card(gray):
         raise NoInkError("no clear ink: a card or sheet with nothing on it")
-    paper = card_on_desk(gray) or page_on_desk(gray)
+    paper = card_on_desk(gray) or page_on_desk(gray) or desk_strips(gray)
     if paper is not None:  # look at the card or page alone: it is then the paper, and the desk is gone
         gray = gray[paper]
     ink = ink_map(gray)
