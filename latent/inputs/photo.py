@@ -371,8 +371,9 @@ def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
     does not make clearly: there the desk stayed, and a digit written near it joined its mark (a bar under
     a 7, beside a 4; test digits photographed on paper, `benchmarks/photo_cleaning.py`). Each side of the
     frame is looked at on its own instead (`_desk_edge`): the desk's edge is a straight step up to the paper,
-    near the frame, along most of the side. Only for dark ink (light writing's strokes near the frame are
-    steps up too), and nothing that holds ink is cut away (a shadow's straight edge looks the same, and a
+    near the frame, along most of the side. Only for dark ink on what is left (light writing's strokes near
+    the frame are steps up too; the desk itself can make the whole picture's side unsure), and nothing that
+    holds ink is cut away (a shadow's straight edge looks the same, and a
     digit may cross it)."""
     small = _resize(gray, PAPER_SIDE)
     h, w = small.shape
@@ -385,7 +386,7 @@ def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
     cols = slice(int(np.ceil(left * scale_x)), gray.shape[1] - int(np.ceil(right * scale_x)))
     if rows.stop - rows.start < gray.shape[0] // 2 or cols.stop - cols.start < gray.shape[1] // 2:
         return None  # most of the picture is not paper: not a page beside a desk
-    if not dark_ink(gray):
+    if not dark_ink(gray[rows, cols]):
         return None  # light writing on dark paper: a stroke near the frame is such a step up too
     beyond = np.ones(gray.shape, dtype=bool)
     beyond[rows, cols] = False
