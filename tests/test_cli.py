@@ -132,6 +132,21 @@ def test_evaluate_ood_and_save_into_the_manifest(tiny_bundle, tmp_path):
     assert run("info", "--model", bundle).returncode == 0
 
 
+def test_a_command_that_measures_a_section_again_replaces_the_one_that_measured_it():
+    """`--junk` figures are stored whole: after `--junk --no-leave-one-out`, a `--junk --leave-out-epochs 2`
+    replaces them, and the manifest named both commands behind figures only the second measured."""
+    from latent.workflows.evaluation import merged_commands
+
+    ood = "python -m latent evaluate --model m --ood fashion-mnist --save"
+    quick = "python -m latent evaluate --model m --junk --no-leave-one-out --save"
+    full = "python -m latent evaluate --model m --junk --leave-out-epochs 2 --save"
+    assert merged_commands({"commands": [ood, quick]}, full) == [ood, full]
+    assert merged_commands({"commands": [ood, full]}, full) == [ood, full]  # a repeated one moves to the end
+    both = "python -m latent evaluate --model m --ood mnist --compare-auto --save"
+    assert merged_commands({"commands": [both]}, ood) == [both, ood]  # its --compare-auto figures stay
+    assert merged_commands({"commands": [ood]}, None) == [ood]
+
+
 def test_evaluate_compares_bic_chosen_components(tiny_bundle):
     result = run("evaluate", "--model", tiny_bundle, "--compare-auto", "--json")
     assert result.returncode == 0, result.stderr

@@ -113,9 +113,21 @@ def evaluation_commands(evaluation: dict) -> list[str]:
     return [evaluation["command"]] if isinstance(evaluation.get("command"), str) else []
 
 
+# The options that each store a section of figures of their own; every evaluate stores the rest again.
+SECTION_OPTIONS = ("--ood", "--compare-auto", "--junk")
+
+
+def _sections(command: str) -> set[str]:
+    return {option for option in SECTION_OPTIONS if option in command.split()}
+
+
 def merged_commands(earlier: dict, command: str | None) -> list[str]:
-    """`evaluation_commands(earlier)`, then `command` (once; a repeated command moves to the end)."""
-    return [c for c in evaluation_commands(earlier) if c != command] + ([command] if command else [])
+    """`evaluation_commands(earlier)`, then `command`: an earlier command whose every figure `command` measures
+    again is dropped (`--junk --no-leave-one-out`, then `--junk --leave-out-epochs 2`: the second's junk
+    figures replace the first's), as is a repeated one."""
+    if not command:
+        return evaluation_commands(earlier)
+    return [c for c in evaluation_commands(earlier) if not _sections(c) <= _sections(command)] + [command]
 
 
 def compare_auto_components(model: LatentModel, dataset: Dataset, log: Callable[[str], None]) -> dict:
