@@ -371,10 +371,10 @@ def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
     does not make clearly: there the desk stayed, and a digit written near it joined its mark (a bar under
     a 7, beside a 4; test digits photographed on paper, `benchmarks/photo_cleaning.py`). Each side of the
     frame is looked at on its own instead (`_desk_edge`): the desk's edge is a straight step up to the paper,
-    near the frame, along most of the side. Only for dark ink on what is left (light writing's strokes near
-    the frame are steps up too; the desk itself can make the whole picture's side unsure), and nothing that
-    holds ink is cut away (a shadow's straight edge looks the same, and a
-    digit may cross it)."""
+    near the frame, along most of the side. Only for dark writing that stands apart from the frame's other
+    sides on what is left (`_apart_from_the_frame`; the desk itself can make the whole picture's ink side
+    unsure), and nothing that holds ink is cut away (a shadow's straight edge looks the same, and a digit
+    may cross it)."""
     small = _resize(gray, PAPER_SIDE)
     h, w = small.shape
     # each side seen as the top of a view of the picture: top, bottom, left, right
@@ -386,11 +386,26 @@ def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
     cols = slice(int(np.ceil(left * scale_x)), gray.shape[1] - int(np.ceil(right * scale_x)))
     if rows.stop - rows.start < gray.shape[0] // 2 or cols.stop - cols.start < gray.shape[1] // 2:
         return None  # most of the picture is not paper: not a page beside a desk
-    if not dark_ink(gray[rows, cols]):
-        return None  # light writing on dark paper: a stroke near the frame is such a step up too
+    if not _apart_from_the_frame(gray[rows, cols], [cut == 0 for cut in cuts]):
+        return None
     beyond = np.ones(gray.shape, dtype=bool)
     beyond[rows, cols] = False
     return (rows, cols) if _inkless(gray[beyond]) else None
+
+
+def _apart_from_the_frame(page: np.ndarray, uncut: list[bool]) -> bool:
+    """Whether `page` (a picture with strips of desk cut away) holds dark writing that stands apart from the
+    sides of the frame not cut (`uncut`: top, bottom, left, right): no two pixels of any of those outer lines
+    are ink at half its peak. Light writing's strokes near the frame are steps up to the paper too, and so is
+    the stroke along the frame of a glyph cut close round its ink (a scan, a dataset's digit: a 2's foot, a 7's
+    bar), whose other strokes run into the other sides."""
+    dark, ink = _sides(page)
+    if not dark:
+        return False
+    ink = ink if ink is not None else _ink_against(page, True)
+    level = 0.5 * _peak(ink)
+    lines = (ink[0], ink[-1], ink[:, 0], ink[:, -1])
+    return not any(keep and np.count_nonzero(line > level) >= 2 for keep, line in zip(uncut, lines, strict=True))
 
 
 def _desk_edge(small: np.ndarray) -> int:
