@@ -196,7 +196,8 @@ def test_no_ink_is_cut_away_with_a_shadow_taken_for_a_strip_of_desk(left, shadow
     if cols.max() < (1 - shadow) * photo.shape[1] - 10:
         assert found is not None  # the shadow alone along the side: cut away
     if found is not None:
-        assert found[1].start <= cols.min() and cols.max() < found[1].stop
+        (_, kept), _ = found
+        assert kept.start <= cols.min() and cols.max() < kept.stop
 
 
 @pytest.mark.parametrize("digit", ["0", "8"])

@@ -363,9 +363,9 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     return box if _inkless(gray[beyond]) else None
 
 
-def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
-    """Where the paper is (rows, columns of `gray`) when strips of desk run along edges of the frame, or None
-    when there are none.
+def desk_strips(gray: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """Where the paper is (rows, columns of `gray`) when strips of desk run along edges of the frame, and the
+    paper's ink map (`ink_map`, which deciding needs), or None when there are none.
 
     `page_on_desk` finds the page as the bright part of Otsu's split, which shaded, unevenly lit paper
     does not make clearly: there the desk stayed, and a digit written near it joined its mark (a bar under
@@ -386,26 +386,29 @@ def desk_strips(gray: np.ndarray) -> tuple[slice, slice] | None:
     cols = slice(int(np.ceil(left * scale_x)), gray.shape[1] - int(np.ceil(right * scale_x)))
     if rows.stop - rows.start < gray.shape[0] // 2 or cols.stop - cols.start < gray.shape[1] // 2:
         return None  # most of the picture is not paper: not a page beside a desk
-    if not _apart_from_the_frame(gray[rows, cols], [cut == 0 for cut in cuts]):
-        return None
     beyond = np.ones(gray.shape, dtype=bool)
     beyond[rows, cols] = False
-    return (rows, cols) if _inkless(gray[beyond]) else None
+    if not _inkless(gray[beyond]):
+        return None
+    ink = _apart_from_the_frame(gray[rows, cols], [cut == 0 for cut in cuts])
+    return None if ink is None else ((rows, cols), ink)
 
 
-def _apart_from_the_frame(page: np.ndarray, uncut: list[bool]) -> bool:
-    """Whether `page` (a picture with strips of desk cut away) holds dark writing that stands apart from the
-    sides of the frame not cut (`uncut`: top, bottom, left, right): no two pixels of any of those outer lines
-    are ink at half its peak. Light writing's strokes near the frame are steps up to the paper too, and so is
-    the stroke along the frame of a glyph cut close round its ink (a scan, a dataset's digit: a 2's foot, a 7's
-    bar), whose other strokes run into the other sides."""
+def _apart_from_the_frame(page: np.ndarray, uncut: list[bool]) -> np.ndarray | None:
+    """`page`'s ink map when it (a picture with strips of desk cut away) holds dark writing that stands apart
+    from the sides of the frame not cut (`uncut`: top, bottom, left, right): no two pixels of any of those outer
+    lines are ink at half its peak; else None. Light writing's strokes near the frame are steps up to the paper
+    too, and so is the stroke along the frame of a glyph cut close round its ink (a scan, a dataset's digit: a
+    2's foot, a 7's bar), whose other strokes run into the other sides."""
     dark, ink = _sides(page)
     if not dark:
-        return False
+        return None
     ink = ink if ink is not None else _ink_against(page, True)
     level = 0.5 * _peak(ink)
     lines = (ink[0], ink[-1], ink[:, 0], ink[:, -1])
-    return not any(keep and np.count_nonzero(line > level) >= 2 for keep, line in zip(uncut, lines, strict=True))
+    if any(keep and np.count_nonzero(line > level) >= 2 for keep, line in zip(uncut, lines, strict=True)):
+        return None
+    return ink
 
 
 def _desk_edge(small: np.ndarray) -> int:
@@ -610,10 +613,13 @@ def clean_photo(gray: np.ndarray) -> np.ndarray:
     gray = _resize(np.asarray(gray, dtype=np.float32), WORK_SIDE)
     if blank_card(gray):
         raise NoInkError("no clear ink: a card or sheet with nothing on it")
-    paper = card_on_desk(gray) or page_on_desk(gray) or desk_strips(gray)
+    paper, ink = card_on_desk(gray) or page_on_desk(gray), None
+    if paper is None and (strips := desk_strips(gray)) is not None:
+        paper, ink = strips  # its ink map comes with it: deciding needed it
     if paper is not None:  # look at the card or page alone: it is then the paper, and the desk is gone
         gray = gray[paper]
-    ink = ink_map(gray)
+    if ink is None:
+        ink = ink_map(gray)
     top = _peak(ink)
     if top < MIN_CONTRAST:
         raise NoInkError("no clear ink: the picture is blank or too faint")
