@@ -246,8 +246,13 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     Dark ink is measured relative to the paper's brightness, so a stroke in a shadow counts as much
     as one in the light.
     """
+    return _ink_and_side(gray)[0]
+
+
+def _ink_and_side(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(`ink_map` of the picture, whether its ink is dark)."""
     dark, ink = _sides(gray)
-    return ink if ink is not None else _ink_against(gray, dark)
+    return (ink if ink is not None else _ink_against(gray, dark)), dark
 
 
 def _bright_region(gray: np.ndarray):
@@ -358,9 +363,7 @@ def page_on_desk(gray: np.ndarray) -> tuple[slice, slice] | None:
     )
     # Nothing is ever cut away that holds ink: a shadow with a straight edge looks like a desk, and a digit
     # may cross it. Checked at full size (a thin pen vanishes in the reduced copy).
-    beyond = np.ones(gray.shape, dtype=bool)
-    beyond[box] = False
-    return box if _inkless(gray[beyond]) else None
+    return box if _inkless_beyond(gray, box) else None
 
 
 def desk_strips(gray: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | None:
@@ -386,9 +389,7 @@ def desk_strips(gray: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | No
     cols = slice(int(np.ceil(left * scale_x)), gray.shape[1] - int(np.ceil(right * scale_x)))
     if rows.stop - rows.start < gray.shape[0] // 2 or cols.stop - cols.start < gray.shape[1] // 2:
         return None  # most of the picture is not paper: not a page beside a desk
-    beyond = np.ones(gray.shape, dtype=bool)
-    beyond[rows, cols] = False
-    if not _inkless(gray[beyond]):
+    if not _inkless_beyond(gray, (rows, cols)):
         return None
     ink = _apart_from_the_frame(gray[rows, cols], [cut == 0 for cut in cuts])
     return None if ink is None else ((rows, cols), ink)
@@ -400,10 +401,9 @@ def _apart_from_the_frame(page: np.ndarray, uncut: list[bool]) -> np.ndarray | N
     lines are ink at half its peak; else None. Light writing's strokes near the frame are steps up to the paper
     too, and so is the stroke along the frame of a glyph cut close round its ink (a scan, a dataset's digit: a
     2's foot, a 7's bar), whose other strokes run into the other sides."""
-    dark, ink = _sides(page)
+    ink, dark = _ink_and_side(page)
     if not dark:
         return None
-    ink = ink if ink is not None else _ink_against(page, True)
     level = 0.5 * _peak(ink)
     lines = (ink[0], ink[-1], ink[:, 0], ink[:, -1])
     if any(keep and np.count_nonzero(line > level) >= 2 for keep, line in zip(uncut, lines, strict=True)):
@@ -447,6 +447,14 @@ def _desk_edge(small: np.ndarray) -> int:
     if float(np.median(small[band]) - np.median(desk)) < DESK_STEP:
         return 0
     return int(np.ceil(edge.max())) + DESK_MARGIN
+
+
+def _inkless_beyond(gray: np.ndarray, box: tuple[slice, slice]) -> bool:
+    """Whether what lies outside `box` (rows, columns of `gray`), which a crop to it would cut away, holds no ink
+    (`_inkless`)."""
+    beyond = np.ones(gray.shape, dtype=bool)
+    beyond[box] = False
+    return _inkless(gray[beyond])
 
 
 def _inkless(values: np.ndarray) -> bool:
