@@ -145,6 +145,8 @@ def test_a_command_that_measures_a_section_again_replaces_the_one_that_measured_
     both = "python -m latent evaluate --model m --ood mnist --compare-auto --save"
     assert merged_commands({"commands": [both]}, ood) == [both, ood]  # its --compare-auto figures stay
     assert merged_commands({"commands": [ood]}, None) == [ood]
+    spelled = "python -m latent evaluate --model m --ood=fashion-mnist --save"  # argparse's other spelling
+    assert merged_commands({"commands": [spelled]}, quick) == [spelled, quick]
 
 
 def test_evaluate_compares_bic_chosen_components(tiny_bundle):

@@ -118,7 +118,9 @@ SECTION_OPTIONS = ("--ood", "--compare-auto", "--junk")
 
 
 def _sections(command: str) -> set[str]:
-    return {option for option in SECTION_OPTIONS if option in command.split()}
+    """The SECTION_OPTIONS a command line gives (`--ood X` or `--ood=X`)."""
+    words = command.split()
+    return {option for option in SECTION_OPTIONS if any(w == option or w.startswith(option + "=") for w in words)}
 
 
 def merged_commands(earlier: dict, command: str | None) -> list[str]:
