@@ -38,17 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench_app import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one browser set-up for every benchmark)
+
 PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 IDLE = (
     "() => { const app = document.querySelector('[data-testid=stApp]');"

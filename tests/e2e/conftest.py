@@ -19,19 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_app import wait_healthy  # noqa: E402  (the benchmarks start their server the same way)
+# the benchmarks start their server and browser the same way
+from bench_app import CHROMIUM, CHROMIUM_ARGS, wait_healthy  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "screenshots"
 STARTUP_TIMEOUT = 60  # seconds for the server to answer its health check
 
