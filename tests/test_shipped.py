@@ -298,7 +298,7 @@ def test_mnist_reads_thin_digits_stretched_to_fill_a_small_black_and_white_box(t
     """Thin and medium pens' digits stored as Semeion stores them (stretched to fill 16 or 24 pixels, black
     and white): their thin strokes break into pieces, and a piece standing apart from those that run into
     the frame made the picture a photo, whose cleaning kept one piece: 45 of 60 right. A small picture of
-    black and white only is a glyph, read whole (`latent.inputs.photo.bilevel`): 53."""
+    black and white only is a glyph, read whole (`latent.inputs.photo.black_and_white_only`): 53."""
     cases = list(itertools.product("0123456789", (8, 12, 18), (16, 24)))
     pictures = [
         _filling_in_black_and_white(draw_digit(digit, width=pen), side, i) for i, (digit, pen, side) in enumerate(cases)

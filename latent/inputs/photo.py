@@ -552,7 +552,7 @@ def plain_background(gray: np.ndarray) -> bool:
     strokes run into the frame (a dataset's digit cut to its ink: `cut_to_its_ink`), at least
     PLAIN_CUT_SHARE of it is (a tenth, PLAIN_CUT_SHARE_SMALL, of a picture no larger than SMALL_PICTURE:
     a small glyph's background is mostly mixed with its ink by resampling and JPEG); or it is small and
-    black and white only (`bilevel`).
+    black and white only (`black_and_white_only`).
     Paper always has grain, light and noise; a smooth sky is grey.
     Such a drawing has nothing to clean and is read whole, as the canvas is: the cleaning keeps one mark
     and what is near it (against a photo's specks and desk), which dropped parts of letters, symbols and
@@ -561,7 +561,7 @@ def plain_background(gray: np.ndarray) -> bool:
     if not levels.size:
         return False
     small = max(np.shape(gray)) <= SMALL_PICTURE
-    if small and bilevel(levels):
+    if small and black_and_white_only(levels):
         return True
     mode = int(np.argmax(np.bincount(np.clip(levels, 0, 255), minlength=256)))
     if PLAIN_LEVEL < mode < 255 - PLAIN_LEVEL:
@@ -579,7 +579,7 @@ def plain_background(gray: np.ndarray) -> bool:
     return cut_to_its_ink(levels.reshape(np.shape(gray)), mode)
 
 
-def bilevel(levels: np.ndarray) -> bool:
+def black_and_white_only(levels: np.ndarray) -> bool:
     """Whether a picture (levels 0..255) is black and white only, within PLAIN_LEVEL.
 
     A small one (no larger than SMALL_PICTURE) is a glyph as a dataset or a form stores it (Semeion's
