@@ -175,13 +175,16 @@ def test_a_strip_of_desk_beside_shaded_paper_is_cut_away(digit, seed):
     assert np.abs(prepare(photo) - to_model_input(ink)).mean() < 0.04
 
 
+@pytest.mark.parametrize("ink_level", [0.15, 0.55])  # a pen, a faint pencil
 @pytest.mark.parametrize(("digit", "pen", "side"), [("2", 32, 48), ("5", 44, 96), ("7", 32, 96), ("9", 32, 96)])
-def test_a_bold_stroke_along_the_frame_of_a_glyph_cut_close_is_not_a_desk(digit, pen, side):
+def test_a_bold_stroke_along_the_frame_of_a_glyph_cut_close_is_not_a_desk(digit, pen, side, ink_level):
     """A bold digit on grey paper cut close round its ink (a scan or a photo cropped to it): its foot or bar
     along the frame is a straight step up to the paper too, and was cut away as a strip of desk (a 2 read as
-    a 7). Its other strokes run into the other sides of the frame, as a page's writing beside a desk does not."""
+    a 7). Its other strokes run into the other sides of the frame, as a page's writing beside a desk does not;
+    in faint pencil too (a floor under the level at which the frame check sees ink, tried to keep a shadow's
+    edge from counting, cut 17 of 120 such faint scans)."""
     ink = cut_to_ink(draw_digit(digit, width=pen), side).astype(np.float32) / 255.0
-    gray = 0.7 + (0.15 - 0.7) * ink + np.random.default_rng(0).normal(0, 0.02, ink.shape)
+    gray = 0.7 + (ink_level - 0.7) * ink + np.random.default_rng(0).normal(0, 0.02, ink.shape)
     assert desk_strips(np.clip(gray, 0, 1).astype(np.float32)) is None
 
 
