@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="drawings per template (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the hands (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("--n must be at least 1")
 
     from latent.bundle.model import LatentModel
     from latent.errors import LatentError
