@@ -105,3 +105,18 @@ def test_repeated_picker_labels_name_their_folder_then_their_path():
 def test_the_answer_says_an_8_not_a_8(name, article):
     """The Draw page's answer reads "It's an 8" and "It's an Ankle boot" (it said "It's a 8")."""
     assert indefinite_article(name) == article
+
+
+def test_a_share_of_validation_images_under_one_percent_is_not_shown_as_zero():
+    """The digit bundles' latent test refuses 0.5 % of validation images: Home and `info` said "0%"."""
+    import json
+
+    from latent.figures.summary import describe_bundle, headline_numbers
+    from latent.paths import bundle_path
+
+    path = bundle_path("mnist")
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["calibration"]["val_rejection_rate"] == 0.005
+    shown = {h.label: h.value for h in headline_numbers(manifest)}
+    assert shown["Answered “none” (validation)"] == "0.5%"
+    assert "(0.5% of validation images)" in describe_bundle(manifest, path)

@@ -117,10 +117,11 @@ def headline_numbers(manifest: dict) -> list[Headline]:
     out.append(
         Headline(
             "Answered “none” (validation)",
-            "–" if rate is None else f"{100 * rate:.0f}%",
+            "–" if rate is None else f"{rate:.1%}",
             None,
             "The 'none' threshold is set so that this share of validation images is refused: an "
-            "image whose best class log-likelihood is below it gets the answer 'none'.",
+            "image whose best class log-likelihood is below it gets the answer 'none'. The model's other "
+            "tests, where it has them, refuse a few more (Model report).",
         )
     )
     return out
@@ -417,7 +418,7 @@ def describe_bundle(manifest: dict, path: str | Path) -> str:
         ]
     lines += [
         f"'none' below  {calibration['reject_below']:.2f} "
-        f"({num(calibration, 'val_rejection_rate', '.0%')} of validation images)",
+        f"({num(calibration, 'val_rejection_rate', '.1%')} of validation images)",
         f"built by      {manifest.get('command')}",
         "files:",
     ]
