@@ -9,7 +9,6 @@ from latent.bundle.reading import read_input
 from latent.errors import BlankImageError, ImageInputError
 from latent.explore.styles import style_number
 from latent.figures import plots
-from latent.inputs import stretched
 from latent.inputs.catalog import dataset_info
 from latent.inputs.imaging import to_uint8
 from latent.inputs.preprocess import CANVAS, UPLOAD, has_ink, prepare_steps, read_image, rgba_to_gray
@@ -91,7 +90,7 @@ with left:
         label_visibility="collapsed",
     )
     gray, via, source_name = None, UPLOAD, None
-    notes: list[str] = []  # how the picture was read, when it was not read as it came
+    fills_square = False  # a glyph stretched to fill its box: read at the usual width too
     if mode == "Draw":
         url_state.bind("draw_pen", "pen", url_state.integer(*PEN_WIDTHS[:2]), default=PEN_WIDTHS[2])
         pen = st.slider(
@@ -140,8 +139,9 @@ with left:
     st.html(PHONE_ANSWER_CSS)
     if gray is not None:
         try:
-            cleaned, x = prepare_steps(gray, via=via, reading=info.reading, notes=notes)
-            for note in notes:
+            prepared = prepare_steps(gray, via=via, reading=info.reading)
+            cleaned, x, fills_square = prepared.cleaned, prepared.x, prepared.fills_square
+            for note in prepared.notes:  # how the picture was read, when it was not read as it came
                 shown = escape_markdown(note[:1].upper() + note[1:])
                 st.info(f"{shown} (the model input below).", icon=":material/info:")
         except BlankImageError as exc:
@@ -190,7 +190,7 @@ with right:
                     f"{escape_markdown(blank.detail)}."
                 )
         elif x is not None:
-            r = read_input(model, x, reject_below=threshold, stretched=stretched.filled(notes))
+            r = read_input(model, x, reject_below=threshold, fills_square=fills_square)
             with st.container(border=True):
                 if r.label >= 0:
                     st.markdown(

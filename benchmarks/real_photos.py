@@ -51,7 +51,6 @@ def read_uploads(model, files: list[bytes]) -> list[tuple[str, str | None, np.nd
     "none" with its reason ("blank" and "no clear ink" included)."""
     from latent.bundle.reading import read_input
     from latent.errors import BlankImageError
-    from latent.inputs import stretched
     from latent.inputs.catalog import dataset_info
     from latent.inputs.preprocess import image_to_model_input
 
@@ -59,12 +58,12 @@ def read_uploads(model, files: list[bytes]) -> list[tuple[str, str | None, np.nd
     answers: list[tuple[str, str | None, np.ndarray | None]] = []
     for i, data in enumerate(files):
         try:
-            x, notes = image_to_model_input(data, name=f"upload {i}", reading=kind)
+            prepared = image_to_model_input(data, name=f"upload {i}", reading=kind)
         except BlankImageError as exc:
             answers.append(("none", exc.reason, None))
             continue
-        reading = read_input(model, x, rule=model.rule, stretched=stretched.filled(notes))
-        answers.append((reading.name, reading.reason, x))
+        reading = read_input(model, prepared.x, rule=model.rule, fills_square=prepared.fills_square)
+        answers.append((reading.name, reading.reason, prepared.x))
     return answers
 
 

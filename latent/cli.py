@@ -517,7 +517,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from latent.bundle.model import LatentModel
     from latent.bundle.reading import answer_line, answer_record, read_input
     from latent.bundle.rejection import NoneRule
-    from latent.inputs import stretched
     from latent.inputs.catalog import dataset_info
     from latent.inputs.preprocess import image_to_model_input
 
@@ -533,10 +532,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     failures = 0
     for path in args.images:
         try:
-            image, notes = image_to_model_input(path, reading=reading_kind)
-            reading, blank = read_input(model, image, rule=rule, stretched=stretched.filled(notes)), None
+            prepared = image_to_model_input(path, reading=reading_kind)
+            reading, blank = read_input(model, prepared.x, rule=rule, fills_square=prepared.fills_square), None
+            notes = prepared.notes
         except BlankImageError as exc:  # nothing to read: the answer is "none", with why
-            reading, blank, notes = None, exc, []
+            reading, blank, notes = None, exc, ()
         except LatentError as exc:
             failures += 1
             if args.json:

@@ -31,8 +31,9 @@ def test_a_small_file_enlarged_by_repeating_pixels_reads_as_the_small_file(digit
     for Semeion-like digits 1.2 points fewer right at 128 px)."""
     small = _stored_small(digit)
     enlarged = np.asarray(Image.fromarray(small).resize((side, side), Image.Resampling.NEAREST))
-    x_small, _ = image_to_model_input(_file(small), reading="ink")
-    x_large, notes = image_to_model_input(_file(enlarged), reading="ink")
+    x_small = image_to_model_input(_file(small), reading="ink").x
+    prepared = image_to_model_input(_file(enlarged), reading="ink")
+    x_large, notes = prepared.x, prepared.notes
     np.testing.assert_array_equal(x_large, x_small)
     assert any("16x16" in note for note in notes)
 

@@ -91,11 +91,13 @@ def test_center_by_mass_keeps_patch_inside():
 def test_reads_common_formats_and_modes():
     digit = Image.fromarray(draw_digit("0"))
     for fmt in ("PNG", "JPEG", "BMP", "WEBP"):
-        x, notes = image_to_model_input(_png_bytes(digit, format=fmt))
+        prepared = image_to_model_input(_png_bytes(digit, format=fmt))
+        x, notes = prepared.x, prepared.notes
         assert x.shape == (28, 28) and x.max() > 0.9, fmt
     wide16 = Image.fromarray(draw_digit("0").astype(np.uint16) * 257)  # 16-bit grayscale PNG
-    x16, notes = image_to_model_input(_png_bytes(wide16))
-    np.testing.assert_allclose(x16, image_to_model_input(_png_bytes(digit))[0], atol=0.02)
+    prepared = image_to_model_input(_png_bytes(wide16))
+    x16, notes = prepared.x, prepared.notes
+    np.testing.assert_allclose(x16, image_to_model_input(_png_bytes(digit)).x, atol=0.02)
     assert any("rescaled" in n for n in notes)
 
 
@@ -104,8 +106,9 @@ def test_a_mask_saved_as_0s_and_1s_is_read_as_black_and_white(dtype):
     """`Image.fromarray` of an array of 0s and 1s: a picture that looks black everywhere. It used to be
     answered "blank"; its two levels are read as black and white, with a note."""
     mask = draw_digit("3") > 127
-    x, notes = image_to_model_input(_png_bytes(Image.fromarray(mask.astype(dtype))), name="mask.png")
-    np.testing.assert_array_equal(x, image_to_model_input(_png_bytes(Image.fromarray(mask)))[0])
+    prepared = image_to_model_input(_png_bytes(Image.fromarray(mask.astype(dtype))), name="mask.png")
+    x, notes = prepared.x, prepared.notes
+    np.testing.assert_array_equal(x, image_to_model_input(_png_bytes(Image.fromarray(mask))).x)
     assert any("two levels" in n for n in notes)
     faint = mask.astype(np.uint8) + (np.arange(280) % 2).astype(np.uint8)[None]  # three faint levels: no mask
     for blank in (faint, np.ones((50, 50), np.uint8)):
@@ -117,8 +120,9 @@ def test_animated_gif_uses_first_frame_with_a_note():
     frames = [Image.fromarray(draw_digit(d)).convert("P") for d in ("1", "7")]
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100)
-    x, notes = image_to_model_input(buf.getvalue())
-    first, _ = image_to_model_input(_png_bytes(frames[0]))
+    prepared = image_to_model_input(buf.getvalue())
+    x, notes = prepared.x, prepared.notes
+    first = image_to_model_input(_png_bytes(frames[0])).x
     np.testing.assert_allclose(x, first, atol=1e-5)
     assert any("2 frames" in n for n in notes)
 
@@ -235,19 +239,20 @@ def test_16_bit_rgba_png_reads_like_its_8_bit_twin():
     """A 16-bit RGBA drawing with a transparent background: same input as the 8-bit canvas image, with notes."""
     rgba8 = draw_digit("7", rgba=True)
     rgba16 = rgba8.astype(np.uint16) * 257
-    x16, notes = image_to_model_input(_png16_rgba(rgba16), name="deep.png")
+    prepared = image_to_model_input(_png16_rgba(rgba16), name="deep.png")
+    x16, notes = prepared.x, prepared.notes
     x8 = to_model_input(rgba8)
     np.testing.assert_allclose(x16, x8, atol=1e-3)
     assert any("transparent" in n for n in notes)
     big16 = np.repeat(np.repeat(rgba16, 5, axis=0), 5, axis=1)  # 1400x1400: reduced by 2 before converting
-    xb, _ = image_to_model_input(_png16_rgba(big16), name="deep-big.png")
+    xb = image_to_model_input(_png16_rgba(big16), name="deep-big.png").x
     assert np.abs(xb - x8).mean() < 0.02
 
 
 def test_canvas_sized_png_reads_exactly_like_the_canvas_array():
     """The 280x280 canvas is below the working size: reading its PNG changes nothing."""
     rgba = draw_digit("3", rgba=True)
-    x, _ = image_to_model_input(_png_bytes(Image.fromarray(rgba)), name="canvas.png")
+    x = image_to_model_input(_png_bytes(Image.fromarray(rgba)), name="canvas.png").x
     np.testing.assert_allclose(x, to_model_input(rgba), atol=1e-6)
 
 

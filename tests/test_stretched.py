@@ -137,13 +137,14 @@ def test_a_digit_stretched_to_fill_its_box_is_also_read_at_the_usual_width(mnist
     from latent.inputs.preprocess import image_to_model_input
 
     stored = np.where(cut_to_ink(draw_digit("6", width=10), 16, fill=True) > 127, 255, 0).astype(np.uint8)
-    x, notes = image_to_model_input(_as_file(stored), reading="ink")
-    assert stretched.filled(notes)
+    prepared = image_to_model_input(_as_file(stored), reading="ink")
+    x, notes = prepared.x, prepared.notes
+    assert prepared.fills_square and stretched.FILLED_NOTE in notes
     as_stored = read_input(mnist, x, rule=mnist.rule)
     assert as_stored.name == "5" and not as_stored.narrowed  # how it was read before
-    reading = read_input(mnist, x, rule=mnist.rule, stretched=stretched.filled(notes))
+    reading = read_input(mnist, x, rule=mnist.rule, fills_square=prepared.fills_square)
     assert reading.name == "6" and reading.narrowed and reading.as_drawn is not None
     assert reading.as_drawn[0] == "5" and reading.score > reading.as_drawn[1]
     assert stretched.FILLED_NOTE in answer_record(mnist, "six.png", reading, notes=notes)["notes"]
-    _, drawing_notes = image_to_model_input(_as_file(draw_digit("6", width=10)), reading="ink")  # room round it
-    assert not stretched.filled(drawing_notes)
+    drawing = image_to_model_input(_as_file(draw_digit("6", width=10)), reading="ink")  # room round it
+    assert not drawing.fills_square and stretched.FILLED_NOTE not in drawing.notes

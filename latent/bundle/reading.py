@@ -75,16 +75,16 @@ def read_input(
     *,
     reject_below: float | None = None,
     rule: NoneRule | None = None,
-    stretched: bool = False,
+    fills_square: bool = False,
 ) -> Reading:
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
     threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1], as
-    the model reads it (`LatentModel.as_read`: a digit drawn very wide, or a picture `stretched` to fill
-    its box, `latent.inputs.stretched.filled`, is also read at the usual width)."""
+    the model reads it (`LatentModel.as_read`: a digit drawn very wide, or a picture stretched to fill
+    its square box, `latent.inputs.preprocess.Prepared.fills_square`, is also read at the usual width)."""
     x = np.asarray(x, dtype=np.float32)
     if x.shape != (SIZE, SIZE):
         raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
-    read, narrowed = model.as_read(x[None], stretched=np.array([stretched]))
+    read, narrowed = model.as_read(x[None], stretched=np.array([fills_square]))
     as_drawn = None
     if narrowed[0]:  # what the wide reading replaced, for people to compare
         drawn = model.classify(model.encode(x[None]))

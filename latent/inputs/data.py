@@ -426,7 +426,7 @@ def load_folder(path: str | os.PathLike, *, progress: bool = True) -> Dataset:
         unreadable: list[tuple[str, int]] = []  # (why, class index)
         for f, c in progress_bar(files, desc=f"read {split_root.name}", enabled=progress):
             try:
-                img, _ = image_to_model_input(f)
+                img = image_to_model_input(f).x
             except ImageInputError as exc:
                 unreadable.append((str(exc), c))
                 continue

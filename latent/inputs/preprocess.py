@@ -13,6 +13,8 @@ what it had to adapt (animated GIFs, transparency, 16-bit samples) so a page can
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 from PIL import Image
 
@@ -207,15 +209,15 @@ def center_by_mass(patch: np.ndarray, size: int = SIZE) -> np.ndarray:
     return out
 
 
-def image_to_model_input(source, *, name: str | None = None, reading: str = "object") -> tuple[np.ndarray, list[str]]:
+def image_to_model_input(source, *, name: str | None = None, reading: str = "object") -> Prepared:
     """Read an image file/bytes and normalise it: the one path shared by CLI, upload and tests.
 
     `reading` is the model's dataset's (latent.inputs.catalog): "ink" cleans a photo of paper to ink on black
     first; "object" (folder datasets' default) takes the picture as it is. The notes say what was done
     to the picture that people should know (its transparency, a 1 stretched to fill its box)."""
     read = read_image(source, name=name)
-    notes = list(read.notes)
-    return prepare(read.gray, via=UPLOAD, reading=reading, notes=notes), notes
+    prepared = prepare_steps(read.gray, via=UPLOAD, reading=reading)
+    return replace(prepared, notes=(*read.notes, *prepared.notes))
 
 
 # How a dataset's pictures are read: "ink" (digits: strokes on paper, so photos are cleaned to ink
@@ -224,32 +226,41 @@ INK, OBJECT = "ink", "object"
 CANVAS, UPLOAD = "canvas", "upload"
 
 
-def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK, notes: list[str] | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class Prepared:
+    """A picture made ready for the model, with what people should know about how it was read."""
+
+    x: np.ndarray  # (28, 28) float32 in [0, 1]: the model input
+    cleaned: np.ndarray | None = None  # a photo cleaned to ink on black (shown to people); None: read whole
+    notes: tuple[str, ...] = ()  # what was done to the picture that people should know, in words
+    fills_square: bool = False  # a glyph stretched to fill its square box: read at the usual width too
+
+
+def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> np.ndarray:
     """The (28, 28) model input of a grayscale picture in [0, 1] as it arrived (`via` the canvas or an
     upload). Uploads read as ink are cleaned to ink on black first (`latent.inputs.photo.clean_photo`).
 
     Raises `ImageInputError` (`BlankImageError`, with `.reason` "blank" or "no clear ink", when there
     is nothing to read).
     """
-    return prepare_steps(gray, via=via, reading=reading, notes=notes)[1]
+    return prepare_steps(gray, via=via, reading=reading).x
 
 
-def prepare_steps(
-    gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK, notes: list[str] | None = None
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """(the cleaned picture, ink on black, or None when no cleaning applies; the (28, 28) model input).
-    What people should know about how it was read is appended to `notes` (a picture enlarged by repeating
-    its pixels, read at its own, `latent.inputs.pixelated`; a 1 stretched to fill its box,
-    `latent.inputs.stretched`)."""
+def prepare_steps(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> Prepared:
+    """`prepare`, with the cleaned picture and how the picture was read: a picture enlarged by repeating
+    its pixels is read at its own (`latent.inputs.pixelated`), a 1 stretched to fill its box is narrowed
+    and any other glyph filling its square is flagged to be read at the usual width too
+    (`latent.inputs.stretched`)."""
     cleaned = None
+    notes: list[str] = []
+    fills_square = False
     if via == UPLOAD:
         from latent.inputs import pixelated
 
         small = pixelated.native_pixels(gray)
         if small is not None:
             gray = small
-            if notes is not None:
-                notes.append(pixelated.NOTE.format(w=small.shape[1], h=small.shape[0]))
+            notes.append(pixelated.NOTE.format(w=small.shape[1], h=small.shape[0]))
     if via == UPLOAD and reading == INK:
         from latent.inputs import stretched
         from latent.inputs.photo import clean_photo, plain_background
@@ -260,8 +271,9 @@ def prepare_steps(
             cleaned = clean_photo(gray)
         elif stretched.straight_band(gray):
             gray = stretched.at_ones_width(gray)
-            if notes is not None:
-                notes.append(stretched.NOTE)
-        elif notes is not None and stretched.fills_square(gray):
-            notes.append(stretched.FILLED_NOTE)  # the reading also tries the usual width
-    return cleaned, to_model_input(gray if cleaned is None else cleaned)
+            notes.append(stretched.NOTE)
+        elif stretched.fills_square(gray):
+            fills_square = True
+            notes.append(stretched.FILLED_NOTE)
+    x = to_model_input(gray if cleaned is None else cleaned)
+    return Prepared(x, cleaned, tuple(notes), fills_square)

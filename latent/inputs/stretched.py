@@ -84,11 +84,6 @@ def fills_square(gray: np.ndarray) -> bool:
     return bool(rows[-1] - rows[0] + 1 >= SPAN * h and cols[-1] - cols[0] + 1 >= SPAN * w)
 
 
-def filled(notes: list[str]) -> bool:
-    """Whether the notes of a picture's preprocessing say it fills its square box (FILLED_NOTE)."""
-    return FILLED_NOTE in notes
-
-
 def straight_band(gray: np.ndarray) -> bool:
     """Whether a picture in [0, 1] on a plain background is a square holding one straight band of ink of
     even width from top to bottom, or a bowed one filling it (module docstring)."""
