@@ -2,10 +2,14 @@
 
     python benchmarks/handwriting_ceiling.py                          # assets/mnist, the mnist judge
     python benchmarks/handwriting_ceiling.py --refit-seeds 3          # and the mixtures refitted 3 ways
+    python benchmarks/handwriting_ceiling.py --semeion-like --bolder  # MNIST's test digits stored as Semeion's
 
 scikit-learn's `digits` (1,797 digits by 43 writers) are the one real handwriting the project has, and
 `evaluate --junk` reads 300 of them drawn at random. Here every one of them is scaled up onto the Draw
-page's canvas (a random size, as `latent.inputs.junk` does) and read by:
+page's canvas (a random size, as `latent.inputs.junk` does). With `--semeion-like`, 1,000 of MNIST's
+test digits (`--mnist-seed`) are stored instead as Semeion stores its ~80 writers' digits (stretched to
+fill 16x16, black and white; `--bolder`: written with a pen about a pixel thicker) and read as
+`classify` reads such a file (`benchmarks/uploads.py`'s rows; needs the MNIST files). Either set is read by:
 
 - the bundle's mixtures with no "none" answer (the classifier alone), and with its "none" rule;
 - the independent judge (`assets/judges/mnist`: a supervised CNN trained on MNIST with augmentation),
@@ -14,8 +18,8 @@ page's canvas (a random size, as `latent.inputs.junk` does) and read by:
   much of a difference between two classifiers is the mixture fit's own spread (needs the MNIST files:
   `--data-dir` or LATENT_DATA_DIR).
 
-The digits were stored at 8x8 pixels: what the judge misses there bounds what a better latent
-classifier can win on this set.
+scikit-learn's digits were stored at 8x8 pixels, Semeion's at 16x16 in black and white: what the judge
+misses on the same model inputs bounds what a better latent classifier can win on each set.
 """
 
 from __future__ import annotations
@@ -41,6 +45,30 @@ def sklearn_inputs(seed: int = 0, size: int = 280):
     return inputs.x, np.array(inputs.labels), inputs.blank
 
 
+def semeion_like_inputs(data_dir: str | None, seed: int, bolder: bool):
+    """1,000 of MNIST's test digits stored as Semeion stores digits, read as `classify` reads the file:
+    (model inputs, labels as class names, which fill their square box, how many were blank)."""
+    from benchmarks.uploads import DATASET_STYLES, as_file
+    from latent.errors import BlankImageError
+    from latent.inputs.data import load_dataset
+    from latent.inputs.preprocess import image_to_model_input
+
+    style = "stretched to fill 16x16 black and white" + (", a pen a pixel thicker" if bolder else "")
+    ds = load_dataset("mnist", data_dir, download=False, progress=False)
+    pick = np.random.default_rng(seed).choice(len(ds.x_test), 1000, replace=False)
+    xs, labels, fills, blank = [], [], [], 0
+    for i in pick:
+        try:
+            prepared = image_to_model_input(as_file(DATASET_STYLES[style](ds.x_test[i]), "PNG"), reading="ink")
+        except BlankImageError:
+            blank += 1
+            continue
+        xs.append(prepared.x)
+        labels.append(str(ds.class_names[int(ds.y_test[i])]))
+        fills.append(prepared.fills_square)
+    return np.stack(xs), np.array(labels), np.array(fills), blank  # float, as `classify` reads them
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "mnist"))
@@ -48,21 +76,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the canvas sizes")
     parser.add_argument("--refit-seeds", type=int, default=0, help="refit the mixtures this many other ways")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--semeion-like", action="store_true", help="MNIST's test digits stored as Semeion's")
+    parser.add_argument("--bolder", action="store_true", help="with --semeion-like: a pen a pixel thicker")
+    parser.add_argument("--mnist-seed", type=int, default=4, help="with --semeion-like: which 1,000 (default 4)")
     args = parser.parse_args(argv)
+    if args.bolder and not args.semeion_like:
+        parser.error("--bolder goes with --semeion-like")
 
     from latent.bundle.model import LatentModel
     from latent.workflows.judge import Judge
 
     model = LatentModel.load(args.model)
-    x, labels, blank = sklearn_inputs(args.seed)
+    if args.semeion_like:
+        from latent.errors import LatentError
+
+        try:
+            x, labels, fills, blank = semeion_like_inputs(args.data_dir, args.mnist_seed, args.bolder)
+        except LatentError as exc:
+            parser.exit(1, f"error: {exc}\n")
+        x, _ = model.as_read(x, stretched=fills)  # as classify reads them (latent.bundle.width)
+        pen = "a pen a pixel thicker" if args.bolder else "their own pens"
+        title = f"MNIST's test digits stored as Semeion's (16x16 black and white, {pen}, seed {args.mnist_seed})"
+    else:
+        x, labels, blank = sklearn_inputs(args.seed)
+        title = "scikit-learn's digits (43 writers, 8x8 scaled up)"
     truth = np.array([model.class_names.index(label) for label in labels])
     n = len(truth) + blank
     z = model.encode(x)
     plain = model.classify(z).proba.argmax(axis=1)
-    ruled = model.classify_images(x, rule=model.rule)
+    ruled = model.classify_images(x, rule=model.rule, Z=z)
     kept = np.array([r is None for r in ruled.reasons])
     judge = Judge.load(args.judge)
-    print(f"scikit-learn's digits: {n} (43 writers, 8x8 scaled up), {blank} blank after preprocessing")
+    print(f"{title}: {n}, {blank} blank after preprocessing")
     print(f"  {model.name}, mixtures alone (no 'none'):  {np.sum(plain == truth) / n:.1%} right")
     print(
         f"  {model.name}, with its 'none' rule:        {np.sum(kept & (ruled.labels == truth)) / n:.1%} right, "
