@@ -33,6 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from latent.inputs import stored  # noqa: E402 (after the path it is found on)
+
 KINDS = (
     "letters (drawn)",
     "letters (fonts)",
@@ -42,43 +44,6 @@ KINDS = (
     "drawn digits",
     "drawn digits, thin pen",
 )
-
-
-def _resized(image: np.ndarray, width: int, height: int, resample: str = "BILINEAR") -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling[resample]))
-
-
-def _cut_to_ink(image: np.ndarray, side: int, *, fill: bool = False) -> np.ndarray:
-    """A uint8 digit (ink bright) cut to its ink's bounding box and resized: its longest side to `side`
-    pixels, or (`fill`) stretched to fill a side x side box."""
-    rows, cols = np.flatnonzero(image.max(axis=1) > 0), np.flatnonzero(image.max(axis=0) > 0)
-    if not len(rows):
-        return image
-    glyph = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    if fill:
-        return _resized(glyph, side, side)
-    k = side / max(glyph.shape)
-    return _resized(glyph, max(1, round(glyph.shape[1] * k)), max(1, round(glyph.shape[0] * k)))
-
-
-def _two_levels(image: np.ndarray) -> np.ndarray:
-    return np.where(image > 127, 255, 0).astype(np.uint8)
-
-
-def _as_semeion(image: np.ndarray) -> np.ndarray:
-    """A uint8 digit stored as Semeion stores one: stretched to fill a 16x16 box, then black and white."""
-    return _two_levels(_cut_to_ink(image, 16, fill=True))
-
-
-def _bolder(image: np.ndarray) -> np.ndarray:
-    """A uint8 digit written with a pen about one pixel thicker: dilated 3x3 at twice its size, reduced back."""
-    from scipy import ndimage
-
-    height, width = image.shape
-    big = ndimage.grey_dilation(_resized(image, 2 * width, 2 * height), footprint=np.ones((3, 3)))
-    return _resized(big, width, height, "BOX")
 
 
 def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
@@ -98,20 +63,22 @@ def _scanned(image: np.ndarray, margin: float = 0.0) -> np.ndarray:
 # scanned dark on grey paper (cut to the ink, or with paper round it).
 DATASET_STYLES = {
     "28 px": lambda x: x,
-    "224 px": lambda x: _resized(x, 224, 224),
-    "28 px black and white": _two_levels,
-    "cut to the ink, 16 px": lambda x: _cut_to_ink(x, 16),
-    "cut to the ink, 64 px": lambda x: _cut_to_ink(x, 64),
-    "cut to the ink, 16 px black and white": lambda x: _two_levels(_cut_to_ink(x, 16)),
-    "stretched to fill 16x16": lambda x: _cut_to_ink(x, 16, fill=True),
-    "stretched to fill 16x16 black and white": _as_semeion,
-    "stretched to fill 16x16 black and white, a pen a pixel thicker": lambda x: _as_semeion(_bolder(x)),
-    "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: _resized(_as_semeion(x), 128, 128),
-    "stretched to fill 16x16 black and white, enlarged to 128 px by repeating pixels": lambda x: _resized(
-        _as_semeion(x), 128, 128, "NEAREST"
+    "224 px": lambda x: stored.resized(x, 224, 224),
+    "28 px black and white": stored.black_and_white,
+    "cut to the ink, 16 px": lambda x: stored.cut_to_ink(x, 16),
+    "cut to the ink, 64 px": lambda x: stored.cut_to_ink(x, 64),
+    "cut to the ink, 16 px black and white": lambda x: stored.black_and_white(stored.cut_to_ink(x, 16)),
+    "stretched to fill 16x16": lambda x: stored.cut_to_ink(x, 16, fill=True),
+    "stretched to fill 16x16 black and white": stored.as_semeion,
+    "stretched to fill 16x16 black and white, a pen a pixel thicker": lambda x: stored.as_semeion(stored.bolder(x)),
+    "stretched to fill 16x16 black and white, enlarged to 128 px": lambda x: stored.resized(
+        stored.as_semeion(x), 128, 128
     ),
-    "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(_cut_to_ink(x, 64)),
-    "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(_cut_to_ink(x, 64), margin=0.15),
+    "stretched to fill 16x16 black and white, enlarged to 128 px by repeating pixels": lambda x: stored.resized(
+        stored.as_semeion(x), 128, 128, "NEAREST"
+    ),
+    "scanned on grey paper, cut to the ink, 64 px": lambda x: _scanned(stored.cut_to_ink(x, 64)),
+    "scanned on grey paper, a margin round it, 64 px": lambda x: _scanned(stored.cut_to_ink(x, 64), margin=0.15),
 }
 
 
@@ -218,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):22.1%}"
         # as a dataset stores a glyph: cut to its ink (black on white), its longest side 64 pixels
         drawn = [np.round(s.image * 255).astype(np.uint8) for s in samples]
-        files = [as_file(255 - _cut_to_ink(image, 64), "PNG") for image in drawn]
+        files = [as_file(255 - stored.cut_to_ink(image, 64), "PNG") for image in drawn]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):26.1%}"
         # as Semeion stores a digit: stretched to fill a 16-pixel square, black and white
-        files = [as_file(_as_semeion(image), "PNG") for image in drawn]
+        files = [as_file(stored.as_semeion(image), "PNG") for image in drawn]
         row += f" {score([a for a, _, _ in read_uploads(model, files)], labels):23.1%}"
         print(row, flush=True)
     sklearn_rows(model, args.formats)
