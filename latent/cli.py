@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LatentError
+from .errors import ConfigError, LatentError
 from .paths import assets_root, bundle_path, judges_root, sweeps_root
 
 if TYPE_CHECKING:
@@ -341,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="train the detector with the dataset's current recipe (latent.inputs.catalog) instead of the "
         "settings the bundle's manifest records",
     )
+    calibrate.add_argument(
+        "--filled-squares-only",
+        action="store_true",
+        help="only set the thresholds for pictures that fill a small square box (digits stored as Semeion "
+        "stores them) on the validation split, with the bundle's detector and other thresholds as they are "
+        "(a full calibrate sets them too)",
+    )
     calibrate.add_argument("--quiet", action="store_true", help="print only the final line")
 
     map_cmd = sub.add_parser(
@@ -557,6 +564,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .artifacts import current_command
 
     log = _quiet if args.quiet else _to_stdout
+    if args.filled_squares_only:
+        if args.recipe or args.reject_rate is not None:
+            raise ConfigError("--filled-squares-only changes nothing else: drop --recipe and --reject-rate")
+        return _calibrate_filled_squares(args, log)
     rates = {"likelihood": args.reject_rate} if args.reject_rate is not None else None
     detector_cfg = None  # the bundle's own
     if args.recipe:
@@ -578,6 +589,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     c = manifest["calibration"]
     tests = ", ".join(f"{k} {v:.3f}" for k, v in c["rates"].items())
     print(f"calibrated {args.model}: validation images refused per test: {tests}; temperature {c['temperature']:.2f}")
+    return 0
+
+
+def _calibrate_filled_squares(args: argparse.Namespace, log) -> int:
+    from latent.artifacts import load_manifest
+    from latent.inputs.data import load_dataset
+    from latent.workflows.filled_squares import set_filled_square_thresholds
+
+    name = load_manifest(args.model, verify=True)["dataset"]["name"]
+    ds = load_dataset(name, args.data_dir, progress=not args.quiet)
+    section = set_filled_square_thresholds(args.model, ds.x_val, log)
+    if not section:
+        print(
+            f"{args.model}: no thresholds of its own for filled squares (it reads pictures as objects, or has "
+            "no test beyond the latent one)"
+        )
+        return 0
+    shown = ", ".join(f"{k} {v:.3f}" for k, v in section["thresholds"].items())
+    print(
+        f"calibrated {args.model} for pictures that fill a small square: {shown} ({section['images']} stored "
+        "validation digits)"
+    )
     return 0
 
 

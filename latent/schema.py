@@ -425,6 +425,16 @@ def check_calibration(calibration: dict) -> None:
     combined = section(calibration, "combined", where, required=False)
     if combined is not None:
         check_combination(combined, where + "combined.")
+    filled = section(calibration, "filled_square", where, required=False)
+    if filled is not None:  # thresholds for pictures that fill a small square (latent.workflows.filled_squares)
+        thresholds = section(filled, "thresholds", where + "filled_square.") or {}
+        for key in thresholds:
+            if key not in ("likelihood", "reconstruction", "detector", "combined"):
+                raise SchemaError(f"field {where}filled_square.thresholds names an unknown test {show(key)}")
+            number(thresholds, key, where + "filled_square.thresholds.", -bound, bound)
+        integer(filled, "images", where + "filled_square.", 0, required=False)
+        text(filled, "stored", where + "filled_square.", required=False)
+        text(filled, "command", where + "filled_square.", max_chars=LIMITS.long_text_chars, required=False)
     rates = section(calibration, "rates", where, required=False) or {}
     for key in rates:
         check_text(key, where + "rates (a test's name)")

@@ -169,6 +169,15 @@ def test_a_broken_combined_test_is_named(bundle):
     refused(bundle, "calibration.combined.weights[1]", "finite number")
 
 
+def test_broken_thresholds_for_filled_squares_are_named(bundle):
+    edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"combined": "low"}}))
+    refused(bundle, "calibration.filled_square.thresholds.combined", "finite number")
+    edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"typicality": -1.0}}))
+    refused(bundle, "calibration.filled_square.thresholds", "unknown test")
+    edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"combined": -1.0}, "images": -5}))
+    refused(bundle, "calibration.filled_square.images", "whole number")
+
+
 def test_a_detector_share_outside_zero_to_one_is_named(bundle):
     """`calibrate` retrains the detector with the bundle's stored settings: a drawn_share of 5 asked for
     more drawn images than half a batch holds (a negative sample count: a torch traceback)."""

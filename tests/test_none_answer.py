@@ -58,6 +58,27 @@ def test_the_combined_test_weighs_the_scores_and_names_the_one_that_pulled_it_do
     assert rule.with_likelihood(None).reasons(scores) == [None] * 5
 
 
+def test_a_picture_filling_a_small_square_is_tested_against_thresholds_of_its_own():
+    """Digits stored as Semeion stores them score lower on the tests beyond the latent one; the bundle's
+    thresholds for such pictures replace the others for them only, and the latent test's slider keeps them."""
+    from latent.bundle.rejection import Combination
+
+    combination = Combination(("likelihood",), (0.0,), (1.0,), (1.0,), 0.0)
+    calibration = {"reject_below": -30.0, "combined": {**combination.to_dict(), "threshold": -1.0}}
+    filled = {**calibration, "filled_square": {"thresholds": {"combined": -3.0}, "images": 10}}
+    scores = {"likelihood": np.array([0.0, -2.0, -4.0])}
+    assert NoneRule.from_calibration(filled).reasons(scores) == [None, UNLIKELY, UNLIKELY]
+    square = NoneRule.from_calibration(filled).for_filled_square()
+    assert square.reasons(scores) == [None, None, UNLIKELY]
+    assert [t.threshold for t in square.tests] == [-30.0, -3.0]
+    assert NoneRule.from_calibration(filled).with_likelihood(-35.0).for_filled_square().thresholds() == {
+        "likelihood": -35.0,
+        "combined": -3.0,
+    }
+    # a bundle calibrated before such thresholds existed tests such pictures as any other
+    assert NoneRule.from_calibration(calibration).for_filled_square().reasons(scores) == [None, UNLIKELY, UNLIKELY]
+
+
 def test_a_combination_fitted_on_two_clouds_separates_them():
     from latent.workflows.foreign import fit_combination
 
@@ -103,6 +124,41 @@ def test_a_trained_bundle_carries_every_test_and_its_validation_scores(tiny_bund
     assert set(result.scores) == {"likelihood", "reconstruction", "detector", "combined"}
     assert all((r is None) == (label >= 0) for r, label in zip(result.reasons, result.labels, strict=True))
     assert np.allclose(result.proba.sum(axis=1), 1) and np.mean(result.labels >= 0) > 0.8
+
+
+def test_a_trained_digit_bundle_has_thresholds_for_pictures_that_fill_a_small_square(tiny_bundle, digits):
+    """Set on validation digits stored as Semeion stores them (two pens), each refuses its share of them."""
+    from latent.bundle.model import LatentModel
+    from latent.workflows.filled_squares import stored_inputs
+
+    model = LatentModel.load(tiny_bundle)
+    filled = model.manifest["calibration"]["filled_square"]
+    assert set(filled["thresholds"]) == {"combined"} == set(model.rule.filled_square)
+    x = stored_inputs(digits.x_val)
+    assert filled["images"] == len(x) > len(digits.x_val)  # most of both pens' pictures fill their square
+    x, _ = model.as_read(x, stretched=np.ones(len(x), dtype=bool))
+    scores = model.classify_images(x, rule=model.rule, Z=model.encode(x)).scores
+    square = model.rule.for_filled_square()
+    assert np.mean(square.tests[1].fails(scores["combined"])) == pytest.approx(0.01, abs=0.01)
+
+
+def test_calibrate_can_set_the_filled_square_thresholds_alone(tiny_bundle, tmp_path):
+    import shutil
+
+    copy = tmp_path / "digits"
+    shutil.copytree(tiny_bundle, copy)
+    refused = run("calibrate", "--model", copy, "--filled-squares-only", "--recipe")
+    assert refused.returncode == 1 and "--filled-squares-only changes nothing else" in refused.stderr
+    result = run("calibrate", "--model", copy, "--filled-squares-only", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "for pictures that fill a small square: combined" in result.stdout
+    after = json.loads((copy / "manifest.json").read_text())["calibration"]
+    before = json.loads((tiny_bundle / "manifest.json").read_text())["calibration"]
+    assert after["filled_square"]["thresholds"] == pytest.approx(before["filled_square"]["thresholds"])
+    assert after["filled_square"]["command"].endswith("--filled-squares-only --quiet")
+    assert {k: v for k, v in after.items() if k != "filled_square"} == {
+        k: v for k, v in before.items() if k != "filled_square"
+    }
 
 
 def test_classify_json_says_why_none(tiny_bundle, tmp_path):
@@ -216,6 +272,7 @@ def test_calibrate_refits_the_none_answer_in_place_and_refuses_a_folder_with_for
     assert manifest["config"]["detector"]["seed"] == 3 and after.detector is not None
     assert after.manifest["metrics"]["test_accuracy"] == before.manifest["metrics"]["test_accuracy"]
     assert [p.name for p in tmp_path.iterdir()] == ["digits"]  # no staging folder left beside it
+    assert after.rule.filled_square == manifest["calibration"]["filled_square"]["thresholds"]  # set anew
     (copy / "notes.txt").write_text("mine")
     with pytest.raises(LatentError, match="notes.txt"):
         calibrate_bundle(copy, detector_cfg=small)

@@ -80,7 +80,8 @@ def read_input(
     """Encode, classify (every "none" test of `rule`, by default the bundle's, with the latent test's
     threshold replaced by `reject_below` when given), decode and place one (28, 28) input in [0, 1], as
     the model reads it (`LatentModel.as_read`: a digit drawn very wide, or a picture stretched to fill
-    its square box, `latent.inputs.preprocess.Prepared.fills_square`, is also read at the usual width)."""
+    its square box, `latent.inputs.preprocess.Prepared.fills_square`, is also read at the usual width;
+    the latter is tested against the thresholds set for such pictures, `NoneRule.for_filled_square`)."""
     x = np.asarray(x, dtype=np.float32)
     if x.shape != (SIZE, SIZE):
         raise ValueError(f"expected a ({SIZE}, {SIZE}) model input, got {x.shape}")
@@ -93,6 +94,8 @@ def read_input(
     rule = rule if rule is not None else model.rule
     if reject_below is not None:
         rule = rule.with_likelihood(reject_below)
+    if fills_square:
+        rule = rule.for_filled_square()
     z = model.encode(x[None])[0]
     reconstruction = model.decode(z[None])  # once: the reconstruction test and the picture shown
     result = model.classify_images(x[None], rule=rule, Z=z[None], reconstructions=reconstruction)

@@ -15,6 +15,13 @@ split (images the model never trained on), so each refuses a stated small share 
   detector never trained on (`latent.workflows.foreign.fit_combination`); below its threshold the
   answer is "none", with the reason of the score that pulled it down the most.
 
+A picture that fills a small square box, as a digit stretched to fill its box is stored (Semeion's
+16x16 black-and-white digits; `latent.inputs.stretched.fills_square`), arrives another way than the
+validation images: real digits so stored score lower on every test beyond the latent one (a bold
+digit's loops close at 16 pixels). Those tests then have thresholds of their own (`filled_square`),
+set the same way on validation digits stored that way, so that each still refuses its stated share
+of real digits arriving so (`latent.workflows.pipeline.filled_square_thresholds`).
+
 Each score alone wastes what the others know: a real digit the autoencoder redraws badly (a
 slanted or very thick one) is refused by the reconstruction test even when the detector and the
 likelihood are sure of it, and a letter the detector half-doubts passes when no single threshold is
@@ -109,21 +116,24 @@ class NoneRule:
 
     tests: list[Test] = field(default_factory=list)
     combination: Combination | None = None  # what the "combined" test's score is (None: no such test)
+    # thresholds for pictures that fill a small square box, by test (module docstring); empty: none of its own
+    filled_square: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_calibration(cls, calibration: dict) -> NoneRule:
         """The rule stored in a manifest's "calibration" (bundles before the detector: likelihood only;
         before the combined test: likelihood, reconstruction and detector, each alone)."""
         tests = [Test("likelihood", float(calibration["reject_below"]), True, UNLIKELY)]
+        filled = {k: float(v) for k, v in (calibration.get("filled_square") or {}).get("thresholds", {}).items()}
         if calibration.get("combined") is not None:
             combined = calibration["combined"]
             tests.append(Test("combined", float(combined["threshold"]), True, FOREIGN))
-            return cls(tests, Combination.from_dict(combined))
+            return cls(tests, Combination.from_dict(combined), filled)
         if calibration.get("reconstruction_above") is not None:
             tests.append(Test("reconstruction", float(calibration["reconstruction_above"]), False, CANNOT_REDRAW))
         if calibration.get("detector_below") is not None:
             tests.append(Test("detector", float(calibration["detector_below"]), True, FOREIGN))
-        return cls(tests)
+        return cls(tests, filled_square=filled)
 
     def with_likelihood(self, threshold: float | None) -> NoneRule:
         """The same rule with another likelihood threshold (the Draw page's slider); None: never refuse."""
@@ -131,6 +141,15 @@ class NoneRule:
             return NoneRule([])
         return NoneRule(
             [Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t for t in self.tests],
+            self.combination,
+            {k: v for k, v in self.filled_square.items() if k != "likelihood"},
+        )
+
+    def for_filled_square(self) -> NoneRule:
+        """The rule for a picture that fills a small square box: its tests with the thresholds set on
+        validation digits stored that way, where the bundle has them (module docstring)."""
+        return NoneRule(
+            [Test(t.score, self.filled_square.get(t.score, t.threshold), t.fails_below, t.reason) for t in self.tests],
             self.combination,
         )
 

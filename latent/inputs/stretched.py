@@ -24,7 +24,8 @@ one or two in a hundred more read as 1s.
 
 Any other glyph filling its square (`fills_square`) has lost its width too: it is read as it is and
 at the training digits' usual width, and the likelier code wins (`latent.bundle.width`), as a digit
-drawn wider than they are is.
+drawn wider than they are is. Every picture filling its square is then tested against the "none"
+thresholds set on validation digits stored that way (`latent.workflows.filled_squares`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ NOTE = (
     "read at a 1's usual width"
 )
 FILLED_NOTE = (
-    "its ink fills the square, as a digit stretched to fill its box does: also read at the training digits' usual width"
+    "its ink fills the square, as a digit stretched to fill its box does: also read at the training digits' usual "
+    "width, and tested against digits stored that way"
 )
 
 

@@ -30,6 +30,7 @@ from latent.inputs.data import Dataset, load_dataset, source_folders
 from latent.networks.autoencoder import AutoencoderConfig
 from latent.networks.detector import DetectorConfig
 from latent.networks.train import TrainConfig, decode_codes
+from latent.workflows.filled_squares import set_filled_square_thresholds
 from latent.workflows.stage import MixtureConfig, train_stage
 
 # The original write-up's test accuracies, shown beside ours in README and the report page.
@@ -229,6 +230,7 @@ def train_bundle(
     except BaseException:
         outputs.discard(tmp)  # this run's staging folder (gone already once it has been moved in)
         raise
+    set_filled_square_thresholds(out, ds.x_val, log)  # needs the bundle as a whole, so once it is written
     log(
         f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
         f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s"
@@ -409,4 +411,6 @@ def calibrate_bundle(
     except BaseException:
         outputs.discard(staged)
         raise
+    if set_filled_square_thresholds(directory, ds.x_val, log):
+        manifest = artifacts.load_manifest(directory)
     return manifest
