@@ -20,7 +20,7 @@ A picture that fills a small square box, as a digit stretched to fill its box is
 validation images: real digits so stored score lower on every test beyond the latent one (a bold
 digit's loops close at 16 pixels). Those tests then have thresholds of their own (`filled_square`),
 set the same way on validation digits stored that way, so that each still refuses its stated share
-of real digits arriving so (`latent.workflows.pipeline.filled_square_thresholds`).
+of real digits arriving so (`latent.workflows.filled_squares`).
 
 Each score alone wastes what the others know: a real digit the autoencoder redraws badly (a
 slanted or very thick one) is refused by the reconstruction test even when the detector and the

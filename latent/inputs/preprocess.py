@@ -233,7 +233,7 @@ class Prepared:
     x: np.ndarray  # (28, 28) float32 in [0, 1]: the model input
     cleaned: np.ndarray | None = None  # a photo cleaned to ink on black (shown to people); None: read whole
     notes: tuple[str, ...] = ()  # what was done to the picture that people should know, in words
-    fills_square: bool = False  # a glyph stretched to fill its square box: read at the usual width too
+    fills_square: bool = False  # a glyph filling its square box: read at the usual width too, own thresholds
 
 
 def prepare(gray: np.ndarray, *, via: str = UPLOAD, reading: str = INK) -> np.ndarray:

@@ -4,7 +4,7 @@ square, black and white, written with a bolder pen.
 Semeion's handwritten digits (about 80 writers) are each stretched to fill a 16x16 box and thresholded
 to black and white; many scans are cut close round the glyph. `benchmarks/uploads.py` uploads MNIST's
 test digits so stored, and the "none" rule sets thresholds of its own for pictures that fill a small
-square on validation digits so stored (`latent.workflows.pipeline.filled_square_thresholds`).
+square on validation digits so stored (`latent.workflows.filled_squares`).
 Every function takes and returns a uint8 picture, ink bright.
 """
 
