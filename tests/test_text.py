@@ -120,3 +120,28 @@ def test_a_share_of_validation_images_under_one_percent_is_not_shown_as_zero():
     shown = {h.label: h.value for h in headline_numbers(manifest)}
     assert shown["Answered “none” (validation)"] == "0.5%"
     assert "(0.5% of validation images)" in describe_bundle(manifest, path)
+
+
+def test_info_names_every_none_test_and_its_threshold_for_filled_squares():
+    """`info` showed the latent test's threshold only; the combined test decides most refusals, and a
+    picture that fills a small square has a threshold of its own."""
+    import json
+
+    from latent.figures.summary import describe_bundle
+    from latent.paths import bundle_path
+
+    for name in ("mnist", "fashion-mnist"):
+        path = bundle_path(name)
+        manifest = json.loads((path / "manifest.json").read_text())
+        text = describe_bundle(manifest, path)
+        calibration = manifest["calibration"]
+        if name == "mnist":
+            combined, square = calibration["combined"]["threshold"], calibration["filled_square"]["thresholds"]
+            assert (
+                f"combined      'none' below {combined:.2f} (1% of validation images); "
+                f"{square['combined']:.2f} for pictures that fill a small square"
+            ) in text
+        else:  # the clothes bundles: each test alone, none of their own for filled squares
+            assert f"reconstruction 'none' above {calibration['reconstruction_above']:.2f}" in text
+            assert f"detector      'none' below {calibration['detector_below']:.2f}" in text
+            assert "small square" not in text

@@ -391,6 +391,23 @@ def junk_rows(junk: dict) -> tuple[list[dict], list[dict]]:
     return kinds, digits
 
 
+def _other_tests(calibration: dict) -> list[str]:
+    """One `info` line per "none" test beyond the latent one: its threshold, the share of validation
+    images it refuses, and its threshold for pictures that fill a small square where it has one."""
+    from latent.bundle.rejection import NoneRule
+
+    rule = NoneRule.from_calibration(calibration)
+    rates = calibration.get("rates") or {}
+    lines = []
+    for test in rule.tests[1:]:
+        share = f" ({100 * rates[test.score]:g}% of validation images)" if test.score in rates else ""
+        own = rule.filled_square.get(test.score)
+        square = "" if own is None else f"; {own:.2f} for pictures that fill a small square"
+        side = "below" if test.fails_below else "above"
+        lines.append(f"{test.score:<13} 'none' {side} {test.threshold:.2f}{share}{square}")
+    return lines
+
+
 def describe_bundle(manifest: dict, path: str | Path) -> str:
     """`python -m latent info`: a bundle's dataset, config, metrics and files, one line each.
 
@@ -416,12 +433,12 @@ def describe_bundle(manifest: dict, path: str | Path) -> str:
             f"(one mixture for all: {num(m, 'single_mixture_test_accuracy')})",
             f"recon. mse    test {num(m, 'test_reconstruction_mse')}",
         ]
-    lines += [
+    lines.append(
         f"'none' below  {calibration['reject_below']:.2f} "
-        f"({num(calibration, 'val_rejection_rate', '.1%')} of validation images)",
-        f"built by      {manifest.get('command')}",
-        "files:",
-    ]
+        f"({num(calibration, 'val_rejection_rate', '.1%')} of validation images)"
+    )
+    lines += _other_tests(calibration)
+    lines += [f"built by      {manifest.get('command')}", "files:"]
     lines += [
         f"  {name:<28}{f['bytes'] / 1024:>8.0f} KiB  sha256 {f['sha256'][:16]}..."
         for name, f in manifest["files"].items()
