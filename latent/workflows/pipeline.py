@@ -223,6 +223,8 @@ def train_bundle(
                 "command": command or artifacts.current_command(),
             },
         )
+        if set_filled_square_thresholds(tmp, ds.x_val, log):  # read from the whole staged bundle, before it moves in
+            manifest = artifacts.load_manifest(tmp)
         tmp.chmod(0o755)  # mkdtemp and safetensors create owner-only entries; a bundle is for everyone to read
         for path in tmp.iterdir():
             path.chmod(0o644)
@@ -230,7 +232,6 @@ def train_bundle(
     except BaseException:
         outputs.discard(tmp)  # this run's staging folder (gone already once it has been moved in)
         raise
-    set_filled_square_thresholds(out, ds.x_val, log)  # needs the bundle as a whole, so once it is written
     log(
         f"      test accuracy {metrics['test_accuracy']:.4f}, reconstruction mse "
         f"{metrics['test_reconstruction_mse']:.4f}; wrote {out} in {metrics['train_seconds']:.0f}s"
@@ -404,6 +405,8 @@ def calibrate_bundle(
             **calibration_metrics(model.mixture, z_test, ds.y_test, fit.calibration["temperature"]),
         }
         manifest = artifacts.write_manifest(staged, manifest)
+        if set_filled_square_thresholds(staged, ds.x_val, log):  # read from the whole staged bundle
+            manifest = artifacts.load_manifest(staged)
         staged.chmod(0o755)
         for path in staged.iterdir():
             path.chmod(0o644)
@@ -411,6 +414,4 @@ def calibrate_bundle(
     except BaseException:
         outputs.discard(staged)
         raise
-    if set_filled_square_thresholds(directory, ds.x_val, log):
-        manifest = artifacts.load_manifest(directory)
     return manifest
