@@ -427,10 +427,15 @@ def check_calibration(calibration: dict) -> None:
         check_combination(combined, where + "combined.")
     filled = section(calibration, "filled_square", where, required=False)
     if filled is not None:  # thresholds for pictures that fill a small square (latent.workflows.filled_squares)
+        from latent.bundle.rejection import BEYOND_LATENT  # the latent test keeps its one threshold
+
         thresholds = section(filled, "thresholds", where + "filled_square.") or {}
         for key in thresholds:
-            if key not in ("likelihood", "reconstruction", "detector", "combined"):
-                raise SchemaError(f"field {where}filled_square.thresholds names an unknown test {show(key)}")
+            if key not in BEYOND_LATENT:
+                raise SchemaError(
+                    f"field {where}filled_square.thresholds names an unknown test {show(key)} (only "
+                    f"{', '.join(BEYOND_LATENT)} have thresholds of their own there)"
+                )
             number(thresholds, key, where + "filled_square.thresholds.", -bound, bound)
         integer(filled, "images", where + "filled_square.", 0, required=False)
         text(filled, "stored", where + "filled_square.", required=False)

@@ -174,6 +174,8 @@ def test_broken_thresholds_for_filled_squares_are_named(bundle):
     refused(bundle, "calibration.filled_square.thresholds.combined", "finite number")
     edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"typicality": -1.0}}))
     refused(bundle, "calibration.filled_square.thresholds", "unknown test")
+    edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"likelihood": -50.0}}))
+    refused(bundle, "calibration.filled_square.thresholds", "unknown test", "likelihood")  # one threshold
     edit_manifest(bundle, set_field("calibration.filled_square", {"thresholds": {"combined": -1.0}, "images": -5}))
     refused(bundle, "calibration.filled_square.images", "whole number")
 

@@ -142,7 +142,7 @@ class NoneRule:
         return NoneRule(
             [Test(t.score, threshold, t.fails_below, t.reason) if t.score == "likelihood" else t for t in self.tests],
             self.combination,
-            {k: v for k, v in self.filled_square.items() if k != "likelihood"},
+            self.filled_square,  # never the latent test's (latent.schema)
         )
 
     def for_filled_square(self) -> NoneRule:

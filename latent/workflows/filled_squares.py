@@ -3,7 +3,7 @@
 Semeion's handwritten digits (about 80 writers) are stored stretched to fill a 16x16 box in black and
 white, as are other datasets' and forms'. Real digits stored that way score lower on the tests beyond
 the latent one than validation images as MNIST stores them (a bold digit's loops close at 16 pixels):
-with the bundle's thresholds, MNIST's test digits so stored with a pen a pixel thicker were refused 2.6-
+with the bundle's thresholds, MNIST's test digits so stored with a pen a pixel thicker were refused 2.7-
 3.4 % of the time, though the mixtures alone read 96-97 % of them right (`benchmarks/handwriting_ceiling.py
 --semeion-like --bolder`). Such pictures (`latent.inputs.stretched.fills_square`) get thresholds of their
 own, set as every threshold is: on the validation split, here stored that way with the writers' own
@@ -23,7 +23,7 @@ from latent.bundle.rejection import DEFAULT_RATES
 from latent.errors import BlankImageError
 from latent.inputs import stored
 from latent.inputs.catalog import dataset_info
-from latent.inputs.preprocess import INK, UPLOAD, prepare_steps
+from latent.inputs.preprocess import INK, SIZE, UPLOAD, prepare_steps
 
 STORED_AS = "stretched to fill 16x16, black and white; the writers' own pens and a pen about a pixel thicker"
 
@@ -40,7 +40,7 @@ def stored_inputs(images: np.ndarray) -> np.ndarray:
                 continue
             if prepared.fills_square:
                 xs.append(prepared.x)
-    return np.stack(xs) if xs else np.zeros((0, 28, 28), dtype=np.float32)
+    return np.stack(xs) if xs else np.zeros((0, SIZE, SIZE), dtype=np.float32)
 
 
 def filled_square_thresholds(model, x_val: np.ndarray, log: Callable[[str], None] = lambda _: None) -> dict:
