@@ -3,6 +3,7 @@
     python benchmarks/handwriting_ceiling.py                          # assets/mnist, the mnist judge
     python benchmarks/handwriting_ceiling.py --refit-seeds 3          # and the mixtures refitted 3 ways
     python benchmarks/handwriting_ceiling.py --semeion-like --bolder  # MNIST's test digits stored as Semeion's
+    python benchmarks/handwriting_ceiling.py --semeion-like --format JPEG  # the same saved as JPEG files
 
 scikit-learn's `digits` (1,797 digits by 43 writers) are the one real handwriting the project has, and
 `evaluate --junk` reads 300 of them drawn at random. Here every one of them is scaled up onto the Draw
@@ -45,9 +46,10 @@ def sklearn_inputs(seed: int = 0, size: int = 280):
     return inputs.x, np.array(inputs.labels), inputs.blank
 
 
-def semeion_like_inputs(data_dir: str | None, seed: int, bolder: bool):
-    """1,000 of MNIST's test digits stored as Semeion stores digits, read as `classify` reads the file:
-    (model inputs, labels as class names, which fill their square box, how many were blank)."""
+def semeion_like_inputs(data_dir: str | None, seed: int, bolder: bool, fmt: str = "PNG"):
+    """1,000 of MNIST's test digits stored as Semeion stores digits, saved as `fmt` files and read as
+    `classify` reads them: (model inputs, labels as class names, which fill their square box, how many
+    were blank, how many were cleaned as photos)."""
     from benchmarks.uploads import DATASET_STYLES, as_file
     from latent.errors import BlankImageError
     from latent.inputs.data import load_dataset
@@ -56,17 +58,18 @@ def semeion_like_inputs(data_dir: str | None, seed: int, bolder: bool):
     style = "stretched to fill 16x16 black and white" + (", a pen a pixel thicker" if bolder else "")
     ds = load_dataset("mnist", data_dir, download=False, progress=False)
     pick = np.random.default_rng(seed).choice(len(ds.x_test), 1000, replace=False)
-    xs, labels, fills, blank = [], [], [], 0
+    xs, labels, fills, blank, photos = [], [], [], 0, 0
     for i in pick:
         try:
-            prepared = image_to_model_input(as_file(DATASET_STYLES[style](ds.x_test[i]), "PNG"), reading="ink")
+            prepared = image_to_model_input(as_file(DATASET_STYLES[style](ds.x_test[i]), fmt), reading="ink")
         except BlankImageError:
             blank += 1
             continue
+        photos += prepared.cleaned is not None
         xs.append(prepared.x)
         labels.append(str(ds.class_names[int(ds.y_test[i])]))
         fills.append(prepared.fills_square)
-    return np.stack(xs), np.array(labels), np.array(fills), blank  # float, as `classify` reads them
+    return np.stack(xs), np.array(labels), np.array(fills), blank, photos  # float, as `classify` reads them
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--semeion-like", action="store_true", help="MNIST's test digits stored as Semeion's")
     parser.add_argument("--bolder", action="store_true", help="with --semeion-like: a pen a pixel thicker")
     parser.add_argument("--mnist-seed", type=int, default=4, help="with --semeion-like: which 1,000 (default 4)")
+    parser.add_argument(
+        "--format", default="PNG", choices=["PNG", "JPEG"], help="with --semeion-like: the files' format (JPEG: 85)"
+    )
     args = parser.parse_args(argv)
-    if args.bolder and not args.semeion_like:
-        parser.error("--bolder goes with --semeion-like")
+    if (args.bolder or args.format != "PNG") and not args.semeion_like:
+        parser.error("--bolder and --format go with --semeion-like")
 
     from latent.bundle.model import LatentModel
     from latent.workflows.judge import Judge
@@ -91,12 +97,17 @@ def main(argv: list[str] | None = None) -> int:
         from latent.errors import LatentError
 
         try:
-            x, labels, fills, blank = semeion_like_inputs(args.data_dir, args.mnist_seed, args.bolder)
+            x, labels, fills, blank, photos = semeion_like_inputs(
+                args.data_dir, args.mnist_seed, args.bolder, args.format
+            )
         except LatentError as exc:
             parser.exit(1, f"error: {exc}\n")
         x, _ = model.as_read(x, stretched=fills)  # as classify reads them (latent.bundle.width)
         pen = "a pen a pixel thicker" if args.bolder else "their own pens"
-        title = f"MNIST's test digits stored as Semeion's (16x16 black and white, {pen}, seed {args.mnist_seed})"
+        title = (
+            f"MNIST's test digits stored as Semeion's (16x16 black and white, {pen}, {args.format} files, "
+            f"seed {args.mnist_seed}; {photos} cleaned as photos)"
+        )
     else:
         x, labels, blank = sklearn_inputs(args.seed)
         fills = np.zeros(len(x), dtype=bool)

@@ -447,6 +447,29 @@ def test_a_small_black_and_white_glyph_in_pieces_is_read_whole_not_cleaned_as_a_
     assert not plain_background(grey)
 
 
+def test_a_small_black_and_white_glyph_saved_as_jpeg_is_still_read_whole():
+    """JPEG leaves a black-and-white glyph grey near its strokes: tested on exact levels, it was no
+    longer black and white only, and its pieces made it a photo (bold digits stored as Semeion's and
+    saved as JPEG: 4 % so read). Within JPEG's noise it is black and white."""
+    import io
+
+    from PIL import Image
+
+    from latent.inputs.photo import plain_background
+
+    glyph = np.full((16, 16), 255, np.uint8)
+    glyph[:, 3:5] = 0
+    glyph[12:14, :] = 0
+    glyph[5:8, 9:12] = 0
+    for quality in (50, 75, 95):
+        data = io.BytesIO()
+        Image.fromarray(glyph).save(data, format="JPEG", quality=quality)
+        saved = np.asarray(Image.open(data).convert("L"), dtype=np.float32) / 255.0
+        assert not np.isin(saved * 255, (0, 255)).all()  # JPEG's noise is there
+        assert plain_background(saved), quality
+        np.testing.assert_array_equal(prepare(saved), to_model_input(saved))
+
+
 @pytest.mark.parametrize("picture", ["blank", "gradient", "noise"])
 def test_a_picture_without_clear_ink_is_no_clear_ink(picture):
     rng = np.random.default_rng(1)
